@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy models, sessions, migrations and the queries the other stages share."""

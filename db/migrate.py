@@ -1,0 +1,38 @@
+"""Run the Alembic migrations from code (``ctrends db upgrade``) on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from db.session import get_engine, normalize_url
+from pipeline.config import get_settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # "%" is ConfigParser's interpolation character; URL-encoded passwords contain it.
+    cfg.set_main_option(
+        "sqlalchemy.url", normalize_url(url or get_settings().database_url).replace("%", "%%")
+    )
+    return cfg
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str | None = None, revision: str = "-1") -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def current_revision(url: str | None = None) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with get_engine(url).connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

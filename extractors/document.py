@@ -1,0 +1,119 @@
+"""The parsed paper: pages of lines, words and table candidates, each with page-relative boxes.
+
+This is the only thing extractors see of a PDF. It has no database code and round-trips through
+JSON, so parsed documents can be cached by PDF hash and re-extracted without re-parsing.
+Coordinates follow pdfplumber: points, origin at the top-left of the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+BBox = tuple[float, float, float, float]  # x0, top, x1, bottom
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    bbox: BBox
+    size: float = 0.0
+    bold: bool = False
+
+
+@dataclass
+class Line:
+    """A visual line of text: words sharing a baseline, left to right."""
+
+    text: str
+    bbox: BBox
+    words: list[Word] = field(default_factory=list)
+
+
+@dataclass
+class Table:
+    """A table candidate: a grid of cell texts (row-major) with the table's box and caption."""
+
+    bbox: BBox
+    rows: list[list[str]]
+    caption: str | None = None
+    row_boxes: list[BBox] = field(default_factory=list)
+    method: str = "words"  # how it was found: "ruled" (pdfplumber lines) or "words" (alignment)
+
+
+@dataclass
+class Page:
+    number: int  # 1-based
+    width: float
+    height: float
+    text: str
+    lines: list[Line] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    sha256: str
+    pages: list[Page]
+    parser: str = ""
+    parser_version: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.pages)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        pages = []
+        for p in data["pages"]:
+            lines = [
+                Line(
+                    text=ln["text"],
+                    bbox=tuple(ln["bbox"]),
+                    words=[
+                        Word(
+                            text=w["text"],
+                            bbox=tuple(w["bbox"]),
+                            size=w.get("size", 0.0),
+                            bold=w.get("bold", False),
+                        )
+                        for w in ln["words"]
+                    ],
+                )
+                for ln in p["lines"]
+            ]
+            tables = [
+                Table(
+                    bbox=tuple(t["bbox"]),
+                    rows=t["rows"],
+                    caption=t.get("caption"),
+                    row_boxes=[tuple(b) for b in t.get("row_boxes", [])],
+                    method=t.get("method", "words"),
+                )
+                for t in p["tables"]
+            ]
+            pages.append(
+                Page(
+                    number=p["number"],
+                    width=p["width"],
+                    height=p["height"],
+                    text=p["text"],
+                    lines=lines,
+                    tables=tables,
+                )
+            )
+        return cls(
+            sha256=data["sha256"],
+            pages=pages,
+            parser=data.get("parser", ""),
+            parser_version=data.get("parser_version", ""),
+            warnings=list(data.get("warnings", [])),
+        )

@@ -1,0 +1,75 @@
+"""The registry of extractors: built-in ones register the same way an added one would.
+
+An extractor is a small function from a parsed :class:`~extractors.document.Document` to facts.
+Its ``version`` is part of every fact it emits and of the signature stored on each paper, so
+bumping a version is how "papers not yet extracted by the current extractor versions" are found.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from extractors.document import Document
+from extractors.facts import ExtractedFact
+
+ExtractorFn = Callable[[Document], Iterable[ExtractedFact]]
+
+# Modules whose import registers the built-in extractors.
+BUILTIN_MODULES = (
+    "extractors.results",
+    "extractors.parameters",
+    "extractors.flops",
+    "extractors.hardware",
+    "extractors.training_time",
+)
+
+
+@dataclass(frozen=True)
+class ExtractorSpec:
+    name: str
+    version: str
+    kind: str
+    description: str
+    fn: ExtractorFn
+
+
+_REGISTRY: dict[str, ExtractorSpec] = {}
+
+
+def register(name: str, version: str, kind: str) -> Callable[[ExtractorFn], ExtractorFn]:
+    """Decorator: add ``fn`` to the registry under ``name`` (its docstring's first line describes it)."""
+
+    def decorate(fn: ExtractorFn) -> ExtractorFn:
+        if name in _REGISTRY and _REGISTRY[name].fn is not fn:
+            raise ValueError(f"extractor {name!r} is registered twice")
+        description = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+        _REGISTRY[name] = ExtractorSpec(name, version, kind, description, fn)
+        return fn
+
+    return decorate
+
+
+def extractors() -> list[ExtractorSpec]:
+    """All registered extractors, built-ins loaded, in a stable order."""
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
+    return [_REGISTRY[name] for name in sorted(_REGISTRY)]
+
+
+def signature() -> str:
+    """``name@version`` of every extractor: what a paper records as "extracted with"."""
+    return ";".join(f"{spec.name}@{spec.version}" for spec in extractors())
+
+
+def run_extractors(doc: Document) -> tuple[list[ExtractedFact], list[str]]:
+    """Run every extractor on ``doc``; one failing extractor is reported, not fatal to the others."""
+    facts: list[ExtractedFact] = []
+    failures: list[str] = []
+    for spec in extractors():
+        try:
+            facts.extend(spec.fn(doc))
+        except Exception as exc:  # an extractor bug must not lose the other extractors' facts
+            failures.append(f"{spec.name}@{spec.version}: {type(exc).__name__}: {exc}")
+    return facts, failures
