@@ -18,11 +18,12 @@ ExtractorFn = Callable[[Document], Iterable[ExtractedFact]]
 
 # Modules whose import registers the built-in extractors.
 BUILTIN_MODULES = (
-    "extractors.results",
-    "extractors.parameters",
-    "extractors.flops",
-    "extractors.hardware",
-    "extractors.training_time",
+    "extractors.results",  # benchmark results from tables and prose
+    "extractors.table_sizes",  # parameter and FLOPs columns of result tables
+    "extractors.parameters",  # parameter counts stated in prose
+    "extractors.flops",  # FLOPs / multiply-adds stated in prose
+    "extractors.hardware",  # accelerator type and count
+    "extractors.training_time",  # wall-clock training time
 )
 
 
@@ -30,7 +31,7 @@ BUILTIN_MODULES = (
 class ExtractorSpec:
     name: str
     version: str
-    kind: str
+    kinds: tuple[str, ...]
     description: str
     fn: ExtractorFn
 
@@ -38,14 +39,16 @@ class ExtractorSpec:
 _REGISTRY: dict[str, ExtractorSpec] = {}
 
 
-def register(name: str, version: str, kind: str) -> Callable[[ExtractorFn], ExtractorFn]:
-    """Decorator: add ``fn`` to the registry under ``name`` (its docstring's first line describes it)."""
+def register(
+    name: str, version: str, kinds: tuple[str, ...]
+) -> Callable[[ExtractorFn], ExtractorFn]:
+    """Decorator: add ``fn`` under ``name``; its docstring's first line is its description."""
 
     def decorate(fn: ExtractorFn) -> ExtractorFn:
         if name in _REGISTRY and _REGISTRY[name].fn is not fn:
             raise ValueError(f"extractor {name!r} is registered twice")
         description = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
-        _REGISTRY[name] = ExtractorSpec(name, version, kind, description, fn)
+        _REGISTRY[name] = ExtractorSpec(name, version, kinds, description, fn)
         return fn
 
     return decorate
@@ -64,7 +67,7 @@ def signature() -> str:
 
 
 def run_extractors(doc: Document) -> tuple[list[ExtractedFact], list[str]]:
-    """Run every extractor on ``doc``; one failing extractor is reported, not fatal to the others."""
+    """Run every extractor on ``doc``; a failing extractor is reported, not fatal to the rest."""
     facts: list[ExtractedFact] = []
     failures: list[str] = []
     for spec in extractors():

@@ -1,12 +1,12 @@
 """Shared fixtures: fresh migrated databases on SQLite and PostgreSQL, and ../shared material.
 
-Every test that takes ``db_url`` (or ``session``/``ctrends_env``) runs once per engine. Databases are
-built by running the Alembic migrations once per test session into a template, then copied per
-test (a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL), so tests may commit
-freely and still never see each other's rows.
+Every test that takes ``db_url`` (or ``session``/``ctrends_env``) runs once per engine. Databases
+are built by running the Alembic migrations once per test session into a template, then copied
+per test (a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL), so tests may
+commit freely and still never see each other's rows.
 
-Outside CI, PostgreSQL tests and ``../shared`` tests skip with the reason; with ``CI=true`` they fail
-instead, so a missing service or checkout can never turn into a silently green run.
+Outside CI, PostgreSQL tests and ``../shared`` tests skip with the reason; with ``CI=true`` they
+fail instead, so a missing service or checkout can never turn into a silently green run.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ SHARED_DIR = Path(os.environ.get("CTRENDS_SHARED_DIR", REPO_ROOT.parent / "share
 POSTGRES_ADMIN_URL = normalize_url(
     os.environ.get("CTRENDS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 )
-ENGINES = [e.strip() for e in os.environ.get("CTRENDS_TEST_ENGINES", "sqlite,postgresql").split(",")]
+ENGINES = os.environ.get("CTRENDS_TEST_ENGINES", "sqlite,postgresql").split(",")
 
 
 def unavailable(reason: str) -> None:
