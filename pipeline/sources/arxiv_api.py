@@ -1,0 +1,156 @@
+"""arXiv's API through the ``arxiv`` package: paged search with a polite rate limit and retries.
+
+The ``arxiv`` client retries immediately and reads a malformed page as "no more results", and its
+HTTP session has no timeout. We keep its paging and Atom parsing but (a) give the session a
+timeout, (b) treat a malformed page as an error, and (c) retry transient faults ourselves with
+exponential backoff, resuming from the offset already reached so no entry is skipped or repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import arxiv
+import requests
+
+from pipeline.errors import SourceUnavailable
+from pipeline.fetch import USER_AGENT
+from pipeline.sources import PaperRecord, split_arxiv_id
+
+log = logging.getLogger(__name__)
+
+
+class MalformedFeedError(arxiv.ArxivError):
+    """The API answered 200 with XML we could not parse (truncated or garbled)."""
+
+    def __init__(self, url: str, error: Exception | None) -> None:
+        super().__init__(url, 0, f"malformed feed: {error}")
+
+
+class _TimeoutSession(requests.Session):
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+        self.headers["User-Agent"] = USER_AGENT
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(*args, **kwargs)
+
+
+class _StrictClient(arxiv.Client):
+    """An ``arxiv.Client`` that fails loudly instead of truncating a result set."""
+
+    def __init__(self, api_url: str, page_size: int, delay: float, timeout: float) -> None:
+        super().__init__(page_size=page_size, delay_seconds=delay, num_retries=0)
+        self.query_url_format = api_url + "?{}"
+        self._session = _TimeoutSession(timeout)
+
+    def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0) -> Any:
+        feed = super()._parse_feed(url, first_page=first_page, _try_index=self.num_retries)
+        if feed.malformed:
+            raise MalformedFeedError(url, feed.error)
+        return feed
+
+
+TRANSIENT = (
+    arxiv.UnexpectedEmptyPageError,
+    MalformedFeedError,
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, arxiv.HTTPError):
+        return exc.status == 429 or exc.status >= 500
+    return isinstance(exc, TRANSIENT)
+
+
+def record_from_result(result: arxiv.Result) -> PaperRecord | None:
+    short_id = result.get_short_id()
+    try:
+        arxiv_id, version = split_arxiv_id(short_id)
+    except ValueError:
+        log.warning("skipping %s: old-style identifiers are not supported", short_id)
+        return None
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        version=version or 1,
+        title=result.title,
+        authors=[author.name for author in result.authors],
+        abstract=result.summary,
+        categories=list(result.categories),
+        published=result.published,
+        updated=result.updated,
+        pdf_url=result.pdf_url,
+        source="arxiv",
+    )
+
+
+class ArxivSearch:
+    """Iterate a query's results oldest update first, so a partial run still has a clean
+    watermark (the ``updated`` time of the last entry it stored)."""
+
+    def __init__(
+        self,
+        api_url: str,
+        *,
+        page_size: int,
+        delay: float,
+        retries: int,
+        backoff: float | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.client = _StrictClient(api_url, page_size, delay, timeout)
+        self.retries = retries
+        self.backoff = delay if backoff is None else backoff
+        self.api_url = api_url
+
+    def records(self, query: str, max_results: int | None = None) -> Iterator[PaperRecord]:
+        search = arxiv.Search(
+            query=query,
+            max_results=max_results,
+            sort_by=arxiv.SortCriterion.LastUpdatedDate,
+            sort_order=arxiv.SortOrder.Ascending,
+        )
+        offset = 0
+        failures = 0
+        while True:
+            try:
+                for result in self.client.results(search, offset=offset):
+                    offset += 1
+                    failures = 0
+                    record = record_from_result(result)
+                    if record is not None:
+                        yield record
+                return
+            except Exception as exc:
+                if offset == 0 and failures == 0 and isinstance(exc, requests.ConnectionError):
+                    raise SourceUnavailable(
+                        f"arXiv cannot be reached at {self.api_url} ({_short(exc)}); "
+                        "to run offline, point the pipeline at a directory of PDFs: "
+                        "ctrends run --source DIR"
+                    ) from exc
+                if not _is_transient(exc) or failures >= self.retries:
+                    raise
+                failures += 1
+                pause = self.backoff * 2 ** (failures - 1)
+                log.warning(
+                    "arXiv query failed at offset %d (%s); retry %d/%d in %.1f s",
+                    offset,
+                    _short(exc),
+                    failures,
+                    self.retries,
+                    pause,
+                )
+                time.sleep(pause)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text if len(text) < 160 else text[:157] + "..."
