@@ -51,6 +51,13 @@ def dispose_engines() -> None:
     _ENGINES.clear()
 
 
+def forget_engines_after_fork() -> None:
+    """In a forked child: drop the parent's pools without closing the sockets the parent uses."""
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+    _ENGINES.clear()
+
+
 def _create_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

@@ -39,6 +39,8 @@ class Settings:
     pdf_max_pages: int = field(metadata={"env": "CTRENDS_PDF_MAX_PAGES"})
     pdf_max_bytes: int = field(metadata={"env": "CTRENDS_PDF_MAX_BYTES"})
     pdf_timeout_seconds: float = field(metadata={"env": "CTRENDS_PDF_TIMEOUT"})
+    pdf_max_memory_mb: int = field(metadata={"env": "CTRENDS_PDF_MAX_MEMORY_MB"})
+    workers: int = field(metadata={"env": "CTRENDS_WORKERS"})
     web_token: str | None = field(metadata={"env": "CTRENDS_WEB_TOKEN"})
     web_host: str = field(metadata={"env": "CTRENDS_WEB_HOST"})
     web_port: int = field(metadata={"env": "CTRENDS_WEB_PORT"})
@@ -75,6 +77,8 @@ def get_settings() -> Settings:
         pdf_max_pages=int(_env("CTRENDS_PDF_MAX_PAGES", "120")),
         pdf_max_bytes=int(_env("CTRENDS_PDF_MAX_BYTES", str(80 * 1024 * 1024))),
         pdf_timeout_seconds=float(_env("CTRENDS_PDF_TIMEOUT", "180")),
+        pdf_max_memory_mb=int(_env("CTRENDS_PDF_MAX_MEMORY_MB", "2048")),
+        workers=int(_env("CTRENDS_WORKERS", str(min(2, os.cpu_count() or 1)))),
         web_token=os.environ.get("CTRENDS_WEB_TOKEN") or None,
         web_host=_env("CTRENDS_WEB_HOST", "127.0.0.1"),
         web_port=int(_env("CTRENDS_WEB_PORT", "8765")),
