@@ -1,0 +1,232 @@
+"""Importers for curated datasets: the authors' FutureTech CSVs and Epoch's compute database.
+
+Both become ``observations`` with their source recorded (``futuretech``, ``epoch``), keyed so a
+re-import updates rows in place. Reading is separate from writing: a file is parsed completely
+(and a malformed number stops the import with file, line and column) before anything is stored,
+and the store happens in one transaction, so bad input loses nothing.
+
+FutureTech quirks handled (see the dataset's SOURCE.md): secondary header rows under the header
+(the notebooks drop them with ``[3:]``; here any leading row without a numeric year is one),
+numbers as strings (``2.4E+23``, ``1,280,000``), training time as text ("6 days") and seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pipeline.errors import UserError
+from pipeline.observations import UpsertCounts, upsert_observations
+from pipeline.progress import progress_bar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """One FutureTech CSV: which benchmark it is and which score the authors regressed."""
+
+    filename: str
+    benchmark: str
+    metric: str
+    score_column: str
+
+
+FUTURETECH = (
+    Leaderboard("image-classification-on-imagenet.csv", "imagenet", "top1", "(TOP 1 score)"),
+    Leaderboard("object-detection-on-coco.csv", "coco", "box_ap", "(BOX AP)"),
+    Leaderboard("question-answering-on-squad-1-1.csv", "squad11", "em", "(EM score)"),
+    Leaderboard("named-entity-recognition-on-conll-2003.csv", "conll03", "f1", "(F1 score)"),
+    Leaderboard("machine-translation-on-wmt2014-en-de.csv", "wmt14_en_de", "bleu", "(BLEU)"),
+    Leaderboard("machine-translation-on-wmt2014-en-fr.csv", "wmt14_en_fr", "bleu", "(BLEU)"),
+)
+PHASES = ("pretraining", "training", "finetuning")
+_MISSING = {"", "-", "na", "n/a", "nan", "none", "null", "?"}
+_TIME_UNITS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+    "week": 7 * 86400,
+    "month": 30 * 86400,
+}
+_TIME = re.compile(r"([\d.]+)\s*([a-z]+)")
+_ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})", re.IGNORECASE)
+
+
+class BadValue(ValueError):
+    pass
+
+
+def parse_number(text: str | None) -> float | None:
+    """``'2.4E+23'``, ``'1,280,000'``, ``' 91.00 '`` -> float; blanks and N/A -> None."""
+    if text is None or text.strip().lower() in _MISSING:
+        return None
+    cleaned = text.strip().replace(",", "").replace("_", "").rstrip("%")
+    try:
+        return float(cleaned)
+    except ValueError:
+        raise BadValue(f"not a number: {text!r}") from None
+
+
+def parse_duration(text: str | None) -> float | None:
+    """Training time as the authors wrote it ("6 days", "1.5 hours", "2 weeks") -> seconds."""
+    if text is None or text.strip().lower() in _MISSING:
+        return None
+    total = 0.0
+    matches = _TIME.findall(text.lower())
+    for amount, unit in matches:
+        factor = _TIME_UNITS.get(unit.rstrip("s") or unit) or _TIME_UNITS.get(unit)
+        if factor is None:
+            raise BadValue(f"unknown time unit {unit!r} in {text!r}")
+        total += float(amount) * factor
+    if not matches:
+        raise BadValue(f"not a duration: {text!r}")
+    return total
+
+
+def arxiv_id_from_link(link: str | None) -> str | None:
+    match = _ARXIV.search(link or "")
+    return match.group(1) if match else None
+
+
+def read_futuretech(path: Path, board: Leaderboard) -> Iterator[dict[str, Any]]:
+    """Observation rows of one FutureTech CSV, data rows only, with their CSV line numbers."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"name", "year", board.score_column} - set(reader.fieldnames or ())
+        if missing:
+            raise UserError(f"{path}: not a FutureTech leaderboard (no {sorted(missing)} column)")
+        in_header = True
+        for record in reader:
+            line = reader.line_num
+            if in_header and not (record.get("year") or "").strip().isdigit():
+                continue  # a secondary header row
+            in_header = False
+            try:
+                yield _futuretech_row(record, board, path.name, line)
+            except BadValue as exc:
+                raise UserError(f"{path}:{line}: {exc}") from None
+
+
+def _futuretech_row(record: dict[str, str], board: Leaderboard, file: str, line: int) -> dict:
+    def number(column: str) -> float | None:
+        try:
+            return parse_number(record.get(column))
+        except BadValue as exc:
+            raise BadValue(f"column {column!r}: {exc}") from None
+
+    name = record["name"].strip()
+    year = int(record["year"])
+    score = number(board.score_column)
+    flops, multiadds = number("flops"), number("multiadds")
+    seconds = {phase: _phase_seconds(record, phase) for phase in PHASES}
+    known = [s for s in seconds.values() if s is not None]
+    link = (record.get("paper_link") or "").strip() or None
+    return {
+        "source_key": f"{board.benchmark}:{name} ({year})",
+        "benchmark": board.benchmark,
+        "metric": board.metric,
+        "model": name,
+        "arxiv_id": arxiv_id_from_link(link),
+        "published": date(year, 1, 1),
+        "score": score,
+        # the notebooks' error: (100 - score) / 100
+        "error": None if score is None else (100 - score) / 100,
+        "parameters": number("parameters"),
+        # the notebooks' ops per forward pass: FLOPs, else multiply-adds x 2
+        "ops_forward_pass": flops if flops is not None else (multiadds and multiadds * 2),
+        "network_operations": number("network_operations"),
+        "hardware_burden": number("hardware_burden"),
+        "training_time_sec": sum(known) if known else None,
+        "details": {
+            "file": file,
+            "line": line,
+            "year": year,
+            "published_precision": "year",
+            "title": (record.get("title") or "").strip() or None,
+            "paper_link": link,
+            "flops": flops,
+            "multiadds": multiadds,
+            "epochs": number("training_epochs"),
+            "training_set_size": number("training_set_size"),
+            "phase_seconds": seconds,
+            "training_time_text": {
+                phase: text
+                for phase in PHASES
+                if (text := (record.get(f"{phase}_time_total") or "").strip())
+            },
+            "scores": {
+                col: number(col)
+                for col in record
+                if col and col.startswith("(") and number(col) is not None
+            },
+        },
+    }
+
+
+def _phase_seconds(record: dict[str, str], phase: str) -> float | None:
+    """Seconds if the authors computed them, otherwise parsed from their free text.
+
+    The text column is notes, not data (one ImageNet row holds ``9.13E+20`` there), so text that
+    is not a duration is logged and kept in ``details`` rather than stopping the import.
+    """
+    try:
+        seconds = parse_number(record.get(f"{phase}_time_total_sec"))
+    except BadValue as exc:
+        raise BadValue(f"column {phase}_time_total_sec: {exc}") from None
+    if seconds is not None:
+        return seconds
+    try:
+        return parse_duration(record.get(f"{phase}_time_total"))
+    except BadValue as exc:
+        log.warning("%s: %s time ignored: %s", record.get("name"), phase, exc)
+        return None
+
+
+def futuretech_data_dir(directory: Path) -> Path:
+    """Accept the dataset root (with ``data/``) or the ``data`` directory itself."""
+    if (directory / "data").is_dir():
+        directory = directory / "data"
+    if not directory.is_dir():
+        raise UserError(f"{directory} is not a directory")
+    if not any((directory / board.filename).is_file() for board in FUTURETECH):
+        names = ", ".join(b.filename for b in FUTURETECH)
+        raise UserError(f"{directory} holds none of the FutureTech CSVs ({names})")
+    return directory
+
+
+def import_futuretech(session: Session, directory: Path, *, progress: bool = True) -> UpsertCounts:
+    """Load every FutureTech leaderboard found in ``directory`` as ``futuretech`` observations."""
+    data_dir = futuretech_data_dir(directory)
+    boards = [b for b in FUTURETECH if (data_dir / b.filename).is_file()]
+    rows: list[dict[str, Any]] = []
+    skipped = 0
+    with progress_bar("reading FutureTech CSVs", len(boards), progress) as advance:
+        for board in boards:
+            for row in read_futuretech(data_dir / board.filename, board):
+                if row["error"] is None:
+                    skipped += 1
+                    log.info("skipped %s: no %s score", row["source_key"], board.score_column)
+                    continue
+                rows.append(row)
+            advance(board.benchmark)
+    counts = upsert_observations(session, "futuretech", rows)
+    if skipped:
+        counts.skipped["rows without the regressed score"] = skipped
+    log.info("futuretech import from %s: %s", data_dir, counts)
+    return counts
