@@ -39,6 +39,7 @@ class Table:
     caption: str | None = None
     row_boxes: list[BBox] = field(default_factory=list)
     method: str = "words"  # how it was found: "ruled" (pdfplumber lines) or "words" (alignment)
+    header_rows: int = 0  # the first rows are header rows (column titles, multi-level)
 
 
 @dataclass
@@ -97,6 +98,7 @@ class Document:
                     caption=t.get("caption"),
                     row_boxes=[tuple(b) for b in t.get("row_boxes", [])],
                     method=t.get("method", "words"),
+                    header_rows=t.get("header_rows", 0),
                 )
                 for t in p["tables"]
             ]

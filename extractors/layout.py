@@ -1,0 +1,129 @@
+"""Words -> visual lines in reading order, for one- and two-column pages.
+
+pdfplumber returns words with boxes but no reading order a sentence regex can use: on a
+two-column page a naive top-to-bottom sort interleaves the columns. We find the gutter (an
+x position near the middle that almost no word crosses), split rows there, and read each band
+between full-width lines (titles, wide tables, wide captions) left column first, then right.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from statistics import median
+
+from extractors.document import BBox, Line, Word
+
+_GUTTER_SEARCH = (0.35, 0.65)  # fraction of the page width where a column gutter may lie
+_GUTTER_MAX_CROSSING = 0.01  # at most this share of words may cross a real gutter
+_GUTTER_MIN_SIDE = 0.2  # each column holds at least this share of the words
+_MIN_ROW_OVERLAP = 0.4  # vertical overlap (of the smaller word) to share a row
+
+
+def find_gutter(words: Sequence[Word], width: float) -> float | None:
+    """The x of the column gutter of a two-column page, or None for a one-column page."""
+    if len(words) < 40:
+        return None
+    lo, hi = int(width * _GUTTER_SEARCH[0]), int(width * _GUTTER_SEARCH[1])
+    crossing_at = [0] * (hi - lo + 2)  # difference array: words crossing each integer x
+    for w in words:
+        first, last = max(lo, int(w.bbox[0]) + 1), min(hi, math.ceil(w.bbox[2]) - 1)
+        if first <= last:
+            crossing_at[first - lo] += 1
+            crossing_at[last - lo + 1] -= 1
+    best: tuple[int, float] | None = None
+    running = 0
+    for offset in range(hi - lo + 1):
+        running += crossing_at[offset]
+        key = (running, abs(lo + offset - width / 2))
+        if best is None or key < (best[0], abs(best[1] - width / 2)):
+            best = (running, float(lo + offset))
+    assert best is not None
+    crossing, x = best
+    left = sum(1 for w in words if w.bbox[2] <= x)
+    right = sum(1 for w in words if w.bbox[0] >= x)
+    n = len(words)
+    if crossing > _GUTTER_MAX_CROSSING * n:
+        return None
+    if min(left, right) < _GUTTER_MIN_SIDE * n:
+        return None
+    # Centre the gutter in the empty band around x, so words touching it fall on one side.
+    left_edge = max((w.bbox[2] for w in words if w.bbox[2] <= x), default=x)
+    right_edge = min((w.bbox[0] for w in words if w.bbox[0] >= x), default=x)
+    return (left_edge + right_edge) / 2
+
+
+def group_rows(words: Iterable[Word]) -> list[list[Word]]:
+    """Cluster words into rows by vertical overlap; super/subscripts join their row."""
+    rows: list[tuple[list[Word], list[float]]] = []  # words, [top, bottom] of the row's body
+    for word in sorted(words, key=lambda w: (w.bbox[1], w.bbox[0])):
+        top, bottom = word.bbox[1], word.bbox[3]
+        height = max(bottom - top, 0.1)
+        best, best_overlap = None, 0.0
+        for row in rows[-6:]:
+            r_top, r_bottom = row[1]
+            overlap = min(bottom, r_bottom) - max(top, r_top)
+            ratio = overlap / min(height, max(r_bottom - r_top, 0.1))
+            if ratio > best_overlap:
+                best, best_overlap = row, ratio
+        if best is not None and best_overlap >= _MIN_ROW_OVERLAP:
+            best[0].append(word)
+            if height > best[1][1] - best[1][0]:  # the row's extent follows its largest word
+                best[1][0], best[1][1] = top, bottom
+        else:
+            rows.append(([word], [top, bottom]))
+    return [sorted(ws, key=lambda w: w.bbox[0]) for ws, _ in rows]
+
+
+def make_line(words: Sequence[Word]) -> Line:
+    ordered = sorted(words, key=lambda w: w.bbox[0])
+    return Line(text=" ".join(w.text for w in ordered), bbox=union_box(ordered), words=ordered)
+
+
+def union_box(words: Sequence[Word]) -> BBox:
+    return (
+        min(w.bbox[0] for w in words),
+        min(w.bbox[1] for w in words),
+        max(w.bbox[2] for w in words),
+        max(w.bbox[3] for w in words),
+    )
+
+
+def reading_order_lines(words: Sequence[Word], gutter: float | None) -> list[Line]:
+    """Lines of a page in the order a reader takes them (``gutter`` from :func:`find_gutter`)."""
+    if gutter is None:
+        return [make_line(row) for row in group_rows(words)]
+    lines: list[tuple[str, Line]] = []  # side: "L", "R" or "X" (crosses the gutter)
+    for row in group_rows(words):
+        if any(w.bbox[0] < gutter < w.bbox[2] for w in row):
+            lines.append(("X", make_line(row)))
+            continue
+        for side, part in (
+            ("L", [w for w in row if w.bbox[2] <= gutter]),
+            ("R", [w for w in row if w.bbox[0] >= gutter]),
+        ):
+            if part:
+                lines.append((side, make_line(part)))
+    ordered: list[Line] = []
+    band: list[tuple[str, Line]] = []
+    for side, line in lines:
+        if side == "X":
+            ordered.extend(_band_order(band))
+            band = []
+            ordered.append(line)
+        else:
+            band.append((side, line))
+    ordered.extend(_band_order(band))
+    return ordered
+
+
+def _band_order(band: list[tuple[str, Line]]) -> list[Line]:
+    return [line for side, line in band if side == "L"] + [
+        line for side, line in band if side == "R"
+    ]
+
+
+def typical_size(lines: Sequence[Line]) -> float:
+    """The body font size of a page (median word size), for size-relative thresholds."""
+    sizes = [w.size for line in lines for w in line.words if w.size > 0]
+    return median(sizes) if sizes else 10.0

@@ -1,0 +1,360 @@
+"""Table reconstruction from word positions, for tables without ruling lines (booktabs).
+
+Most papers typeset tables with booktabs: horizontal rules only, so there are no cell borders
+for a ruling-based finder. What remains is alignment: a table is a run of lines made of short,
+widely spaced cells, most of them numbers; its columns are the x ranges that (almost) every body
+row leaves empty between cells. Header cells that span several columns (multi-level headers
+such as "ImageNet" over "Top-1 Top-5") are repeated into every column they cover, so a column's
+header reads top-down ("ImageNet Top-1").
+
+Also here: :func:`cell_number`, reading a printed table number with its footnote marks, bold
+asterisks, +/- interval and unit suffix, shared by the result and size extractors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from extractors.document import BBox, Line, Table, Word
+from extractors.layout import union_box
+
+_CAPTION = re.compile(r"^\s*(?:Table|TABLE|Tab\.)\s*([0-9]+|[IVXL]+)\b")
+_MAX_CELL_SHARE = 0.6  # a cell wider than this share of its region is prose, not a table cell
+_MIN_BODY_ROWS = 2
+_ROW_GAP = 2.2  # lines further apart than this many line heights end a table
+_COLUMN_GAP_TOLERANCE = 0.15  # share of body rows allowed to cross a column gap (spanning cells)
+
+# A printed number in a table cell: optional approximation sign, sign, digits, then suffixes:
+# unit/scale letters, %, footnote marks, a +/- interval ("76.1±0.2", "25.6M", "4.1G*", "(12.3)").
+_NUMBER = re.compile(
+    r"^[~≈<>∼]?\(?(?P<num>[-−+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-−+]?\.\d+)\)?"
+    r"(?P<scale>\s?[KMBGTkmbgt](?![a-z]))?"
+    r"(?P<pct>\s?%)?"
+    r"(?P<interval>\s?(?:±|\+/-|\+-)\s?\d+(?:\.\d+)?)?"
+    r"(?P<marks>[\s*†‡§¶♯#⋆∗°'’a-z]{0,3})$"
+)
+_SCALES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
+
+
+@dataclass(frozen=True)
+class CellNumber:
+    value: float  # the number as printed, without its scale suffix
+    scale: float  # multiplier of a suffix such as "M" or "G" (1.0 when there is none)
+    marks: str  # footnote marks and other trailing symbols, e.g. "*", "†"
+    interval: float | None  # the half-width of a printed +/- interval
+
+
+def cell_number(text: str) -> CellNumber | None:
+    """Read a table cell as a number: '76.2', '25.6M', '4.1G†', '77.3±0.2', '(22.1)', '1,024'."""
+    s = " ".join(text.replace("\u2212", "-").split())
+    if not s or not any(ch.isdigit() for ch in s):
+        return None
+    m = _NUMBER.match(s)
+    if m is None:
+        return None
+    marks = m.group("marks").strip()
+    if any(ch.isalpha() for ch in marks) and len(marks) > 1:
+        return None  # "12 layers", "3 days": text, not a table value
+    scale = _SCALES[m.group("scale").strip().lower()] if m.group("scale") else 1.0
+    interval = m.group("interval")
+    half = float(re.sub(r"[^\d.]", "", interval)) if interval else None
+    return CellNumber(float(m.group("num").replace(",", "")), scale, marks, half)
+
+
+def is_numeric_cell(text: str) -> bool:
+    return cell_number(text) is not None or text.strip() in {"-", "–", "—", "n/a", "N/A"}
+
+
+def caption_label(text: str) -> str | None:
+    """'Table 3' for a line starting a table caption, else None."""
+    m = _CAPTION.match(text)
+    return f"Table {m.group(1)}" if m else None
+
+
+@dataclass
+class _Row:
+    line: Line
+    cells: list[list[Word]]
+
+    @property
+    def texts(self) -> list[str]:
+        return [" ".join(w.text for w in c) for c in self.cells]
+
+    @property
+    def numeric(self) -> int:
+        return sum(1 for t in self.texts if is_numeric_cell(t))
+
+
+def split_cells(words: Sequence[Word]) -> list[list[Word]]:
+    """Split a line into cells at wide gaps; two adjacent numbers are always separate cells."""
+    cells: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: w.bbox[0]):
+        if not cells:
+            cells.append([word])
+            continue
+        prev = cells[-1][-1]
+        gap = word.bbox[0] - prev.bbox[2]
+        size = max(word.size, prev.size, 4.0)
+        glued = word.text in {"±", "%", "M", "B", "G", "K"} or prev.text in {"±", "+/-"}
+        both_numbers = cell_number(prev.text) is not None and cell_number(word.text) is not None
+        if not glued and (gap > 0.6 * size or both_numbers):
+            cells.append([word])
+        else:
+            cells[-1].append(word)
+    return cells
+
+
+def find_tables(lines: Sequence[Line], width: float, gutter: float | None = None) -> list[Table]:
+    """Table candidates on a page, from its reading-order lines (see :mod:`extractors.layout`)."""
+    regions = _regions(lines, width, gutter)
+    blocks: list[tuple[list[_Row], float]] = []
+    for region_lines, region_width in regions:
+        blocks.extend((b, region_width) for b in _blocks(region_lines, region_width))
+    blocks = _merge_side_by_side(blocks)
+    tables = []
+    for rows, _ in blocks:
+        table = _build_table(rows)
+        if table is not None:
+            table.caption = _caption_for(table.bbox, lines)
+            tables.append(table)
+    return tables
+
+
+def _regions(
+    lines: Sequence[Line], width: float, gutter: float | None
+) -> list[tuple[list[Line], float]]:
+    """Streams of lines to look for tables in: each column, full-width lines in both."""
+    if gutter is None:
+        return [(sorted(lines, key=lambda ln: ln.bbox[1]), width)]
+    left = [ln for ln in lines if ln.bbox[0] < gutter]
+    right = [ln for ln in lines if ln.bbox[2] > gutter]
+    return [
+        (sorted(left, key=lambda ln: ln.bbox[1]), gutter),
+        (sorted(right, key=lambda ln: ln.bbox[1]), width - gutter),
+    ]
+
+
+def _blocks(lines: Sequence[Line], region_width: float) -> list[list[_Row]]:
+    blocks: list[list[_Row]] = []
+    current: list[_Row] = []
+
+    def close() -> None:
+        body = [r for r in current if _is_body(r)]
+        if len(body) >= _MIN_BODY_ROWS:
+            while current and len(current[-1].cells) == 1:  # notes under the table
+                current.pop()
+            blocks.append(list(current))
+        current.clear()
+
+    for line in lines:
+        row = _Row(line, split_cells(line.words))
+        widest = max(union_box(c)[2] - union_box(c)[0] for c in row.cells)
+        prose = widest > _MAX_CELL_SHARE * region_width
+        caption = caption_label(line.text) is not None or line.text.startswith(("Figure", "Fig."))
+        if current:
+            prev = current[-1].line.bbox
+            height = max(prev[3] - prev[1], 4.0)
+            if line.bbox[1] - prev[3] > _ROW_GAP * height:
+                close()
+        if prose or caption:
+            close()
+            continue
+        current.append(row)
+    close()
+    return blocks
+
+
+def _is_body(row: _Row) -> bool:
+    return len(row.cells) >= 2 and row.numeric >= 1
+
+
+def _merge_side_by_side(
+    blocks: list[tuple[list[_Row], float]],
+) -> list[tuple[list[_Row], float]]:
+    """A full-width table on a two-column page is found as a left and a right half: rejoin them."""
+    merged: list[tuple[list[_Row], float]] = []
+    used: set[int] = set()
+    for i, (rows, width) in enumerate(blocks):
+        if i in used:
+            continue
+        for j in range(i + 1, len(blocks)):
+            other = blocks[j][0]
+            if j not in used and _aligned(rows, other):
+                rows = _zip_rows(rows, other)
+                width += blocks[j][1]
+                used.add(j)
+        merged.append((rows, width))
+    return merged
+
+
+def _aligned(a: list[_Row], b: list[_Row]) -> bool:
+    tops_a = {round(r.line.bbox[1]) for r in a}
+    tops_b = {round(r.line.bbox[1]) for r in b}
+    shared = sum(1 for t in tops_b if any(abs(t - u) <= 2 for u in tops_a))
+    return shared >= max(2, 0.6 * min(len(a), len(b)))
+
+
+def _zip_rows(a: list[_Row], b: list[_Row]) -> list[_Row]:
+    rows: list[_Row] = [_Row(r.line, list(r.cells)) for r in a]
+    for row in b:
+        partner = next((r for r in rows if abs(r.line.bbox[1] - row.line.bbox[1]) <= 2), None)
+        if partner is None:
+            rows.append(row)
+        elif partner.line is not row.line:  # a full-width line sits in both halves
+            words = partner.line.words + row.line.words
+            box = union_box(words)
+            text = " ".join(w.text for w in sorted(words, key=lambda w: w.bbox[0]))
+            partner.line = Line(text=text, bbox=box, words=sorted(words, key=lambda w: w.bbox[0]))
+            partner.cells = split_cells(partner.line.words)
+    return sorted(rows, key=lambda r: r.line.bbox[1])
+
+
+def _columns(body: Sequence[_Row]) -> list[tuple[float, float]]:
+    """Column extents: x ranges separated by gaps that (almost) no body row crosses."""
+    x0 = min(r.line.bbox[0] for r in body)
+    x1 = max(r.line.bbox[2] for r in body)
+    steps = max(int((x1 - x0) * 2) + 1, 1)  # half-point resolution
+    coverage = [0] * steps
+    for row in body:
+        for cell in row.cells:
+            c0, _, c1, _ = union_box(cell)
+            for k in range(int((c0 - x0) * 2), min(int((c1 - x0) * 2) + 1, steps)):
+                coverage[k] += 1
+    allowed = int(_COLUMN_GAP_TOLERANCE * len(body))
+    columns: list[tuple[float, float]] = []
+    start: int | None = None
+    for k, count in enumerate([*coverage, 0]):
+        if count > allowed and start is None:
+            start = k
+        elif count <= allowed and start is not None:
+            columns.append((x0 + start / 2, x0 + k / 2))
+            start = None
+    return columns
+
+
+def _build_table(rows: list[_Row]) -> Table | None:
+    first_body = next((i for i, r in enumerate(rows) if _is_body(r)), None)
+    if first_body is None:
+        return None
+    body = [r for r in rows[first_body:] if len(r.cells) >= 2]
+    columns = _columns(body)
+    if len(columns) < 2:
+        return None
+    grid: list[list[str]] = []
+    for index, row in enumerate(rows):
+        cells = [""] * len(columns)
+        spanning = index < first_body  # header cells may span and repeat over several columns
+        for cell in row.cells:
+            for col in _cell_columns(union_box(cell), columns, spanning):
+                text = " ".join(w.text for w in cell)
+                cells[col] = f"{cells[col]} {text}".strip()
+        grid.append(cells)
+    return Table(
+        bbox=union_box([w for r in rows for w in r.line.words]),
+        rows=grid,
+        row_boxes=[r.line.bbox for r in rows],
+        method="words",
+        header_rows=first_body,
+    )
+
+
+def _cell_columns(box: BBox, columns: list[tuple[float, float]], spanning: bool) -> list[int]:
+    overlaps = [min(box[2], c1) - max(box[0], c0) for c0, c1 in columns]
+    if spanning:
+        covered = [i for i, o in enumerate(overlaps) if o > 0]
+        if covered:
+            return covered
+    best = max(range(len(columns)), key=lambda i: overlaps[i])
+    if overlaps[best] > 0:
+        return [best]
+    centre = (box[0] + box[2]) / 2
+    return [
+        min(range(len(columns)), key=lambda i: abs((columns[i][0] + columns[i][1]) / 2 - centre))
+    ]
+
+
+def _caption_for(box: BBox, lines: Sequence[Line]) -> str | None:
+    """The nearest "Table N" caption directly above or below the table, with its continuation."""
+    best: tuple[float, int] | None = None
+    for i, line in enumerate(lines):
+        if caption_label(line.text) is None:
+            continue
+        if min(line.bbox[2], box[2]) - max(line.bbox[0], box[0]) <= 0:
+            continue  # not over or under this table
+        if line.bbox[3] <= box[1] + 1:
+            distance = box[1] - line.bbox[3]
+        elif line.bbox[1] >= box[3] - 1:
+            distance = line.bbox[1] - box[3]
+        else:
+            continue
+        if distance < 120 and (best is None or distance < best[0]):
+            best = (distance, i)
+    if best is None:
+        return None
+    index = best[1]
+    parts = [lines[index].text]
+    prev = lines[index].bbox
+    for line in lines[index + 1 : index + 10]:
+        height = max(prev[3] - prev[1], 4.0)
+        if not 0 <= line.bbox[1] - prev[3] < 0.8 * height or caption_label(line.text):
+            break
+        if line.bbox[1] >= box[1] - 1 and line.bbox[3] <= box[3] + 1:
+            break  # ran into the table itself
+        parts.append(line.text)
+        prev = line.bbox
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class BodyRow:
+    index: int  # row index in ``Table.rows``
+    label: str  # the row's name: its text cells left of the first value column
+    cells: list[str]
+    bbox: BBox | None
+
+
+class TableView:
+    """A reconstructed table read as a header per column and named body rows."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        n_cols = max((len(r) for r in table.rows), default=0)
+        self.headers = [
+            " ".join(r[c] for r in table.rows[: table.header_rows] if c < len(r) and r[c]).strip()
+            for c in range(n_cols)
+        ]
+        body = table.rows[table.header_rows :]
+        self.label_columns = _label_columns(body, n_cols)
+        self.rows: list[BodyRow] = []
+        previous = ""
+        for offset, cells in enumerate(body):
+            index = table.header_rows + offset
+            label = " ".join(cells[c] for c in self.label_columns if c < len(cells) and cells[c])
+            values = [c for c in range(n_cols) if c not in self.label_columns and c < len(cells)]
+            if not any(cells[c] for c in values):
+                continue  # a section row ("Methods with extra data") or a wrapped label
+            box = table.row_boxes[index] if index < len(table.row_boxes) else None
+            self.rows.append(BodyRow(index, label or previous, list(cells), box))
+            previous = label or previous
+
+    @property
+    def value_columns(self) -> list[int]:
+        return [c for c in range(len(self.headers)) if c not in self.label_columns]
+
+    def evidence(self, row: BodyRow, column: int) -> str:
+        header = self.headers[column] if column < len(self.headers) else ""
+        return f"{' | '.join(c for c in row.cells if c)} [column: {header}]"
+
+
+def _label_columns(body: Sequence[list[str]], n_cols: int) -> list[int]:
+    """Leading columns that are mostly text: the model names (and their settings)."""
+    labels = []
+    for c in range(n_cols):
+        texts = [r[c] for r in body if c < len(r) and r[c]]
+        numeric = sum(1 for t in texts if is_numeric_cell(t))
+        if texts and numeric >= 0.5 * len(texts):
+            break
+        labels.append(c)
+    return labels or [0]
