@@ -7,6 +7,7 @@ sandwich covariance for quantile regression) without building formula strings.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,10 +58,10 @@ class Regression:
         """The JSON kept in ``TrendFit.coefficients``: enough to extrapolate with intervals."""
         terms = {
             name: {
-                "estimate": self.params[i],
-                "std_err": self.bse[i],
-                "p_value": self.pvalues[i],
-                "ci95": list(self.conf_int[i]),
+                "estimate": _finite(self.params[i]),
+                "std_err": _finite(self.bse[i]),
+                "p_value": _finite(self.pvalues[i]),
+                "ci95": [_finite(v) for v in self.conf_int[i]],
             }
             for i, name in enumerate(self.names)
         }
@@ -69,10 +70,15 @@ class Regression:
             "quantile": self.quantile,
             "terms": terms,
             "names": list(self.names),
-            "cov": [list(row) for row in self.cov],
+            "cov": [[_finite(v) for v in row] for row in self.cov],
             "df_resid": self.df_resid,
-            "resid_scale": self.resid_scale,
+            "resid_scale": _finite(self.resid_scale),
         }
+
+
+def _finite(value: float) -> float | None:
+    """JSON (and PostgreSQL's json type) has no NaN or infinity: undefined statistics are null."""
+    return value if math.isfinite(value) else None
 
 
 def design_matrix(x: Array, year: Array | None = None) -> tuple[Array, tuple[str, ...]]:

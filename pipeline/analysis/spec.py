@@ -136,8 +136,9 @@ def prepare(
         dropped["not_frontier"] = len(rows) - len(on_frontier)
         rows = [(p, c) for p, c in rows if id(p) in on_frontier]
     filt["dropped"] = dropped
-    if len(rows) < MIN_N:
-        raise Skip(f"N={len(rows)} < {MIN_N} usable points")
+    needed = MIN_N + (1 if spec.estimator == "year" else 0)  # one more point per parameter
+    if len(rows) < needed:
+        raise Skip(f"N={len(rows)} < {needed} usable points")
     x = np.log10(np.array([c for _, c in rows]) / scale)
     y = form.transform(np.array([p.error for p, _ in rows], dtype=float))
     year = np.array([p.year for p, _ in rows], dtype=float) if spec.estimator == "year" else None

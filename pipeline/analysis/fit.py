@@ -1,0 +1,190 @@
+"""The fit stage: rebuild extracted observations, fit every spec with enough data, store fits.
+
+``run_fits`` is what the nightly flow and ``ctrends fit`` call. Each observation source
+(``extracted``, ``futuretech``, ...) is fit on its own, never pooled. A fit whose data and
+specification are unchanged since the latest stored fit of its kind is not stored again (the
+data hash says so), so re-runs are idempotent and ``trends history`` shows only real movements.
+Each new fit is compared with the previous one of its kind for drift.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Observation, TrendFit
+from pipeline.analysis.drift import slope_drift
+from pipeline.analysis.forms import DEFAULT_FORMS
+from pipeline.analysis.measures import fit_conversion
+from pipeline.analysis.queries import latest_fits, observation_points
+from pipeline.analysis.regress import Regression
+from pipeline.analysis.spec import FitData, FitSpec, Skip, estimate, grid, prepare
+from pipeline.observations import UpsertCounts, rebuild_extracted
+from pipeline.progress import progress_bar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FitRun:
+    """What one run produced: the current fit of every kind it could fit, and what it noticed."""
+
+    run_id: str
+    fits: list[TrendFit] = field(default_factory=list)  # new or unchanged, one per kind
+    new: int = 0
+    skipped: list[str] = field(default_factory=list)  # "<kind>: <reason>"
+    drift: list[str] = field(default_factory=list)
+    observations: UpsertCounts | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "fits": len(self.fits),
+            "new_fits": self.new,
+            "skipped": len(self.skipped),
+            "drift": self.drift,
+            "extracted_observations": str(self.observations) if self.observations else None,
+        }
+
+
+def run_fits(
+    session: Session,
+    *,
+    run_id: str | None = None,
+    sources: Sequence[str] | None = None,
+    forms: Sequence[str] = DEFAULT_FORMS,
+    benchmark: str | None = None,
+    progress: bool = False,
+) -> FitRun:
+    """Rebuild extracted observations from curated facts, then fit and store every kind."""
+    run = FitRun(run_id=run_id or uuid.uuid4().hex[:12])
+    run.observations = rebuild_extracted(session)
+    for source in sources or observation_sources(session):
+        _fit_source(session, run, source, forms, benchmark, progress)
+    session.flush()
+    log.info(
+        "fit run %s: %d fits (%d new), %d skipped, %d drift flags",
+        run.run_id,
+        len(run.fits),
+        run.new,
+        len(run.skipped),
+        len(run.drift),
+    )
+    return run
+
+
+def observation_sources(session: Session) -> list[str]:
+    return list(session.scalars(select(Observation.source).distinct().order_by(Observation.source)))
+
+
+def _fit_source(
+    session: Session,
+    run: FitRun,
+    source: str,
+    forms: Sequence[str],
+    benchmark: str | None,
+    progress: bool,
+) -> None:
+    points = observation_points(session, source)
+    if not points:
+        run.skipped.append(f"{source}: no observations with an error rate")
+        log.info("%s: no observations with an error rate; nothing to fit", source)
+        return
+    conversion = fit_conversion(points)  # pooled over benchmarks: a property of hardware
+    previous = {_kind(f): f for f in latest_fits(session, observation_source=source)}
+    groups = sorted({(p.benchmark, p.metric or "") for p in points})
+    if benchmark is not None:
+        groups = [g for g in groups if g[0] == benchmark]
+    specs = [s for b, m in groups for s in grid(b, m or None, forms)]
+    with progress_bar(f"fitting {source}", len(specs), progress) as advance:
+        for spec in specs:
+            label = f"{source} {spec.benchmark}/{spec.metric} {spec.measure} {spec.form} "
+            label += spec.variant
+            advance(label)
+            try:
+                data = prepare(points, spec, conversion)
+            except Skip as why:
+                run.skipped.append(f"{label}: {why}")
+                log.info("skipped %s: %s", label, why)
+                continue
+            regression = estimate(data, spec)
+            digest = data_hash(spec, data)
+            old = previous.get(
+                (spec.benchmark, spec.metric or "", spec.measure, spec.form, spec.variant)
+            )
+            if old is not None and old.data_hash == digest:
+                run.fits.append(old)
+                continue
+            fit = _store(session, source, spec, data, regression, digest, run.run_id)
+            run.fits.append(fit)
+            run.new += 1
+            log.info(
+                "fitted %s: slope %.4f, R^2 %.3f, N %d", label, fit.slope, fit.r_squared, fit.n
+            )
+            if old is not None:
+                flag = slope_drift(
+                    label,
+                    old.slope,
+                    regression.slope,
+                    regression.slope_interval,
+                    f"fit #{old.id}, {old.fitted_at:%Y-%m-%d}",
+                )
+                if flag:
+                    run.drift.append(flag)
+                    log.warning("drift: %s", flag)
+
+
+def _kind(fit: TrendFit) -> tuple[str, str, str, str, str]:
+    return (fit.benchmark, fit.metric or "", fit.compute_measure, fit.form, fit.variant)
+
+
+def data_hash(spec: FitSpec, data: FitData) -> str:
+    """Identity of a fit's input: the specification, the filter and every (id, x, y, year)."""
+    payload = {
+        "spec": [spec.benchmark, spec.metric, spec.measure, spec.form, spec.variant],
+        "filter": data.filter,
+        "rows": [
+            [i, float(x), float(y), None if data.year is None else float(data.year[k])]
+            for k, (i, x, y) in enumerate(zip(data.ids, data.x, data.y, strict=True))
+        ],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _store(
+    session: Session,
+    source: str,
+    spec: FitSpec,
+    data: FitData,
+    regression: Regression,
+    digest: str,
+    run_id: str,
+) -> TrendFit:
+    fit = TrendFit(
+        benchmark=spec.benchmark,
+        metric=spec.metric,
+        compute_measure=spec.measure,
+        form=spec.form,
+        variant=spec.variant,
+        observation_source=source,
+        slope=regression.slope,
+        intercept=regression.intercept,
+        r_squared=regression.r_squared,
+        n=regression.n,
+        coefficients=regression.coefficients(),
+        filter=data.filter,
+        data_hash=digest,
+        observation_ids=data.ids,
+        run_id=run_id,
+    )
+    session.add(fit)
+    session.flush()
+    return fit
