@@ -23,12 +23,20 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+def _run(url: str | None, action, revision: str) -> None:  # type: ignore[no-untyped-def]
+    """Run on our engine (its SQLite pragmas, its directory creation) in one transaction."""
+    cfg = alembic_config(url)
+    with get_engine(url).begin() as connection:
+        cfg.attributes["connection"] = connection
+        action(cfg, revision)
+
+
 def upgrade(url: str | None = None, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+    _run(url, command.upgrade, revision)
 
 
 def downgrade(url: str | None = None, revision: str = "-1") -> None:
-    command.downgrade(alembic_config(url), revision)
+    _run(url, command.downgrade, revision)
 
 
 def current_revision(url: str | None = None) -> str | None:

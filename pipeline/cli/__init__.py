@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 
 from rich.console import Console
+from rich.logging import RichHandler
 
 from pipeline.cli import core  # noqa: F401  (registers commands)
 from pipeline.cli.app import app
 from pipeline.errors import UserError
 
 
+def _configure_runtime() -> None:
+    """Logs to stderr (stdout stays for --format json/csv); Prefect's state under the data dir."""
+    from pipeline.config import get_settings
+
+    settings = get_settings()
+    os.environ.setdefault("PREFECT_HOME", str(settings.data_dir / "prefect"))
+    level = os.environ.get("CTRENDS_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        handlers=[RichHandler(console=Console(stderr=True), show_path=False)],
+    )
+    for noisy in ("httpx", "pdfminer", "alembic.runtime.migration", "arxiv"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def main() -> None:
+    _configure_runtime()
     try:
         app()
     except UserError as exc:

@@ -1,17 +1,55 @@
-"""The pipeline's own commands: database, ingest, extract, run, export, papers."""
+"""The pipeline's own commands: database, ingest, extract, run, export, papers, extractors."""
 
 from __future__ import annotations
 
+import json
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from db import migrate
+from db.session import session_scope
 from pipeline.cli.app import app
+from pipeline.cli.options import FormatOpt, TableFormat
 from pipeline.config import get_settings
+from pipeline.errors import UserError
 
 console = Console()
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+SourceOpt = Annotated[
+    str, typer.Option("--source", help="'arxiv', or a directory of PDFs named by arXiv id.")
+]
+SinceOpt = Annotated[
+    datetime | None,
+    typer.Option(formats=["%Y-%m-%d"], help="arXiv: start of the window (default: watermark)."),
+]
+MaxResultsOpt = Annotated[
+    int | None, typer.Option(min=1, help="arXiv: at most this many entries per benchmark query.")
+]
+MetadataOpt = Annotated[
+    Path | None, typer.Option(help="Directory source: a metadata.csv/.jsonl to read.")
+]
+
+
+def _source_directory(source: str) -> Path | None:
+    if source == "arxiv":
+        return None
+    path = Path(source).expanduser()
+    if not path.is_dir():
+        raise UserError(f"--source must be 'arxiv' or an existing directory; got {source!r}")
+    return path
+
+
+def _since(since: datetime | None) -> datetime | None:
+    return since.replace(tzinfo=UTC) if since else None
 
 
 @db_app.command("upgrade")
@@ -26,6 +64,195 @@ def db_downgrade(revision: str = typer.Argument(..., help="Target, e.g. -1 or ba
     """Downgrade the schema (data in dropped columns is lost; back up first)."""
     migrate.downgrade(revision=revision)
     console.print(f"database at revision {migrate.current_revision()}")
+
+
+@app.command()
+def ingest(
+    source: SourceOpt = "arxiv",
+    since: SinceOpt = None,
+    max_results: MaxResultsOpt = None,
+    metadata: MetadataOpt = None,
+) -> None:
+    """Fetch new papers (and new versions) from arXiv or a local directory."""
+    from pipeline.ingest import ingest_arxiv, ingest_directory
+
+    _ensure_schema()
+    directory = _source_directory(source)
+    if directory is not None:
+        reports = [ingest_directory(directory, metadata=metadata)]
+    else:
+        reports = ingest_arxiv(since=_since(since), max_results=max_results)
+    for report in reports:
+        console.print(
+            f"{report.source} {report.query[:60]!r}: {report.seen} seen, {report.new} new, "
+            f"{report.new_versions} new versions, {len(report.failed)} failed",
+            highlight=False,
+        )
+        for paper, reason in report.failed:
+            console.print(f"  [red]failed[/] {paper}: {reason}", highlight=False)
+
+
+@app.command()
+def extract(
+    retry_failed: Annotated[
+        bool, typer.Option(help="Also retry papers whose parsing failed before.")
+    ] = False,
+) -> None:
+    """Parse and extract papers not yet extracted by the current extractor versions."""
+    from pipeline.extract import extract_pending
+
+    _ensure_schema()
+    report = extract_pending(retry_failed=retry_failed)
+    facts = ", ".join(f"{k} {v}" for k, v in sorted(report.facts.items()) if v) or "none"
+    console.print(
+        f"{report.extracted} of {report.papers} papers extracted, {len(report.failed)} failed; "
+        f"facts: {facts}",
+        highlight=False,
+    )
+    for paper, reason in report.failed:
+        console.print(f"  [red]failed[/] {paper}: {reason}", highlight=False)
+
+
+@app.command()
+def run(
+    source: SourceOpt = "arxiv", since: SinceOpt = None, max_results: MaxResultsOpt = None
+) -> None:
+    """The nightly flow once, under Prefect: ingest, extract, fit."""
+    from pipeline.flows import nightly_flow
+    from pipeline.sources.arxiv_api import check_reachable
+
+    _ensure_schema()
+    directory = _source_directory(source)
+    if directory is None:
+        check_reachable(get_settings().arxiv_api_url)
+    summary = nightly_flow(
+        source=str(directory) if directory else "arxiv",
+        since=_since(since),
+        max_results=max_results,
+    )
+    console.print_json(json.dumps(summary, default=str))
+    failed = len(summary["ingest"]["failed"]) + len(summary["extract"]["failed"])
+    if failed:
+        console.print(f"[yellow]{failed} papers failed; see `ctrends papers --status failed`[/]")
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    cron: Annotated[str | None, typer.Option(help="Cron (default CTRENDS_SCHEDULE_CRON).")] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA time zone (default CTRENDS_SCHEDULE_TZ).")
+    ] = None,
+    source: SourceOpt = "arxiv",
+) -> None:
+    """Serve the nightly flow as a Prefect deployment on a cron schedule (default 02:00 UTC)."""
+    from prefect.schedules import Cron
+
+    from pipeline.flows import nightly_flow
+
+    _ensure_schema()
+    settings = get_settings()
+    schedule = Cron(cron or settings.schedule_cron, timezone=timezone or settings.schedule_timezone)
+    nightly_flow.serve(
+        name="nightly",
+        schedules=[schedule],
+        parameters={"source": source},
+        global_limit=1,  # one nightly run at a time; a late one waits for the running one
+    )
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+@app.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.jsonl,
+    output: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
+) -> None:
+    """Export every fact, one object per fact (the export contract)."""
+    from pipeline.export import FACT_FIELDS, fact_to_dict, iter_facts, write_csv, write_jsonl
+
+    with session_scope() as session:
+        rows = (fact_to_dict(fact) for fact in iter_facts(session))
+        with _open_output(output) as out:
+            if format is ExportFormat.jsonl:
+                count = write_jsonl(rows, out)
+            else:
+                count = write_csv(rows, out, FACT_FIELDS)
+    if output is not None:
+        console.print(f"{count} facts written to {output}")
+
+
+@app.command()
+def papers(
+    status: Annotated[
+        str | None, typer.Option(help="ingested | parsed | extracted | failed")
+    ] = None,
+    format: FormatOpt = TableFormat.table,
+) -> None:
+    """List paper versions with their processing status and error."""
+    from pipeline.export import PAPER_FIELDS, list_papers, paper_to_dict
+
+    with session_scope() as session:
+        rows = [paper_to_dict(p) for p in list_papers(session, status)]
+    _print_rows(rows, format, PAPER_FIELDS, title="papers")
+
+
+@app.command("extractors")
+def list_extractors() -> None:
+    """List the registered extractors with their versions and the kinds of fact they emit."""
+    from extractors.registry import extractors
+
+    table = Table("name", "version", "kinds", "description", title="extractors")
+    for spec in extractors():
+        table.add_row(spec.name, spec.version, ", ".join(spec.kinds), spec.description)
+    console.print(table)
+
+
+def _print_rows(
+    rows: list[dict[str, Any]], format: TableFormat, fields: tuple[str, ...], title: str
+) -> None:
+    from pipeline.export import csv_text
+
+    if format is TableFormat.json:
+        sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False, indent=2) + "\n")
+    elif format is TableFormat.csv:
+        sys.stdout.write(csv_text(rows, fields))
+    else:
+        table = Table(*fields, title=f"{title} ({len(rows)})")
+        for row in rows:
+            table.add_row(*("" if row[f] is None else str(row[f]) for f in fields))
+        console.print(table)
+
+
+class _open_output:
+    """stdout, or a file written whole (to a temporary name, then renamed into place)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def __enter__(self) -> Any:
+        if self.path is None:
+            return sys.stdout
+        self.tmp = self.path.with_name(f".{self.path.name}.part")
+        self.handle = self.tmp.open("w", encoding="utf-8", newline="")
+        return self.handle
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        if self.path is None:
+            return
+        self.handle.close()
+        if exc_type is None:
+            self.tmp.replace(self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def _ensure_schema() -> None:
+    """Commands that write bring the schema up to date first (a no-op when it already is)."""
+    migrate.upgrade()
 
 
 def _redacted_url() -> str:

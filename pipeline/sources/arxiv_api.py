@@ -131,11 +131,7 @@ class ArxivSearch:
                 return
             except Exception as exc:
                 if offset == 0 and failures == 0 and isinstance(exc, requests.ConnectionError):
-                    raise SourceUnavailable(
-                        f"arXiv cannot be reached at {self.api_url} ({_short(exc)}); "
-                        "to run offline, point the pipeline at a directory of PDFs: "
-                        "ctrends run --source DIR"
-                    ) from exc
+                    raise unreachable(self.api_url, exc) from exc
                 if not _is_transient(exc) or failures >= self.retries:
                     raise
                 failures += 1
@@ -149,6 +145,29 @@ class ArxivSearch:
                     pause,
                 )
                 time.sleep(pause)
+
+
+def unreachable(api_url: str, exc: Exception) -> SourceUnavailable:
+    return SourceUnavailable(
+        f"arXiv cannot be reached at {api_url} ({_short(exc)}); to run offline, point the "
+        "pipeline at a directory of PDFs named by arXiv id: ctrends run --source DIR"
+    )
+
+
+def check_reachable(api_url: str, timeout: float = 15.0) -> None:
+    """One cheap request before a run, so "no network" is one clear line, not a retry storm.
+
+    Any HTTP answer counts as reachable: a 503 is the retries' business, not a reason to stop.
+    """
+    try:
+        requests.get(
+            api_url,
+            params={"search_query": "all:imagenet", "max_results": "0"},
+            headers={"User-Agent": USER_AGENT},
+            timeout=timeout,
+        ).close()
+    except requests.RequestException as exc:
+        raise unreachable(api_url, exc) from exc
 
 
 def _short(exc: Exception) -> str:

@@ -1,0 +1,91 @@
+"""Query side of facts: the export contract (one JSON object per fact) and paper listings."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from db.models import Fact, Paper
+from pipeline.sources import UNKNOWN_VERSION
+
+# The export contract's field order (README, "Export contract").
+FACT_FIELDS = (
+    "id",
+    "arxiv_id",
+    "arxiv_version",
+    "kind",
+    "benchmark",
+    "metric",
+    "model",
+    "value",
+    "unit",
+    "error",
+    "normalized",
+    "flops_kind",
+    "accelerator",
+    "count",
+    "count_unit",
+    "page",
+    "evidence",
+    "confidence",
+    "status",
+    "extractor",
+    "extractor_version",
+)
+PAPER_FIELDS = ("arxiv_id", "version", "title", "status", "error", "page_count", "source")
+
+
+def fact_to_dict(fact: Fact) -> dict[str, Any]:
+    version = fact.paper.version
+    return {
+        "id": fact.id,
+        "arxiv_id": fact.paper.arxiv_id,
+        "arxiv_version": None if version == UNKNOWN_VERSION else version,
+        **{name: getattr(fact, name) for name in FACT_FIELDS[3:]},
+    }
+
+
+def paper_to_dict(paper: Paper) -> dict[str, Any]:
+    return {name: getattr(paper, name) for name in PAPER_FIELDS}
+
+
+def iter_facts(session: Session) -> Iterator[Fact]:
+    query = select(Fact).options(joinedload(Fact.paper)).order_by(Fact.paper_id, Fact.id)
+    yield from session.scalars(query).unique()
+
+
+def list_papers(session: Session, status: str | None = None) -> list[Paper]:
+    query = select(Paper).order_by(Paper.arxiv_id, Paper.version)
+    if status:
+        query = query.where(Paper.status == status)
+    return list(session.scalars(query))
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    count = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        count += 1
+    return count
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, fields: tuple[str, ...]) -> int:
+    writer = csv.DictWriter(out, fieldnames=list(fields), extrasaction="ignore")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def csv_text(rows: Iterable[dict[str, Any]], fields: tuple[str, ...]) -> str:
+    buffer = io.StringIO()
+    write_csv(rows, buffer, fields)
+    return buffer.getvalue()

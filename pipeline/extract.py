@@ -1,0 +1,155 @@
+"""Extract: parse each paper that needs it and store its facts.
+
+"Needs it" means: ingested but not yet extracted, or extracted by other extractor versions than
+the current ones (``extractors.registry.signature``). Parsing and extraction of one paper run in
+an isolated child process (time and memory limits, see ``pipeline.isolation``), several at once;
+storing happens here, one transaction per paper, so a broken PDF or a crash costs one paper.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from db.models import Paper
+from db.session import session_factory
+from extractors.facts import ExtractedFact
+from extractors.registry import run_extractors, signature
+from pipeline.config import Settings, get_settings
+from pipeline.isolation import map_isolated
+from pipeline.parse import cached_document
+from pipeline.progress import progress_bar
+from pipeline.store import store_facts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PaperWork:
+    paper_id: int
+    label: str
+    pdf_path: str
+    sha256: str
+
+
+@dataclass
+class Processed:
+    page_count: int
+    facts: list[ExtractedFact]
+    extractor_failures: list[str]
+    parse_warnings: list[str]
+
+
+@dataclass
+class ExtractReport:
+    papers: int = 0
+    extracted: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    facts: Counter[str] = field(default_factory=Counter)  # added/updated/flagged/removed...
+
+
+def process_paper(work: PaperWork, *, cache_dir: Path, max_pages: int) -> Processed:
+    """Parse + extract one paper. Runs in a child process: no database access here."""
+    doc = cached_document(Path(work.pdf_path), work.sha256, cache_dir, max_pages)
+    facts, failures = run_extractors(doc)
+    return Processed(doc.page_count, facts, failures, doc.warnings)
+
+
+def papers_to_extract(url: str | None, *, retry_failed: bool = False) -> list[PaperWork]:
+    current = signature()
+    with session_factory(url)() as session:
+        stale = or_(
+            Paper.status.in_(("ingested", "parsed")),
+            (Paper.status == "extracted") & (Paper.extracted_with != current),
+        )
+        if retry_failed:
+            stale = or_(stale, (Paper.status == "failed") & Paper.pdf_path.is_not(None))
+        rows = session.execute(
+            select(Paper.id, Paper.arxiv_id, Paper.version, Paper.pdf_path, Paper.pdf_sha256)
+            .where(stale, Paper.pdf_path.is_not(None))
+            .order_by(Paper.id)
+        ).all()
+    return [
+        PaperWork(row.id, f"{row.arxiv_id}v{row.version}", row.pdf_path, row.pdf_sha256)
+        for row in rows
+    ]
+
+
+def extract_pending(
+    url: str | None = None, *, retry_failed: bool = False, settings: Settings | None = None
+) -> ExtractReport:
+    settings = settings or get_settings()
+    work = papers_to_extract(url, retry_failed=retry_failed)
+    report = ExtractReport(papers=len(work))
+    worker = partial(
+        process_paper, cache_dir=settings.parse_cache_dir, max_pages=settings.pdf_max_pages
+    )
+    outcomes = map_isolated(
+        worker,
+        work,
+        workers=settings.workers,
+        timeout=settings.pdf_timeout_seconds,
+        memory_bytes=settings.pdf_max_memory_mb * 2**20,
+    )
+    current = signature()
+    with progress_bar("extract", len(work)) as advance:
+        for outcome in outcomes:
+            item = outcome.item
+            if outcome.error is not None or outcome.result is None:
+                reason = outcome.error or "no result"
+                _mark_failed(url, item, reason)
+                report.failed.append((item.label, reason))
+                log.warning("%s: failed: %s", item.label, reason)
+                advance(f"{item.label} failed")
+                continue
+            counts = _store(url, item, outcome.result, current, settings)
+            report.facts.update(counts)
+            report.extracted += 1
+            log.info(
+                "%s: %d facts (%s)",
+                item.label,
+                len(outcome.result.facts),
+                ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v) or "no change",
+            )
+            advance(f"{item.label} {len(outcome.result.facts)} facts")
+    return report
+
+
+def _store(
+    url: str | None, item: PaperWork, result: Processed, current: str, settings: Settings
+) -> Counter[str]:
+    """One transaction per paper; a concurrent writer's duplicate insert means: try once more."""
+    for attempt in range(2):
+        try:
+            with session_factory(url).begin() as session:
+                paper = session.get_one(Paper, item.paper_id)
+                report = store_facts(
+                    session, paper, result.facts, auto_accept=settings.auto_accept_confidence
+                )
+                paper.page_count = result.page_count
+                paper.extracted_with = current
+                if result.extractor_failures:
+                    paper.status = "parsed"
+                    paper.error = "extractors failed: " + "; ".join(result.extractor_failures)
+                else:
+                    paper.status = "extracted"
+                    paper.error = None
+                return Counter(vars(report))
+        except IntegrityError:
+            if attempt:
+                raise
+            log.info("%s: facts written concurrently by another worker; merging", item.label)
+    raise AssertionError("unreachable")
+
+
+def _mark_failed(url: str | None, item: PaperWork, reason: str) -> None:
+    with session_factory(url).begin() as session:
+        paper = session.get_one(Paper, item.paper_id)
+        paper.status = "failed"
+        paper.error = reason

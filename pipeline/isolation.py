@@ -1,0 +1,118 @@
+"""Run untrusted work (parsing a PDF from the internet) in a child process with limits.
+
+A hostile or broken PDF can make a parser loop, recurse until the interpreter dies, or eat all
+memory. Each item therefore runs in a forked child with an address-space limit and a wall-clock
+timeout; a child that overruns is killed and its item reported as failed with the reason, and
+the run goes on. Up to ``workers`` children run at once, which is also how a run uses every core.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import resource
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome(Generic[T, R]):
+    item: T
+    result: R | None = None
+    error: str | None = None
+
+
+def _current_address_space() -> int:
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[0])
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _child(conn: Connection, fn: Callable[[Any], Any], item: Any, memory_bytes: int | None) -> None:
+    from db.session import forget_engines_after_fork
+
+    forget_engines_after_fork()
+    try:
+        if memory_bytes:
+            limit = _current_address_space() + memory_bytes
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        conn.send(("ok", fn(item)))
+    except MemoryError:
+        conn.send(("error", f"exceeded the memory limit of {memory_bytes // 2**20} MiB"))
+    except RecursionError:
+        conn.send(("error", "too deeply nested (recursion limit reached)"))
+    except BaseException as exc:  # report everything: the parent decides what is fatal
+        detail = str(exc) or traceback.format_exc(limit=1).strip().splitlines()[-1]
+        conn.send(("error", f"{type(exc).__name__}: {detail}"))
+    finally:
+        conn.close()
+
+
+def map_isolated(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    workers: int,
+    timeout: float,
+    memory_bytes: int | None,
+) -> Iterator[Outcome[T, R]]:
+    """Apply ``fn`` to each item in its own child process; yield outcomes as children finish."""
+    ctx = multiprocessing.get_context("fork")
+    pending = iter(items)
+    running: dict[Connection, tuple[T, multiprocessing.process.BaseProcess, float]] = {}
+    clock = time.monotonic
+
+    def start_next() -> bool:
+        try:
+            item = next(pending)
+        except StopIteration:
+            return False
+        parent_end, child_end = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(child_end, fn, item, memory_bytes), daemon=True)
+        proc.start()
+        child_end.close()
+        running[parent_end] = (item, proc, clock() + timeout)
+        return True
+
+    while len(running) < max(1, workers) and start_next():
+        pass
+    while running:
+        nearest = min(deadline for _, _, deadline in running.values())
+        ready = wait(list(running), timeout=max(0.0, nearest - clock()))
+        for conn in list(running):
+            item, proc, deadline = running[conn]
+            if conn in ready:
+                outcome = _collect(conn, proc, item)
+            elif clock() >= deadline:
+                proc.kill()
+                outcome = Outcome(item, error=f"timed out after {timeout:.0f} s")
+            else:
+                continue
+            proc.join()
+            conn.close()
+            del running[conn]
+            yield outcome
+            start_next()
+
+
+def _collect(conn: Connection, proc: multiprocessing.process.BaseProcess, item: T) -> Outcome:
+    try:
+        status, payload = conn.recv()
+    except (EOFError, OSError):
+        proc.join()
+        code = proc.exitcode
+        hint = " (killed: likely out of memory)" if code in (-9, 137) else ""
+        return Outcome(item, error=f"worker died with exit code {code}{hint}")
+    if status == "ok":
+        return Outcome(item, result=payload)
+    return Outcome(item, error=payload)

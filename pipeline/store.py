@@ -1,0 +1,164 @@
+"""Store: write one paper's extracted facts, never clobbering a curator's decision.
+
+A fact is found again by its stable key (``ExtractedFact.identity``). Then:
+- new key: inserted as ``pending`` (or ``accepted`` with ``auto_accepted`` when its confidence
+  reaches the configured auto-accept threshold, with an ``auto_accept`` review event);
+- key of a fact nobody decided on: updated in place to the new extraction;
+- key of a fact a curator decided on: if the new extraction says something else, the fact keeps
+  its decided values, is flagged ``needs_rereview`` with the new values in ``proposed`` and a
+  ``flag`` event in the audit trail; if it agrees, only the extractor version is refreshed;
+- a pending fact the new extraction no longer produces is removed (nobody looked at it); a
+  decided one stays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Fact, Paper, ReviewEvent
+from extractors.facts import ExtractedFact
+
+SYSTEM_REVIEWER = "compute-trends"
+HUMAN_DECIDED = ("accepted", "rejected", "edited")
+# The values a curator judges; a change in any of them needs a human to look again.
+JUDGED_FIELDS = (
+    "value",
+    "unit",
+    "error",
+    "normalized",
+    "flops_kind",
+    "accelerator",
+    "count",
+    "count_unit",
+)
+EXTRACTED_FIELDS = (
+    "kind",
+    "benchmark",
+    "metric",
+    "model",
+    *JUDGED_FIELDS,
+    "page",
+    "evidence",
+    "confidence",
+    "extractor",
+    "extractor_version",
+    "rule",
+)
+
+
+@dataclass
+class StoreReport:
+    added: int = 0
+    updated: int = 0
+    flagged: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    auto_accepted: int = 0
+
+
+def snapshot(fact: Fact) -> dict[str, Any]:
+    """The judged values plus status: what a review event records as before/after."""
+    data = {name: getattr(fact, name) for name in JUDGED_FIELDS}
+    data["status"] = fact.status
+    return data
+
+
+def _extracted_values(new: ExtractedFact) -> dict[str, Any]:
+    values = {name: getattr(new, name) for name in EXTRACTED_FIELDS}
+    values["bbox"] = list(new.bbox) if new.bbox else None
+    values["details"] = new.details or None
+    return values
+
+
+def _differs(fact: Fact, new: ExtractedFact) -> bool:
+    return any(getattr(fact, name) != getattr(new, name) for name in JUDGED_FIELDS)
+
+
+def store_facts(
+    session: Session,
+    paper: Paper,
+    facts: list[ExtractedFact],
+    *,
+    auto_accept: float | None = None,
+) -> StoreReport:
+    """Upsert ``facts`` for ``paper`` inside the caller's transaction."""
+    report = StoreReport()
+    by_key: dict[str, ExtractedFact] = {}
+    for new in facts:
+        key = new.identity(paper.arxiv_id, paper.version)
+        # Two candidates for one identity: keep the more confident one.
+        if key not in by_key or new.confidence > by_key[key].confidence:
+            by_key[key] = new
+    existing = {
+        fact.fact_key: fact
+        for fact in session.scalars(select(Fact).where(Fact.paper_id == paper.id))
+    }
+    for key, new in by_key.items():
+        fact = existing.get(key)
+        if fact is None:
+            fact = Fact(fact_key=key, paper_id=paper.id, status="pending", **_extracted_values(new))
+            session.add(fact)
+            report.added += 1
+            if auto_accept is not None and new.confidence >= auto_accept:
+                session.flush()
+                _auto_accept(session, fact)
+                report.auto_accepted += 1
+        elif fact.status in HUMAN_DECIDED and not fact.auto_accepted:
+            if _differs(fact, new):
+                _flag(session, fact, new)
+                report.flagged += 1
+            else:
+                fact.extractor_version = new.extractor_version
+                fact.confidence = new.confidence
+                report.unchanged += 1
+        elif _differs(fact, new) or fact.extractor_version != new.extractor_version:
+            for name, value in _extracted_values(new).items():
+                setattr(fact, name, value)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    for key, fact in existing.items():
+        if key not in by_key and fact.status == "pending":
+            session.delete(fact)
+            report.removed += 1
+    return report
+
+
+def _auto_accept(session: Session, fact: Fact) -> None:
+    before = snapshot(fact)
+    fact.status = "accepted"
+    fact.auto_accepted = True
+    session.add(
+        ReviewEvent(
+            fact_id=fact.id,
+            reviewer=SYSTEM_REVIEWER,
+            action="auto_accept",
+            before=before,
+            after=snapshot(fact),
+            note=f"confidence {fact.confidence:.2f} at or above the auto-accept threshold",
+        )
+    )
+
+
+def _flag(session: Session, fact: Fact, new: ExtractedFact) -> None:
+    proposed = {name: getattr(new, name) for name in JUDGED_FIELDS}
+    proposed["extractor_version"] = new.extractor_version
+    proposed["evidence"] = new.evidence
+    if fact.needs_rereview and fact.proposed == proposed:
+        return
+    fact.needs_rereview = True
+    fact.proposed = proposed
+    session.add(
+        ReviewEvent(
+            fact_id=fact.id,
+            reviewer=SYSTEM_REVIEWER,
+            action="flag",
+            before=snapshot(fact),
+            after=proposed,
+            note=f"{new.extractor}@{new.extractor_version} disagrees with the reviewed value",
+        )
+    )
