@@ -1,0 +1,114 @@
+"""Storing extracted facts: stable identities, and curator decisions are never overwritten."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Fact, Paper, ReviewEvent
+from extractors.facts import ExtractedFact
+from pipeline.store import store_facts
+
+
+def _paper(session: Session) -> Paper:
+    paper = Paper(arxiv_id="1512.03385", version=1, source="local", status="ingested")
+    session.add(paper)
+    session.flush()
+    return paper
+
+
+def _result(
+    value: str = "78.57", confidence: float = 0.9, model: str = "ResNet-152"
+) -> ExtractedFact:
+    return ExtractedFact(
+        kind="result",
+        value=value,
+        page=6,
+        evidence=f"{model} 21.43 {value}",
+        confidence=confidence,
+        extractor="results",
+        extractor_version="1",
+        benchmark="imagenet",
+        metric="top1",
+        model=model,
+        unit="%",
+        error=round(1 - float(value) / 100, 6),
+    )
+
+
+def test_restoring_the_same_facts_keeps_ids_and_adds_nothing(session: Session) -> None:
+    paper = _paper(session)
+    first = store_facts(session, paper, [_result(), _result(model="ResNet-101", value="77.37")])
+    session.flush()
+    ids = sorted(session.scalars(select(Fact.id)))
+    second = store_facts(session, paper, [_result(), _result(model="ResNet-101", value="77.37")])
+    session.flush()
+    assert (first.added, second.added, second.unchanged) == (2, 0, 2)
+    assert sorted(session.scalars(select(Fact.id))) == ids
+
+
+def test_duplicate_candidates_keep_the_most_confident(session: Session) -> None:
+    paper = _paper(session)
+    report = store_facts(session, paper, [_result(confidence=0.4), _result(confidence=0.8)])
+    session.flush()
+    assert report.added == 1
+    assert session.scalars(select(Fact.confidence)).one() == 0.8
+
+
+def test_new_extraction_that_disagrees_with_a_curator_is_flagged_not_applied(
+    session: Session,
+) -> None:
+    paper = _paper(session)
+    store_facts(session, paper, [_result()])
+    session.flush()
+    fact = session.scalars(select(Fact)).one()
+    fact.status = "accepted"
+    session.flush()
+
+    newer = replace(_result(value="78.60"), extractor_version="2")
+    report = store_facts(session, paper, [newer])
+    session.flush()
+
+    assert report.flagged == 1
+    assert (fact.value, fact.status, fact.needs_rereview) == ("78.57", "accepted", True)
+    assert fact.proposed is not None and fact.proposed["value"] == "78.60"
+    event = session.scalars(select(ReviewEvent).where(ReviewEvent.fact_id == fact.id)).one()
+    assert event.action == "flag" and event.after["value"] == "78.60"
+
+    # the same disagreement again does not pile up events
+    store_facts(session, paper, [newer])
+    session.flush()
+    assert len(session.scalars(select(ReviewEvent)).all()) == 1
+
+
+def test_pending_facts_no_longer_extracted_are_removed_decided_ones_stay(
+    session: Session,
+) -> None:
+    paper = _paper(session)
+    store_facts(session, paper, [_result(), _result(model="ResNet-101", value="77.37")])
+    session.flush()
+    decided = session.scalars(select(Fact).where(Fact.model == "ResNet-101")).one()
+    decided.status = "rejected"
+    session.flush()
+    report = store_facts(session, paper, [])
+    session.flush()
+    assert report.removed == 1
+    assert session.scalars(select(Fact.model)).all() == ["ResNet-101"]
+
+
+def test_auto_accept_marks_and_audits_confident_facts(session: Session) -> None:
+    paper = _paper(session)
+    report = store_facts(
+        session,
+        paper,
+        [_result(confidence=0.95), _result(model="ResNet-50", value="75.3", confidence=0.5)],
+        auto_accept=0.9,
+    )
+    session.flush()
+    assert report.auto_accepted == 1
+    accepted = session.scalars(select(Fact).where(Fact.status == "accepted")).one()
+    assert accepted.auto_accepted and accepted.model == "ResNet-152"
+    event = session.scalars(select(ReviewEvent)).one()
+    assert (event.action, event.fact_id) == ("auto_accept", accepted.id)
