@@ -9,7 +9,10 @@ import sys
 from rich.console import Console
 from rich.logging import RichHandler
 
-from pipeline.cli import core  # noqa: F401  (registers commands)
+from pipeline.cli import (
+    core,  # noqa: F401  (registers commands)
+    evaluate,  # noqa: F401  (registers eval)
+)
 from pipeline.cli.app import app
 from pipeline.errors import UserError
 
