@@ -1,0 +1,244 @@
+"""The rule-based spaCy pipeline the prose extractors share, and the pages it has read.
+
+Patterns are data: ``extractors/rules/*.jsonl``, one rule a line with an ``id``, a ``label`` and a
+spaCy token ``pattern`` (plus an optional ``note``). They are validated on load (unknown keys,
+duplicate ids, unknown labels and malformed patterns fail with the file and line), and loaded into
+a SpanRuler on ``spacy.blank("en")``. Every match keeps its rule id, so a wrong fact points at the
+rule that produced it and a rule change shows up as a data diff.
+
+A page's lines are joined into one string (a line ending in a hyphen joins without a space) and
+read once per document; matches map back to the lines they came from for page-relative boxes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from extractors.document import BBox, Document, Page
+
+RULES_DIR = Path(__file__).with_name("rules")
+SPANS_KEY = "ctrends"
+LABELS = ("HARDWARE", "DURATION", "PARAMETERS", "FLOPS")
+RULE_KEYS = {"id", "label", "pattern", "note"}
+
+
+class RuleError(ValueError):
+    """A rules file is malformed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    label: str
+    pattern: list[dict[str, Any]]
+    note: str = ""
+
+
+def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
+    """Every rule in ``directory/*.jsonl``, validated; the order is file name, then line."""
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in sorted(directory.glob("*.jsonl")):
+        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not raw.strip():
+                continue
+            where = f"{path.name}:{number}"
+            rule = _parse_rule(raw, where)
+            if rule.id in seen:
+                raise RuleError(f"{where}: rule id {rule.id!r} already defined at {seen[rule.id]}")
+            seen[rule.id] = where
+            rules.append(rule)
+    if not rules:
+        raise RuleError(f"no rules found in {directory}")
+    return rules
+
+
+def _parse_rule(raw: str, where: str) -> Rule:
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise RuleError(f"{where}: not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RuleError(f"{where}: a rule is a JSON object")
+    if unknown := set(data) - RULE_KEYS:
+        raise RuleError(f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(RULE_KEYS)}")
+    if missing := {"id", "label", "pattern"} - set(data):
+        raise RuleError(f"{where}: missing keys {sorted(missing)}")
+    if data["label"] not in LABELS:
+        raise RuleError(f"{where}: unknown label {data['label']!r}; expected one of {LABELS}")
+    pattern = data["pattern"]
+    if (
+        not isinstance(pattern, list)
+        or not pattern
+        or not all(isinstance(t, dict) for t in pattern)
+    ):
+        raise RuleError(f"{where}: pattern must be a non-empty list of token objects")
+    return Rule(data["id"], data["label"], pattern, data.get("note", ""))
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    """``spacy.blank("en")`` with a sentencizer and a SpanRuler holding every rule (cached)."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    ruler = nlp.add_pipe("span_ruler", config={"spans_key": SPANS_KEY, "validate": True})
+    try:
+        ruler.add_patterns(
+            [{"label": r.label, "pattern": r.pattern, "id": r.id} for r in load_rules()]
+        )
+    except ValueError as exc:  # spaCy's pattern validation names the offending pattern
+        raise RuleError(f"invalid token pattern in {RULES_DIR}: {exc}") from exc
+    return nlp
+
+
+@dataclass
+class PageText:
+    """One page read by the pipeline: the joined text, its spaCy doc and each line's offsets.
+
+    ``skipped`` holds character ranges that are not the paper's own prose (the reference list):
+    "Training ImageNet in 1 hour" there is a title, not a statement.
+    """
+
+    page: Page
+    doc: Doc
+    line_starts: list[int]
+    skipped: list[tuple[int, int]]
+
+    def is_skipped(self, char: int) -> bool:
+        return any(start <= char < end for start, end in self.skipped)
+
+    def bbox(self, start_char: int, end_char: int) -> BBox | None:
+        """The union of the boxes of the lines a character range touches."""
+        boxes = [
+            line.bbox
+            for line, start in zip(self.page.lines, self.line_starts, strict=True)
+            if start < end_char and start + len(line.text) > start_char
+        ]
+        if not boxes:
+            return None
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+
+
+@dataclass(frozen=True)
+class Match:
+    """A rule's match: its label, the rule id, the span and the sentence it sits in."""
+
+    label: str
+    rule: str
+    span: Span
+    page: PageText
+
+    @property
+    def sentence(self) -> Span:
+        return self.span.sent
+
+    @property
+    def evidence(self) -> str:
+        return " ".join(self.sentence.text.split())
+
+    @property
+    def bbox(self) -> BBox | None:
+        return self.page.bbox(self.span.start_char, self.span.end_char)
+
+
+# PDF text layers split decimals around the point ("1 . 5 billion"); rejoin them.
+_SPLIT_DECIMAL = re.compile(r"(?<=\d) \. (?=\d)")
+_REFERENCES = re.compile(r"^\s*(?:\d+\.?\s*)?(?:references|bibliography)\s*$", re.IGNORECASE)
+# A heading after the reference list: "Appendix", "A Training details", "B.1 Hyperparameters".
+_AFTER_REFERENCES = re.compile(
+    r"^\s*(?:appendix|appendices|supplementary|[A-Z](?:\.\d+)*\.?\s+[A-Z][A-Za-z -]+$)"
+)
+
+
+def line_texts(page: Page) -> list[str]:
+    """The page's line texts with split decimals rejoined; its text's lines when it has none."""
+    texts = [line.text for line in page.lines] if page.lines else page.text.splitlines()
+    return [_SPLIT_DECIMAL.sub(".", t) for t in texts]
+
+
+def join_lines(texts: list[str]) -> tuple[str, list[int]]:
+    """Lines as one string, and where each line starts in it (after a hyphen: no space)."""
+    parts: list[str] = []
+    starts: list[int] = []
+    position = 0
+    for text in texts:
+        if parts and not parts[-1].endswith("-"):
+            parts.append(" ")
+            position += 1
+        starts.append(position)
+        parts.append(text)
+        position += len(text)
+    return "".join(parts), starts
+
+
+def reference_lines(pages: list[list[str]]) -> list[set[int]]:
+    """Per page, the indices of lines in the reference list (from its heading to the appendix)."""
+    inside = False
+    result: list[set[int]] = []
+    for texts in pages:
+        skipped: set[int] = set()
+        for index, text in enumerate(texts):
+            if _REFERENCES.match(text):
+                inside = True
+            elif inside and _AFTER_REFERENCES.match(text):
+                inside = False
+            if inside:
+                skipped.add(index)
+        result.append(skipped)
+    return result
+
+
+_CACHE: OrderedDict[str, list[PageText]] = OrderedDict()
+_CACHE_SIZE = 4
+
+
+def read_pages(document: Document) -> list[PageText]:
+    """Every page of ``document`` through the pipeline, cached for the extractors that follow."""
+    lines = [line_texts(page) for page in document.pages]
+    joined = [join_lines(texts) for texts in lines]
+    key = hashlib.sha256("\f".join(text for text, _ in joined).encode()).hexdigest()
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    docs = get_nlp().pipe(text for text, _ in joined)
+    pages = []
+    for page, texts, (_, starts), doc, refs in zip(
+        document.pages, lines, joined, docs, reference_lines(lines), strict=True
+    ):
+        skipped = [(starts[i], starts[i] + len(texts[i]) + 1) for i in sorted(refs)]
+        pages.append(PageText(page, doc, starts if page.lines else [], skipped))
+    _CACHE[key] = pages
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return pages
+
+
+def find(document: Document, label: str) -> list[Match]:
+    """Matches of ``label`` in reading order, outside reference lists; overlaps keep the longest."""
+    if label not in LABELS:
+        raise ValueError(f"unknown label {label!r}; expected one of {LABELS}")
+    matches: list[Match] = []
+    for page in read_pages(document):
+        spans = [s for s in page.doc.spans[SPANS_KEY] if s.label_ == label]
+        for span in sorted(filter_spans(spans), key=lambda s: s.start):
+            if page.is_skipped(span.start_char):
+                continue
+            matches.append(Match(label, span.id_, span, page))
+    return matches

@@ -1,0 +1,165 @@
+"""Numbers as papers print them: digits, written words, scale words and suffixes, durations.
+
+Papers say the same quantity many ways ("384M", "3.8 billion", "13.6 · 10^6", "two weeks",
+"4d"); every extractor that turns a printed number into a normalized one goes through here, so
+the conversions are defined once and tested once.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Written numbers that papers use for counts and durations ("eight V100 GPUs", "two weeks").
+WORD_NUMBERS: dict[str, float] = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "dozen": 12,
+    "half": 0.5,
+}
+
+# Multipliers for scale words and suffixes. "G" is giga (GFLOPs), "B" billion; "K" thousand.
+SCALES: dict[str, float] = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mil": 1e6,
+    "mln": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "g": 1e9,
+    "billion": 1e9,
+    "billions": 1e9,
+    "t": 1e12,
+    "trillion": 1e12,
+}
+
+# Seconds per duration unit, singular and plural spellings and the abbreviations papers use.
+SECONDS: dict[str, float] = {
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "hour": 3600,
+    "hours": 3600,
+    "d": 86400,
+    "day": 86400,
+    "days": 86400,
+    "week": 7 * 86400,
+    "weeks": 7 * 86400,
+    "month": 30 * 86400,
+    "months": 30 * 86400,
+}
+
+_DIGITS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$|^\.\d+$")
+_DIGITS_SUFFIX = re.compile(r"^(\d+(?:\.\d+)?)\s*([kKmMbBgGtT])$")
+_EXPONENT = re.compile(
+    r"^(?P<mant>\d+(?:\.\d+)?)\s*(?:[x×·*]|\\times)?\s*(?:10\s*(?:\^|\*\*)\s*\{?(?P<exp>[-−]?\d+)\}?)$"
+)
+_E_NOTATION = re.compile(r"^(\d+(?:\.\d+)?)[eE]([+-]?\d+)$")
+
+
+def parse_number(text: str) -> float | None:
+    """The value of a printed number, or None when ``text`` is not one.
+
+    Accepts "2,048", "3.5", "384M", "1.5B", "6.5 × 10^7", "6.4e19", "eight", "twenty-four",
+    "a" ("a single GPU"). Scale words ("million") are handled by :func:`scale_factor`.
+    """
+    s = text.strip().replace("\u2212", "-")
+    if not s:
+        return None
+    if _DIGITS.match(s):
+        return float(s.replace(",", ""))
+    if m := _DIGITS_SUFFIX.match(s):
+        return float(m.group(1)) * SCALES[m.group(2).lower()]
+    if m := _EXPONENT.match(s):
+        return float(m.group("mant")) * 10 ** int(m.group("exp").replace("−", "-"))
+    if m := _E_NOTATION.match(s):
+        return float(m.group(1)) * 10 ** int(m.group(2))
+    return parse_written_number(s)
+
+
+def parse_written_number(text: str) -> float | None:
+    """'eight' -> 8, 'twenty-four' -> 24, 'two hundred' -> 200, 'one and a half' -> 1.5."""
+    words = re.split(r"[\s-]+", text.strip().lower().replace("and a half", "half"))
+    if not words or any(w not in WORD_NUMBERS for w in words):
+        return None
+    total = 0.0
+    for w in words:
+        total = total * 100 if w == "hundred" and total else total + WORD_NUMBERS[w]
+    return total
+
+
+def scale_factor(word: str) -> float | None:
+    """The multiplier of a scale word or suffix: 'million' -> 1e6, 'G' -> 1e9, '10^9' -> 1e9."""
+    w = word.strip().lower().rstrip(".")
+    if w in SCALES:
+        return SCALES[w]
+    m = re.match(r"^(?:[x×·*]\s*)?10\s*(?:\^|\*\*)?\s*\{?([-−]?\d+)\}?$", w)
+    if m:
+        return 10.0 ** int(m.group(1).replace("−", "-"))
+    return None
+
+
+def duration_seconds(amount: float, unit: str) -> float | None:
+    """Seconds in ``amount`` ``unit`` ("3.5", "days" -> 302400); None for an unknown unit."""
+    per_unit = SECONDS.get(unit.strip().lower().rstrip("."))
+    return None if per_unit is None else amount * per_unit
+
+
+def parse_duration(text: str) -> float | None:
+    """Seconds in a printed duration: '3.5 days', 'about two weeks', '40 hours', '4d', '1 week'.
+
+    Hedges ("about", "roughly", "approximately", "around", "~") are dropped: curated datasets take
+    the stated figure. A range ("1 or 2 days") is not one duration, so it gives None.
+    """
+    s = text.strip().lower().replace("~", " ")
+    s = re.sub(
+        r"\b(?:about|roughly|approximately|approx\.?|around|nearly|almost|over|under)\b", " ", s
+    )
+    s = re.sub(r"\s+", " ", s).strip()
+    m = re.match(r"^(?P<num>.+?)\s*(?P<unit>[a-z]+\.?)$", s)
+    if not m:
+        return None
+    amount = parse_number(m.group("num"))
+    if amount is None:
+        return None
+    return duration_seconds(amount, m.group("unit"))
