@@ -1,0 +1,237 @@
+"""``ctrends review``: work through the review queue from the command line.
+
+Every command is a thin wrapper over :mod:`pipeline.review`; decisions need a reviewer, from
+``--reviewer`` or ``CTRENDS_REVIEWER``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from db.models import Fact, ReviewEvent
+from db.session import session_scope
+from pipeline import review
+from pipeline.cli.app import app
+from pipeline.cli.options import BenchmarkOpt, FormatOpt, TableFormat
+from pipeline.config import get_settings
+from pipeline.export import fact_to_dict
+
+console = Console()
+review_app = typer.Typer(
+    help="The review queue: accept, reject or correct extracted facts.", no_args_is_help=True
+)
+app.add_typer(review_app, name="review")
+
+FactId = Annotated[int, typer.Argument(help="The fact's id (the `id` of `review list`).")]
+ReviewerOpt = Annotated[
+    str | None, typer.Option(help="Who decides (default: CTRENDS_REVIEWER).", show_default=False)
+]
+NoteOpt = Annotated[
+    str | None, typer.Option(help="Why: kept with the decision in the audit trail.")
+]
+KindOpt = Annotated[str | None, typer.Option(help="result | parameters | flops | hardware | ...")]
+PaperOpt = Annotated[str | None, typer.Option(help="arXiv id, optionally with version (…v2).")]
+StatusOpt = Annotated[
+    str,
+    typer.Option(
+        help="open (pending, flagged or auto-accepted) | pending | flagged | auto | accepted | "
+        "rejected | edited | all"
+    ),
+]
+
+
+@review_app.command("next")
+def next_(
+    benchmark: BenchmarkOpt = None,
+    kind: KindOpt = None,
+    paper: PaperOpt = None,
+    fmt: FormatOpt = TableFormat.table,
+) -> None:
+    """Show the most important fact still waiting for a curator."""
+    with session_scope() as session:
+        where = review.QueueFilter(benchmark=benchmark, kind=kind, paper=paper)
+        entry = review.next_fact(session, where)
+        if entry is None:
+            console.print("the queue is clear")
+            return
+        _show(entry.fact, fmt, reason=entry.reason)
+
+
+@review_app.command("list")
+def list_(
+    status: StatusOpt = "open",
+    benchmark: BenchmarkOpt = None,
+    kind: KindOpt = None,
+    paper: PaperOpt = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many facts.")] = 50,
+    fmt: FormatOpt = TableFormat.table,
+) -> None:
+    """List facts in queue order (most important first)."""
+    with session_scope() as session:
+        where = review.QueueFilter(status=status, benchmark=benchmark, kind=kind, paper=paper)
+        _emit([e.fact for e in review.queue(session, where, limit=limit)], fmt)
+
+
+@review_app.command("show")
+def show(fact_id: FactId, fmt: FormatOpt = TableFormat.table) -> None:
+    """Show one fact with its evidence and its audit trail."""
+    with session_scope() as session:
+        _show(review.get_fact(session, fact_id), fmt)
+
+
+@review_app.command("accept")
+def accept(fact_id: FactId, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
+    """Accept the fact (for a flagged fact: accept the re-extraction's values)."""
+    _decide(review.accept, fact_id, reviewer, note=note)
+
+
+@review_app.command("reject")
+def reject(fact_id: FactId, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
+    """Reject the fact: the number is wrong or not this paper's."""
+    _decide(review.reject, fact_id, reviewer, note=note)
+
+
+@review_app.command("edit")
+def edit(
+    fact_id: FactId,
+    value: Annotated[str, typer.Option(help="The value as the paper prints it.")],
+    unit: Annotated[str | None, typer.Option(help="Its unit (kept when not given).")] = None,
+    note: NoteOpt = None,
+    reviewer: ReviewerOpt = None,
+) -> None:
+    """Accept with a corrected value and/or unit (normalized values are re-derived)."""
+    _decide(review.edit, fact_id, reviewer, value=value, unit=unit, note=note)
+
+
+@review_app.command("keep")
+def keep(fact_id: FactId, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
+    """Resolve a re-review flag by keeping the earlier decision, dropping the new values."""
+    _decide(review.keep, fact_id, reviewer, note=note)
+
+
+@review_app.command("undo")
+def undo(fact_id: FactId, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
+    """Take back the fact's latest decision (recorded as a new event)."""
+    _decide(review.undo, fact_id, reviewer, note=note)
+
+
+@review_app.command("bulk-accept")
+def bulk_accept(
+    min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Threshold, 0..1.")],
+    benchmark: BenchmarkOpt = None,
+    reviewer: ReviewerOpt = None,
+) -> None:
+    """Accept every pending fact at or above a confidence (flagged facts are left alone)."""
+    who = _who(reviewer)
+    with session_scope() as session:
+        events = review.bulk_accept(session, who, min_confidence, benchmark=benchmark)
+    console.print(f"accepted {len(events)} facts as {who}")
+
+
+@review_app.command("audit")
+def audit(
+    sample: Annotated[int, typer.Option(min=1, help="How many auto-accepted facts to draw.")],
+    benchmark: BenchmarkOpt = None,
+    seed: Annotated[int | None, typer.Option(help="Make the draw repeatable.")] = None,
+    fmt: FormatOpt = TableFormat.table,
+) -> None:
+    """Draw auto-accepted facts for a human check (accept or reject them by id)."""
+    with session_scope() as session:
+        _emit(review.audit_sample(session, sample, benchmark=benchmark, seed=seed), fmt)
+
+
+def _who(reviewer: str | None) -> str:
+    return reviewer or get_settings().reviewer or ""
+
+
+def _decide(
+    action: Callable[..., ReviewEvent], fact_id: int, reviewer: str | None, **kwargs: str | None
+) -> None:
+    with session_scope() as session:
+        event = action(session, fact_id, _who(reviewer), **kwargs)
+        fact = event.fact
+        console.print(
+            f"{_DONE[event.action]} fact {fact.id}, now {fact.status} "
+            f"({_label(fact)}: {fact.value} {fact.unit or ''}) as {event.reviewer}",
+            highlight=False,
+        )
+
+
+_DONE = {
+    "accept": "accepted",
+    "reject": "rejected",
+    "edit": "edited",
+    "keep": "kept",
+    "undo": "undid the last decision on",
+}
+
+
+def _emit(facts: Sequence[Fact], fmt: TableFormat) -> None:
+    rows = [fact_to_dict(f) for f in facts]
+    if fmt is TableFormat.json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+    elif fmt is TableFormat.csv:
+        if rows:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        table = Table("id", "status", "paper", "kind", "what", "value", "conf", "page")
+        for f in facts:
+            status = f.status + (" (flagged)" if f.needs_rereview else "")
+            status += " (auto)" if f.auto_accepted else ""
+            table.add_row(
+                str(f.id),
+                status,
+                f"{f.paper.arxiv_id}v{f.paper.version}",
+                f.kind,
+                _label(f),
+                f"{f.value} {f.unit or ''}".strip(),
+                f"{f.confidence:.2f}",
+                str(f.page or ""),
+            )
+        console.print(table)
+
+
+def _show(fact: Fact, fmt: TableFormat, reason: str = "") -> None:
+    if fmt is not TableFormat.table:
+        _emit([fact], fmt)
+        return
+    console.print(
+        f"[bold]fact {fact.id}[/] · {fact.status}"
+        + (" · [yellow]flagged for re-review[/]" if fact.needs_rereview else "")
+        + (" · auto-accepted" if fact.auto_accepted else "")
+        + (f" · {reason}" if reason else "")
+    )
+    paper = fact.paper
+    console.print(f"paper    {paper.arxiv_id}v{paper.version} {paper.title or ''}", markup=False)
+    console.print(f"what     {fact.kind} · {_label(fact)}", markup=False)
+    console.print(f"value    {fact.value} {fact.unit or ''}", markup=False)
+    if fact.proposed:
+        proposed = fact.proposed
+        console.print(
+            f"proposed {proposed.get('value')} {proposed.get('unit') or ''}", markup=False
+        )
+    console.print(f"page     {fact.page}  confidence {fact.confidence:.2f}", markup=False)
+    console.print(f"evidence {fact.evidence or ''}", markup=False, highlight=False)
+    console.print(f"source   {fact.extractor}@{fact.extractor_version} {fact.rule or ''}")
+    for event in fact.events:
+        note = f" — {event.note}" if event.note else ""
+        console.print(
+            f"  {event.created_at:%Y-%m-%d %H:%M} {event.reviewer}: {event.action}{note}",
+            markup=False,
+            highlight=False,
+        )
+
+
+def _label(fact: Fact) -> str:
+    parts = [fact.benchmark, fact.metric, fact.model, fact.accelerator]
+    return " ".join(p for p in parts if p) or "-"

@@ -1,0 +1,90 @@
+"""Pictures of where a fact came from: the PDF page region around its box, from the cached PDF.
+
+A curator checks a number fastest against the page itself (a table cell can be misread as text).
+The region spans the page's width and a few lines above and below the fact's box, which is drawn
+in; without a box the whole page is shown. Boxes are pdfplumber's: points, origin top-left.
+PNGs are cached by PDF hash, page and box, so paging back and forth renders nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from PIL import ImageDraw
+
+from pipeline.errors import UserError
+
+MARGIN_POINTS = 36.0  # about three lines of body text above and below the box
+MAX_WIDTH_PIXELS = 1400
+HIGHLIGHT = (220, 30, 30)
+# PDFium is not thread-safe and the web server renders from a thread pool.
+_PDFIUM_LOCK = threading.Lock()
+
+
+class RegionUnavailable(UserError):
+    """The region cannot be drawn: no cached PDF, no such page, or a PDF PDFium cannot open."""
+
+
+def region_png(
+    pdf_path: str | None,
+    page: int | None,
+    bbox: Sequence[float] | None,
+    cache_dir: Path,
+    pdf_sha256: str | None = None,
+) -> bytes:
+    """PNG bytes of the region of 1-based ``page`` around ``bbox`` (cached in ``cache_dir``)."""
+    if not pdf_path or not Path(pdf_path).is_file():
+        raise RegionUnavailable("the PDF is not in the cache")
+    if page is None or page < 1:
+        raise RegionUnavailable("the fact has no page")
+    box = tuple(float(v) for v in bbox) if bbox and len(bbox) == 4 else None
+    identity = f"{pdf_sha256 or pdf_path}|{page}|{box}".encode()
+    cached = cache_dir / f"{hashlib.sha256(identity).hexdigest()[:32]}.png"
+    if cached.is_file():
+        return cached.read_bytes()
+    png = _render(Path(pdf_path), page, box)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    partial.write_bytes(png)
+    partial.replace(cached)
+    return png
+
+
+def _render(pdf_path: Path, page_number: int, box: tuple[float, ...] | None) -> bytes:
+    with _PDFIUM_LOCK:
+        try:
+            document = pdfium.PdfDocument(pdf_path)
+        except pdfium.PdfiumError as exc:
+            raise RegionUnavailable(f"the PDF cannot be opened: {exc}") from exc
+        try:
+            if page_number > len(document):
+                raise RegionUnavailable(f"the PDF has no page {page_number}")
+            page = document[page_number - 1]
+            width, height = page.get_size()
+            scale = min(2.0, MAX_WIDTH_PIXELS / max(width, 1.0))
+            top, bottom = 0.0, height
+            if box is not None and 0 <= box[1] < box[3] <= height:
+                top = max(0.0, box[1] - MARGIN_POINTS)
+                bottom = min(height, box[3] + MARGIN_POINTS)
+            else:
+                box = None  # no box, or one that is not on this page: show the whole page
+            image = page.render(scale=scale, crop=(0, height - bottom, 0, top)).to_pil()
+            page.close()
+        finally:
+            document.close()
+    if box is not None:
+        x0, y0, x1, y1 = box
+        ImageDraw.Draw(image).rectangle(
+            [(x0 - 2) * scale, (y0 - top - 2) * scale, (x1 + 2) * scale, (y1 - top + 2) * scale],
+            outline=HIGHLIGHT,
+            width=max(2, round(scale * 1.5)),
+        )
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PNG", optimize=False)
+    return out.getvalue()
