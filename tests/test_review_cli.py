@@ -1,0 +1,122 @@
+"""``ctrends review``: run the commands, then look in the database for what they wrote."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from db.models import Fact, ReviewEvent
+from db.session import session_scope
+from pipeline.cli import app
+from pipeline.errors import UserError
+from pipeline.export import FACT_FIELDS
+from tests.support.review_data import flops, paper, result, stored
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fact_ids(session: Session) -> list[int]:
+    """Three committed facts: a result with linked FLOPs, the FLOPs, another result."""
+    row = paper(session, title="Deep Residual Learning")
+    facts = stored(
+        session,
+        row,
+        [result(confidence=0.4), flops(), result(model="VGG-16", value="71.5", confidence=0.9)],
+    )
+    session.commit()
+    return [f.id for f in facts]
+
+
+def _fact(db_url: str, fact_id: int) -> tuple[Fact, list[ReviewEvent]]:
+    with session_scope(db_url) as s:
+        fact = s.get_one(Fact, fact_id)
+        events = list(s.scalars(select(ReviewEvent).where(ReviewEvent.fact_id == fact_id)))
+        s.expunge_all()
+        return fact, events
+
+
+def test_list_json_follows_the_export_contract_in_queue_order(
+    fact_ids: list[int], ctrends_env: dict[str, str]
+) -> None:
+    out = runner.invoke(app, ["review", "list", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout)
+    linked, model_flops, vgg = fact_ids
+    assert [r["id"] for r in rows] == [linked, vgg, model_flops]  # linked first, then confidence
+    assert all(tuple(r) == FACT_FIELDS for r in rows)
+    assert rows[0]["status"] == "pending" and rows[0]["arxiv_id"] == "1512.03385"
+
+    limited = runner.invoke(app, ["review", "list", "--limit", "1", "--format", "json"])
+    assert [r["id"] for r in json.loads(limited.stdout)] == fact_ids[:1]
+
+
+def test_decisions_from_the_command_line_land_in_the_audit_trail(
+    fact_ids: list[int], ctrends_env: dict[str, str]
+) -> None:
+    first, second, third = fact_ids
+    url = ctrends_env["CTRENDS_DATABASE_URL"]
+    accept = runner.invoke(app, ["review", "accept", str(first), "--reviewer", "alice"])
+    assert accept.exit_code == 0, accept.output
+    assert f"accepted fact {first}" in accept.output
+    runner.invoke(app, ["review", "reject", str(third), "--note", "baseline"])
+    edit = runner.invoke(app, ["review", "edit", str(second), "--value", "4.1", "--unit", "G"])
+    assert edit.exit_code == 0, edit.output
+
+    fact, events = _fact(url, first)
+    assert fact.status == "accepted"
+    assert [(e.action, e.reviewer) for e in events] == [("accept", "alice")]
+    fact, events = _fact(url, third)
+    assert (fact.status, events[0].reviewer, events[0].note) == (
+        "rejected",
+        "test-curator",  # CTRENDS_REVIEWER
+        "baseline",
+    )
+    fact, _ = _fact(url, second)
+    assert (fact.status, fact.value, fact.normalized) == ("edited", "4.1", pytest.approx(4.1e9))
+
+    rejected = runner.invoke(app, ["review", "list", "--status", "rejected", "--format", "json"])
+    assert [r["id"] for r in json.loads(rejected.stdout)] == [third]
+
+    assert runner.invoke(app, ["review", "undo", str(third)]).exit_code == 0
+    fact, events = _fact(url, third)
+    assert fact.status == "pending" and [e.action for e in events] == ["reject", "undo"]
+
+
+def test_show_and_next(fact_ids: list[int], ctrends_env: dict[str, str]) -> None:
+    shown = runner.invoke(app, ["review", "show", str(fact_ids[0]), "--format", "json"])
+    assert json.loads(shown.stdout)[0]["id"] == fact_ids[0]
+    runner.invoke(app, ["review", "accept", str(fact_ids[0])])
+    table = runner.invoke(app, ["review", "show", str(fact_ids[0])])
+    assert "ResNet-50 reaches 75.3% top-1 accuracy" in table.output
+    assert "test-curator: accept" in table.output
+    following = runner.invoke(app, ["review", "next"])
+    assert f"fact {fact_ids[1]}" in following.output  # the FLOPs now change an observation
+
+
+def test_bulk_accept_and_audit(fact_ids: list[int], ctrends_env: dict[str, str]) -> None:
+    out = runner.invoke(app, ["review", "bulk-accept", "--min-confidence", "0.85"])
+    assert out.exit_code == 0 and "accepted 1 facts" in out.output
+    assert _fact(ctrends_env["CTRENDS_DATABASE_URL"], fact_ids[2])[0].status == "accepted"
+    # nothing here was auto-accepted: the audit sample is empty, not an error
+    audit = runner.invoke(app, ["review", "audit", "--sample", "5", "--format", "json"])
+    assert audit.exit_code == 0 and json.loads(audit.stdout) == []
+
+
+def test_errors_are_one_line_user_errors(
+    fact_ids: list[int], ctrends_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CTRENDS_REVIEWER")
+    out = runner.invoke(app, ["review", "accept", str(fact_ids[0])])
+    assert isinstance(out.exception, UserError) and "CTRENDS_REVIEWER" in str(out.exception)
+    out = runner.invoke(app, ["review", "accept", "12345", "--reviewer", "alice"])
+    assert isinstance(out.exception, UserError) and "no fact with id 12345" in str(out.exception)
+    out = runner.invoke(app, ["review", "list", "--status", "done"])
+    assert isinstance(out.exception, UserError)
+    out = runner.invoke(app, ["review", "edit", str(fact_ids[0]), "--value", "n/a"])
+    assert isinstance(out.exception, UserError)
+    assert _fact(ctrends_env["CTRENDS_DATABASE_URL"], fact_ids[0])[0].status == "pending"
