@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from spacy.tokens import Span
 
@@ -45,14 +46,57 @@ _GLUED_COUNT = re.compile(r"^(\d+)[x×](.*)$", re.IGNORECASE)
 _COUNT_WORDS = {"a", "an", "single", "one"}
 
 
+_EACH = re.compile(r"\b(?:each|per|every)\b", re.IGNORECASE)
+_PREPOSITIONS = {"on", "using", "use", "uses", "used", "with", "across", "over", "(", "and", "of"}
+
+
 @register(NAME, VERSION, kinds=("hardware",))
 def extract_hardware(document: Document) -> Iterator[ExtractedFact]:
     """Accelerator type and count from hardware statements in the text."""
-    facts = [fact for match in find(document, "HARDWARE") if (fact := _fact(match))]
+    groups: dict[tuple[int, int], list[Match]] = {}
+    for match in find(document, "WORKERS"):
+        groups.setdefault(_sentence_key(match), []).append(match)
+    facts: list[ExtractedFact] = []
+    for match in find(document, "HARDWARE"):
+        fact = _fact(match)
+        if fact is None:
+            continue
+        facts.append(fact)
+        facts.extend(_with_groups(fact, match, groups.get(_sentence_key(match), [])))
     yield from _consolidate(facts)
 
 
+def _sentence_key(match: Match) -> tuple[int, int]:
+    return match.page.page.number, match.sentence.start
+
+
+def _with_groups(fact: ExtractedFact, match: Match, groups: list[Match]) -> list[ExtractedFact]:
+    """Totals over machines in the same sentence.
+
+    "50 replicas running each on a NVidia Kepler GPU" -> 50 GPUs; "twelve workers ..., with each
+    worker using 8 GPUs" -> 96; "K80 GPUs, distributed over 8 parallel workers" -> 8 K80s. Without
+    "each"/"per" a count is already a total ("8 servers (64 GPUs)"), so it is left alone.
+    """
+    totals = []
+    for group in groups:
+        machines = parse_number(group.span[0].text)
+        if machines is None or machines < 2:
+            continue
+        if fact.count is None:
+            count = machines
+        elif _EACH.search(match.evidence):
+            count = machines * fact.count
+        else:
+            continue
+        total = replace(fact, count=count, rule=f"{group.rule}+{fact.rule}", details={})
+        total.value = f"{group.span.text} x {fact.value}"
+        totals.append(total)
+    return totals
+
+
 def _fact(match: Match) -> ExtractedFact | None:
+    if match.rule == "hw.count_named_bare" and not _after_preposition(match.span):
+        return None  # "6000 Titan X" in a table row is not a statement
     count, name_tokens, noun = _split(match.span, match.rule)
     spec = find_accelerator(" ".join(name_tokens)) if name_tokens else None
     is_tpu = (spec is not None and spec.kind == "tpu") or any(
@@ -79,13 +123,20 @@ def _fact(match: Match) -> ExtractedFact | None:
     )
 
 
+def _after_preposition(span: Span) -> bool:
+    return span.start > 0 and span.doc[span.start - 1].lower_ in _PREPOSITIONS
+
+
 def _split(span: Span, rule: str) -> tuple[float | None, list[str], str]:
     """(count, accelerator-name tokens, counted noun) of a matched hardware phrase."""
     tokens = [t.text for t in span]
-    if rule == "hw.pod_slice":  # "v3-128": the number after the dash counts cores
-        return parse_number(tokens[-1]), ["TPU", *tokens[:-2]], "cores"
+    if rule == "hw.pod_slice":  # "v3-128 Cloud TPU Pod": the number after the dash counts cores
+        dash = tokens.index("-")
+        return parse_number(tokens[dash + 1]), ["TPU", *tokens[:dash]], "cores"
     if rule == "hw.named_with_count":  # "TPUv3 with 128 cores"
         return parse_number(tokens[-2]), tokens[:-3], tokens[-1]
+    if rule == "hw.named_count_unit":  # "TPUv3 128 cores"
+        return parse_number(tokens[-2]), tokens[:-2], tokens[-1]
     count: float | None = None
     if glued := _GLUED_COUNT.match(tokens[0]):  # "8xP100"
         count = float(glued.group(1))

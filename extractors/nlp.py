@@ -30,7 +30,7 @@ from extractors.document import BBox, Document, Page
 
 RULES_DIR = Path(__file__).with_name("rules")
 SPANS_KEY = "ctrends"
-LABELS = ("HARDWARE", "DURATION", "PARAMETERS", "FLOPS")
+LABELS = ("HARDWARE", "WORKERS", "DURATION", "PARAMETERS", "FLOPS")
 RULE_KEYS = {"id", "label", "pattern", "note"}
 
 

@@ -21,7 +21,7 @@ NAME = "training_time"
 VERSION = "1"
 
 # Words after a duration that make it a rate or a part ("3 hours per epoch").
-_RATE = {"per", "each", "/"}
+_RATE = {"per", "/"}
 _RANGE = {"or", "to", "-", "–", "and"}
 MIN_SECONDS = 600.0  # shorter "training times" are per-step or per-epoch figures
 MAX_SECONDS = 365 * 86400.0
