@@ -7,8 +7,6 @@ write the same audit trail. Filters travel in the query string, so after each de
 fact of the same filtered queue opens.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
