@@ -27,7 +27,7 @@ _TRAINING = re.compile(
 _FINE_TUNING = re.compile(r"\bfine-?\s?tun(?:e|es|ed|ing)\b", re.IGNORECASE)
 _INFERENCE = re.compile(
     r"\b(?:inference|latency|throughput|speed|images?/s(?:ec)?|per second|benchmark(?:ed)?|"
-    r"measured|decod(?:e|ing)|evaluat(?:e|ed|ion))\b",
+    r"measured|decod(?:e|ing)|evaluat(?:e|ed|ion)|fps|run-?time|timing)\b",
     re.IGNORECASE,
 )
 _BASELINE = re.compile(r"\b(?:baselines?|prior work|previous(?:ly)?|original|reported)\b", re.I)
@@ -35,6 +35,12 @@ _CITATION = re.compile(
     r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet al\.|\(\s*[A-Z][a-z]+(?: et al\.)?,? \d{4}"
 )
 _OWN = re.compile(r"\b(?:we|our|ours|us)\b", re.IGNORECASE)
+_OWN_MODEL = re.compile(
+    r"\b(?:this|the resulting|the final|the proposed|our)\s+(?:\w+\s+)?(?:model|network|net)\b"
+    r"|\bthe (?:model|network) (?:has|contains|uses|requires)\b",
+    re.IGNORECASE,
+)
+_THEIRS = re.compile(r"\b(?:their|they|them)\b", re.IGNORECASE)
 
 # A model name: a word with capitals and digits or inner capitals, often hyphenated
 # ("ResNet-200", "BERT-Large", "DeiT-B", "EfficientNet-B7", "GNMT").
@@ -77,46 +83,80 @@ _NOT_MODELS = {
 
 @dataclass(frozen=True)
 class Context:
-    """The cues of one sentence, and the confidence they add up to."""
+    """The cues around one statement, and the confidence they add up to.
+
+    ``cited``: another work is the subject (a citation or "their" before the statement in its
+    clause, with no "we"/"our" there); a citation after it is a method reference and does not
+    count. ``fine_tuning``, ``inference`` and ``baseline`` are read in the statement's own
+    comma-delimited phrase, so "53 hours of pre-training, and 20 hours of fine-tuning" keeps the
+    two apart. ``training`` is read in the whole sentence.
+    """
 
     training: bool
     fine_tuning: bool
     inference: bool
     baseline: bool
     cited: bool
-    own: bool
 
     @property
     def confidence(self) -> float:
-        if self.cited and not self.own:
+        if self.cited:
             return CITED
         if self.fine_tuning or self.inference or self.baseline:
             return SECONDARY
         return OWN if self.training else UNCERTAIN
 
 
-def context(sentence: str) -> Context:
-    """Read the cues of ``sentence``."""
+_CLAUSE_BREAKS = re.compile(r"[;]")
+_PHRASE_BREAKS = re.compile(r"[;,()]")
+
+
+def context(sentence: str, at: int = 0, length: int = 0) -> Context:
+    """Read the cues around the statement at ``sentence[at:at + length]``."""
+    end = at + length
+    clause_start = _last_break(_CLAUSE_BREAKS, sentence, at)
+    phrase = sentence[_last_break(_PHRASE_BREAKS, sentence, at) : _next_break(sentence, end)]
+    before = sentence[clause_start:at]
     return Context(
         training=bool(_TRAINING.search(sentence)),
-        fine_tuning=bool(_FINE_TUNING.search(sentence)),
-        inference=bool(_INFERENCE.search(sentence)),
-        baseline=bool(_BASELINE.search(sentence)),
-        cited=bool(_CITATION.search(sentence)),
-        own=bool(_OWN.search(sentence)),
+        fine_tuning=bool(_FINE_TUNING.search(phrase)),
+        inference=bool(_INFERENCE.search(phrase)),
+        baseline=bool(_BASELINE.search(phrase)),
+        cited=bool(_CITATION.search(before) or _THEIRS.search(before)) and not _OWN.search(before),
     )
 
 
-def model_in(sentence: str) -> str | None:
-    """The model a sentence makes a statement about, when it names one as the subject.
+def is_own(sentence: str) -> bool:
+    """Whether a sentence speaks of the paper's own work ("we", "our", "the resulting LSTM")."""
+    return bool(_OWN.search(sentence) or _OWN_MODEL.search(sentence))
+
+
+def _last_break(pattern: re.Pattern[str], text: str, at: int) -> int:
+    starts = [m.end() for m in pattern.finditer(text, 0, at)]
+    return starts[-1] if starts else 0
+
+
+def _next_break(text: str, at: int) -> int:
+    m = _PHRASE_BREAKS.search(text, at)
+    return m.start() if m else len(text)
+
+
+def model_in(sentence: str, at: int | None = None) -> str | None:
+    """The model a statement at ``at`` in ``sentence`` is about, when the sentence names it.
 
     "ResNet-200 takes about 3 weeks to train" -> "ResNet-200"; "The big models were trained for
-    300,000 steps" -> "big". None when no model is the subject (the paper's main model, then).
+    300,000 steps" -> "big". The nearest subject before ``at`` wins ("On CIFAR, ResNet-1001 takes
+    27 hours ...; ResNet-200 takes 3 weeks" gives each duration its own model). None when no
+    model is named: the statement is then about the paper's main model.
     """
-    if m := _MODEL_SUBJECT.search(sentence):
-        name = m.group("model")
-        if name not in _NOT_MODELS and find_accelerator(name) is None:
-            return name
-    if m := _SIZE_MODEL.search(sentence):
-        return m.group("model").lower()
-    return None
+    end = len(sentence) if at is None else at
+    candidates = [
+        (m.start(), m.group("model"))
+        for m in _MODEL_SUBJECT.finditer(sentence)
+        if m.start() < end
+        and m.group("model") not in _NOT_MODELS
+        and find_accelerator(m.group("model")) is None
+    ]
+    candidates += [(m.start(), m.group("model").lower()) for m in _SIZE_MODEL.finditer(sentence)]
+    before = [c for c in candidates if c[0] < end]
+    return max(before)[1] if before else None

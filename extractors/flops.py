@@ -61,7 +61,7 @@ def _fact(match: Match) -> ExtractedFact | None:
         confidence=size_confidence(match),
         extractor=NAME,
         extractor_version=VERSION,
-        model=cues.model_in(match.evidence),
+        model=cues.model_in(match.evidence, match.offset),
         normalized=flops,
         flops_kind="multiply_adds" if multiply_adds else "flops",
         rule=match.rule,

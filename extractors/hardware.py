@@ -97,6 +97,8 @@ def _with_groups(fact: ExtractedFact, match: Match, groups: list[Match]) -> list
 def _fact(match: Match) -> ExtractedFact | None:
     if match.rule == "hw.count_named_bare" and not _after_preposition(match.span):
         return None  # "6000 Titan X" in a table row is not a statement
+    if _after_number(match.span):
+        return None  # "1.4553 1322 GPU": a row of numbers, not a count
     count, name_tokens, noun = _split(match.span, match.rule)
     spec = find_accelerator(" ".join(name_tokens)) if name_tokens else None
     is_tpu = (spec is not None and spec.kind == "tpu") or any(
@@ -105,7 +107,7 @@ def _fact(match: Match) -> ExtractedFact | None:
     if count is None and spec is None:
         return None  # a bare "GPU" says nothing
     count_unit = _TPU_UNITS.get(noun.lower(), "tpu_device") if is_tpu else "gpu"
-    context = cues.context(match.evidence)
+    context = cues.context(match.evidence, match.offset, len(match.span.text))
     return ExtractedFact(
         kind="hardware",
         value=match.span.text,
@@ -114,7 +116,7 @@ def _fact(match: Match) -> ExtractedFact | None:
         confidence=context.confidence,
         extractor=NAME,
         extractor_version=VERSION,
-        model=cues.model_in(match.evidence),
+        model=cues.model_in(match.evidence, match.offset),
         accelerator=spec.name if spec else None,
         count=count,
         count_unit=count_unit,
@@ -125,6 +127,10 @@ def _fact(match: Match) -> ExtractedFact | None:
 
 def _after_preposition(span: Span) -> bool:
     return span.start > 0 and span.doc[span.start - 1].lower_ in _PREPOSITIONS
+
+
+def _after_number(span: Span) -> bool:
+    return span.start > 0 and span.doc[span.start - 1].like_num
 
 
 def _split(span: Span, rule: str) -> tuple[float | None, list[str], str]:
@@ -154,8 +160,16 @@ def _split(span: Span, rule: str) -> tuple[float | None, list[str], str]:
 
 
 def _consolidate(facts: list[ExtractedFact]) -> list[ExtractedFact]:
-    """One fact per distinct statement; unnamed GPU counts borrow the paper's only named GPU."""
-    gpus = {f.accelerator for f in facts if f.accelerator and f.count_unit == "gpu"}
+    """One fact per distinct statement; unnamed GPU counts borrow the paper's only named GPU.
+
+    Only GPUs named in statements that are not about inference or others' work are lent: the
+    GPU a paper times inference on is often not the one it trained on.
+    """
+    gpus = {
+        f.accelerator
+        for f in facts
+        if f.accelerator and f.count_unit == "gpu" and f.confidence > cues.SECONDARY
+    }
     named_gpu = next(iter(gpus)) if len(gpus) == 1 else None
     best: dict[tuple[str | None, float | None, str | None], ExtractedFact] = {}
     for fact in facts:

@@ -32,6 +32,7 @@ RULES_DIR = Path(__file__).with_name("rules")
 SPANS_KEY = "ctrends"
 LABELS = ("HARDWARE", "WORKERS", "DURATION", "PARAMETERS", "FLOPS")
 RULE_KEYS = {"id", "label", "pattern", "note"}
+EVIDENCE_WINDOW = 320  # characters of context kept around a match in an overlong sentence
 
 
 class RuleError(ValueError):
@@ -151,7 +152,28 @@ class Match:
 
     @property
     def evidence(self) -> str:
-        return " ".join(self.sentence.text.split())
+        """The sentence, or a window of it around the match when the sentence runs long.
+
+        Text merged from tables and figures makes "sentences" of thousands of characters; a
+        curator needs the words around the number, and the cues read only those.
+        """
+        sentence = self.sentence
+        start, end = sentence.start_char, sentence.end_char
+        if end - start > EVIDENCE_WINDOW:
+            half = EVIDENCE_WINDOW // 2
+            start = max(start, self.span.start_char - half)
+            end = min(end, self.span.end_char + half)
+        return " ".join(self.span.doc.text[start:end].split())
+
+    @property
+    def offset(self) -> int:
+        """Where the match starts in :attr:`evidence` (whitespace collapsed)."""
+        sentence = self.sentence
+        start = sentence.start_char
+        if sentence.end_char - start > EVIDENCE_WINDOW:
+            start = max(start, self.span.start_char - EVIDENCE_WINDOW // 2)
+        prefix = self.span.doc.text[start : self.span.start_char]
+        return len(" ".join(prefix.split())) + (1 if prefix[-1:].isspace() else 0)
 
     @property
     def bbox(self) -> BBox | None:

@@ -41,7 +41,7 @@ def _fact(match: Match) -> ExtractedFact | None:
         confidence=size_confidence(match),
         extractor=NAME,
         extractor_version=VERSION,
-        model=cues.model_in(match.evidence),
+        model=cues.model_in(match.evidence, match.offset),
         normalized=count,
         rule=match.rule,
         bbox=match.bbox,

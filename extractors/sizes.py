@@ -55,6 +55,8 @@ def size_facts(
     """``read`` every match of ``label``; one fact per (value, model), the most confident kept."""
     best: dict[tuple[float | None, str], ExtractedFact] = {}
     for match in find(document, label):
+        if is_bound(match.span):
+            continue
         fact = read(match)
         if fact is None:
             continue
@@ -64,9 +66,23 @@ def size_facts(
     yield from best.values()
 
 
+_BOUND_WORDS = ("<", ">", "≤", "≥", "less than", "fewer than", "more than", "under", "below",
+                "above", "over", "up to", "at most", "at least", "within")  # fmt: skip
+
+
+def is_bound(span: Span) -> bool:
+    """Whether a size is a bound ("less than 600 million FLOPs", "< 150 MFLOPs"), not a size."""
+    before = span.doc[max(0, span.start - 3) : span.start].text.lower()
+    before = before.replace("∼", " ").replace("~", " ").strip()
+    return before.endswith(_BOUND_WORDS)
+
+
 def size_confidence(match: Match) -> float:
-    """Sizes are facts about a model, not about training: cited work is low, the rest high."""
-    context = cues.context(match.evidence)
-    if context.cited and not context.own:
+    """Sizes are facts about a model, not about training: the paper's own model high, a size
+    quoted with a citation low, the rest (sizes of models named in passing) in between."""
+    context = cues.context(match.evidence, match.offset, len(match.span.text))
+    if context.cited:
         return cues.CITED
-    return cues.OWN if context.own or cues.model_in(match.evidence) else cues.UNCERTAIN
+    if cues.is_own(match.evidence):
+        return cues.OWN
+    return cues.SECONDARY if context.baseline else cues.UNCERTAIN

@@ -43,7 +43,7 @@ def extract_training_time(document: Document) -> Iterator[ExtractedFact]:
 
 def _fact(match: Match) -> ExtractedFact | None:
     span = match.span
-    context = cues.context(match.evidence)
+    context = cues.context(match.evidence, match.offset, len(match.span.text))
     if not context.training or _is_not_wall_clock(match):
         return None
     text = span.text
@@ -60,7 +60,7 @@ def _fact(match: Match) -> ExtractedFact | None:
         confidence=context.confidence,
         extractor=NAME,
         extractor_version=VERSION,
-        model=cues.model_in(match.evidence),
+        model=cues.model_in(match.evidence, match.offset),
         unit="s",
         normalized=seconds,
         rule=match.rule,
