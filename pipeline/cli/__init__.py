@@ -12,6 +12,7 @@ from rich.logging import RichHandler
 from pipeline.cli import (
     core,  # noqa: F401  (registers commands)
     evaluate,  # noqa: F401  (registers eval)
+    trends,  # noqa: F401  (registers fit, trends, import)
     review,  # noqa: F401  (registers review)
     trends,  # noqa: F401  (registers fit, trends, import)
     web,  # noqa: F401  (registers web)
