@@ -46,7 +46,7 @@ SECURITY_HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" makes Chrome send `Origin: null`
     "Cache-Control": "no-store",
 }
 ACTIONS = ("accept", "reject", "edit", "keep", "undo")
