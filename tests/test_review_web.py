@@ -6,12 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from db.models import Fact, ReviewEvent
 from db.session import session_scope
+from pipeline.cli import app as cli_app
+from pipeline.errors import UserError
 from pipeline.web.app import create_app
 from pipeline.web.evidence import highlight
 from tests.support.pdfgen import make_pdf
@@ -189,3 +193,30 @@ def test_region_of_the_cached_pdf(client: TestClient, facts: list[int], tmp_path
 )
 def test_highlight_escapes_every_piece(evidence: str, value: str, expected: str) -> None:
     assert str(highlight(evidence, value)) == expected
+
+
+def test_ctrends_web_binds_loopback_and_prints_a_token_when_none_is_set(
+    ctrends_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options, app=app))
+    monkeypatch.delenv("CTRENDS_WEB_TOKEN", raising=False)
+    out = CliRunner().invoke(cli_app, ["web", "--port", "9999"])
+    assert out.exit_code == 0, out.output
+    assert (served["host"], served["port"]) == ("127.0.0.1", 9999)
+    token = re.search(r"access token for this run .*:\n(\S+)\n", out.output)
+    assert token and len(token.group(1)) >= 24
+
+    monkeypatch.setenv("CTRENDS_WEB_TOKEN", "chosen")
+    out = CliRunner().invoke(cli_app, ["web", "--host", "0.0.0.0"])
+    assert "access token" not in out.output and "warning" in out.output
+    assert served["host"] == "0.0.0.0"
+
+
+def test_ctrends_web_refuses_a_database_without_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CTRENDS_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("must not serve"))
+    out = CliRunner().invoke(cli_app, ["web"])
+    assert isinstance(out.exception, UserError) and "ctrends db upgrade" in str(out.exception)

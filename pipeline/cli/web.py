@@ -9,8 +9,10 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from db import migrate
 from pipeline.cli.app import app
 from pipeline.config import get_settings
+from pipeline.errors import UserError
 from pipeline.web.app import create_app
 
 console = Console(stderr=True)
@@ -31,12 +33,15 @@ def web(
     Without CTRENDS_WEB_TOKEN a random token is generated for this run and printed here.
     """
     settings = get_settings()
+    if migrate.current_revision(settings.database_url) is None:
+        raise UserError("the database has no schema yet: run `ctrends db upgrade` first")
     host = host or settings.web_host
     port = port or settings.web_port
     token = settings.web_token
     if token is None:
         token = secrets.token_urlsafe(24)
-        console.print(f"access token for this run (set CTRENDS_WEB_TOKEN to fix one): {token}")
+        console.print("access token for this run (set CTRENDS_WEB_TOKEN to choose one):")
+        console.print(token, soft_wrap=True, highlight=False)
     if host not in LOOPBACK:
         console.print(
             f"[yellow]warning:[/] serving on {host}: anyone who can reach it and has the token "
