@@ -192,7 +192,7 @@ class Observation(Base):
     paper_id: Mapped[int | None] = mapped_column(ForeignKey("papers.id", ondelete="SET NULL"))
     published: Mapped[date | None] = mapped_column(Date)
     score: Mapped[float | None] = mapped_column(Float)
-    error: Mapped[float] = mapped_column(Float)
+    error: Mapped[float | None] = mapped_column(Float)  # None: compute-only rows (Epoch)
     parameters: Mapped[float | None] = mapped_column(Float)
     ops_forward_pass: Mapped[float | None] = mapped_column(Float)
     network_operations: Mapped[float | None] = mapped_column(Float)

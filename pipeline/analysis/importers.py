@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -229,4 +229,114 @@ def import_futuretech(session: Session, directory: Path, *, progress: bool = Tru
     if skipped:
         counts.skipped["rows without the regressed score"] = skipped
     log.info("futuretech import from %s: %s", data_dir, counts)
+    return counts
+
+
+@dataclass(frozen=True)
+class EpochBenchmark:
+    """Which Epoch rows are one of our benchmarks: training dataset and task both agree."""
+
+    benchmark: str
+    dataset: re.Pattern[str]
+    task: re.Pattern[str]
+
+
+# WMT 2014 rows are left out: Epoch names the dataset ("WMT'14") but not the language pair.
+EPOCH_BENCHMARKS = (
+    EpochBenchmark("imagenet", re.compile(r"imagenet|ilsvrc", re.I), re.compile(r"classif", re.I)),
+    EpochBenchmark("coco", re.compile(r"\bcoco\b", re.I), re.compile(r"detection", re.I)),
+    EpochBenchmark("squad11", re.compile(r"squad", re.I), re.compile(r"question", re.I)),
+    EpochBenchmark("conll03", re.compile(r"conll", re.I), re.compile(r"entity|ner\b", re.I)),
+)
+EPOCH_COLUMNS = ("System", "Publication date", "Training dataset", "Task", "Link")
+
+
+def epoch_benchmark(dataset: str, task: str) -> str | None:
+    for rule in EPOCH_BENCHMARKS:
+        if rule.dataset.search(dataset) and (not task or rule.task.search(task)):
+            return rule.benchmark
+    return None
+
+
+def read_epoch(path: Path) -> Iterator[dict[str, Any] | None]:
+    """Observation rows of Epoch's CSV; None for a row that is not one of our benchmarks."""
+    if not path.is_file():
+        raise UserError(f"{path} is not a file")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = set(EPOCH_COLUMNS) - set(reader.fieldnames or ())
+        if missing:
+            raise UserError(f"{path}: not Epoch's compute database (no {sorted(missing)} column)")
+        for record in reader:
+            try:
+                yield _epoch_row(record, reader.line_num)
+            except BadValue as exc:
+                raise UserError(f"{path}:{reader.line_num}: {exc}") from None
+
+
+def _epoch_row(record: dict[str, str], line: int) -> dict[str, Any] | None:
+    def number(column: str) -> float | None:
+        try:
+            return parse_number(record.get(column))
+        except BadValue as exc:
+            raise BadValue(f"column {column!r}: {exc}") from None
+
+    dataset = (record.get("Training dataset") or "").strip()
+    task = (record.get("Task") or "").strip()
+    benchmark = epoch_benchmark(dataset, task)
+    if benchmark is None:
+        return None
+    text = (record.get("Publication date") or "").strip()
+    try:
+        published = datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        raise BadValue(f"publication date {text!r} is not DD/MM/YYYY") from None
+    name = (record.get("System") or "").strip() or (record.get("Reference") or "").strip()
+    hours = number("Equivalent training time (hours)")
+    link = (record.get("Link") or "").strip() or None
+    return {
+        "source_key": f"{benchmark}:{name} ({published.isoformat()})",
+        "benchmark": benchmark,
+        "metric": None,
+        "model": name,
+        "arxiv_id": arxiv_id_from_link(link),
+        "published": published,
+        "score": None,
+        "error": None,  # Epoch records compute, not benchmark scores
+        "parameters": number("Parameters"),
+        # Epoch's training compute counts the operations of training, as network operations do;
+        # its inference compute is the operations of one forward pass.
+        "ops_forward_pass": number("Inference compute (FLOPs)"),
+        "network_operations": number("Training compute (FLOPs)"),
+        "hardware_burden": None,
+        "training_time_sec": None if hours is None else hours * 3600,
+        "details": {
+            "line": line,
+            "domain": (record.get("Domain") or "").strip() or None,
+            "task": task or None,
+            "training_dataset": dataset,
+            "training_dataset_size": number("Training dataset size (datapoints)"),
+            "organization": (record.get("Organization(s)") or "").strip() or None,
+            "reference": (record.get("Reference") or "").strip() or None,
+            "link": link,
+            "training_cost_usd_2020": number("Training cost (2020 USD)"),
+        },
+    }
+
+
+def import_epoch(session: Session, path: Path, *, progress: bool = True) -> UpsertCounts:
+    """Load Epoch's rows on our benchmarks as compute-only ``epoch`` observations."""
+    rows: list[dict[str, Any]] = []
+    other = 0
+    with progress_bar("reading Epoch CSV", None, progress) as advance:
+        for row in read_epoch(path):
+            if row is None:
+                other += 1
+            else:
+                rows.append(row)
+                advance(row["source_key"])
+    counts = upsert_observations(session, "epoch", rows)
+    if other:
+        counts.skipped["rows on other tasks or datasets"] = other
+    log.info("epoch import from %s: %s", path, counts)
     return counts

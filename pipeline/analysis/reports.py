@@ -38,7 +38,10 @@ def default_source(session: Session, source: str | None) -> str:
     if source is not None:
         if source not in counts:
             known = ", ".join(sorted(counts)) or "none yet"
-            raise UserError(f"no observations from source {source!r} (sources: {known})")
+            raise UserError(
+                f"source {source!r} has no observations with an error rate to fit (Epoch's "
+                f"rows carry compute only); sources with error rates: {known}"
+            )
         return source
     if not counts:
         raise UserError("no observations yet: run `ctrends fit` after review, or `ctrends import`")

@@ -345,6 +345,19 @@ def import_futuretech(
     console.print(f"futuretech: {counts}", highlight=False)
 
 
+@import_app.command("epoch")
+def import_epoch(
+    csv_file: Annotated[Path, typer.Argument(help="Epoch's parameter/compute CSV.")],
+) -> None:
+    """Import Epoch's rows on our benchmarks as compute-only `epoch` observations (no errors)."""
+    from pipeline.analysis.importers import import_epoch as run_import
+
+    _ensure_schema()
+    with session_scope() as session:
+        counts = run_import(session, csv_file.expanduser())
+    console.print(f"epoch: {counts}", highlight=False)
+
+
 def _emit(
     rows: list[dict[str, Any]], format: TableFormat, fields: tuple[str, ...], title: str
 ) -> None:
