@@ -13,10 +13,9 @@ metrics read only from the caption score lower, and the reason is kept in ``deta
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extractors.benchmarks import (
-    BENCHMARK_METRICS,
     GENERIC_ACCURACY,
     WMT14,
     benchmark_mentions,
@@ -27,10 +26,10 @@ from extractors.benchmarks import (
     says_error,
     split_in,
 )
-from extractors.document import Document, Page, Table
+from extractors.document import Document, Page
 from extractors.facts import ExtractedFact, normalize_model_name
 from extractors.registry import register
-from extractors.tables import TableView, cell_number
+from extractors.tables import BodyRow, TableView, cell_numbers, table_views
 
 NAME = "results"
 VERSION = "1"
@@ -46,6 +45,17 @@ _NOT_A_SCORE = re.compile(
 )
 
 
+# The metric a column means when its header names only the benchmark ("CoNLL03", "EN-DE").
+DEFAULT_METRIC = {
+    "imagenet": "top1",
+    "coco": "box_ap",
+    "conll03": "f1",
+    "wmt14_en_de": "bleu",
+    "wmt14_en_fr": "bleu",
+}
+_ACCURACY = re.compile(r"\bacc(?:uracy|\.)?\b", re.I)
+
+
 @dataclass(frozen=True)
 class _Column:
     benchmark: str
@@ -55,33 +65,30 @@ class _Column:
     reasons: tuple[str, ...]  # what lowered confidence
 
 
+@dataclass(frozen=True)
+class _Context:
+    caption: str
+    caption_benchmarks: frozenset[str]
+    mentions: dict[str, int]
+    has_wmt14: bool
+
+
 @register(NAME, VERSION, kinds=("result",))
 def extract_results(doc: Document) -> list[ExtractedFact]:
     """Benchmark results from result tables: one fact per model row and metric column."""
-    mentions = benchmark_mentions(doc)
+    mentions = dict(benchmark_mentions(doc))
     has_wmt14 = any(WMT14.search(p.text) for p in doc.pages)
     facts: list[ExtractedFact] = []
     for page in doc.pages:
         for table in page.tables:
-            facts.extend(_table_results(table, page, mentions, has_wmt14))
+            caption = table.caption or ""
+            caption_benchmarks = _benchmarks(caption, has_wmt14)
+            if not caption_benchmarks and mentions_other_dataset(caption):
+                continue
+            context = _Context(caption, frozenset(caption_benchmarks), mentions, has_wmt14)
+            for view in table_views(table):
+                facts.extend(_view_results(view, page, context))
     return _resolve_collisions(facts)
-
-
-def _table_results(
-    table: Table, page: Page, mentions: dict[str, int], has_wmt14: bool
-) -> list[ExtractedFact]:
-    view = TableView(table)
-    caption = table.caption or ""
-    caption_benchmarks = _benchmarks(caption, has_wmt14)
-    if not caption_benchmarks and mentions_other_dataset(caption):
-        return []
-    facts = []
-    for column in view.value_columns:
-        spec = _column_spec(view.headers[column], caption, caption_benchmarks, mentions, has_wmt14)
-        if spec is None:
-            continue
-        facts.extend(_column_facts(view, column, spec, page))
-    return facts
 
 
 def _benchmarks(text: str, has_wmt14: bool) -> set[str]:
@@ -91,109 +98,174 @@ def _benchmarks(text: str, has_wmt14: bool) -> set[str]:
     return found
 
 
+def header_metrics(header: str) -> list[str | None]:
+    """Metrics of a column; two for a slash pair header ("EM / F1", "F1/EM", "Top-1/Top-5")."""
+    if "/" in header:
+        left, _, right = header.rpartition("/")
+        pair = [metric_in(left.split()[-1] if left.split() else ""), metric_in(right)]
+        if all(pair):
+            return pair
+    return [metric_in(header)]
+
+
 def _column_spec(
-    header: str,
-    caption: str,
-    caption_benchmarks: set[str],
-    mentions: dict[str, int],
-    has_wmt14: bool,
+    header: str, metric: str | None, row_label: str, context: _Context
 ) -> _Column | None:
+    """What one column's values mean (benchmark, metric, error or score), or None."""
     reasons: list[str] = []
     if _NOT_A_SCORE.search(header) and metric_in(header) is None:
         return None
-    header_benchmarks = _benchmarks(header, has_wmt14)
+    header_benchmarks = _benchmarks(header, context.has_wmt14)
     if not header_benchmarks and mentions_other_dataset(header):
         return None
-    metric = metric_in(header)
+    row_benchmarks = set() if header_benchmarks else _benchmarks(row_label, context.has_wmt14)
     if metric is None and GENERIC_ACCURACY.search(header):
         metric = "top1"
+    named = header_benchmarks or row_benchmarks
+    if metric is None and len(named) == 1:
+        metric = DEFAULT_METRIC.get(next(iter(named)))
     if metric is None:
-        metric = metric_in(caption)
-        if metric is None and GENERIC_ACCURACY.search(caption):
+        metric = metric_in(context.caption)
+        if metric is None and GENERIC_ACCURACY.search(context.caption):
             metric = "top1"
         if metric is None:
             return None
         reasons.append("metric_from_caption")
-    candidates = header_benchmarks or caption_benchmarks
+    candidates = named or set(context.caption_benchmarks)
     if not candidates:
-        candidates = {b for b in mentions if mentions[b] > 0}
+        candidates = {b for b, n in context.mentions.items() if n > 0}
         reasons.append("benchmark_from_paper")
     candidates = {b for b in candidates if compatible(b, metric)}
     if not candidates:
         return None
-    benchmark = max(candidates, key=lambda b: (b in header_benchmarks, mentions.get(b, 0)))
-    if metric not in BENCHMARK_METRICS[benchmark]:
-        return None
+    benchmark = max(candidates, key=lambda b: (b in named, context.mentions.get(b, 0)))
+    error = says_error(header) or (
+        says_error(context.caption) and not _ACCURACY.search(header + " " + context.caption)
+    )
     return _Column(
         benchmark=benchmark,
         metric=metric,
-        error=says_error(header) or (not metric_in(header) and says_error(caption)),
-        split=split_in(header) or split_in(caption),
+        error=error,
+        split=split_in(header) or split_in(row_label) or split_in(context.caption),
         reasons=tuple(reasons),
     )
 
 
-def _column_facts(view: TableView, column: int, spec: _Column, page: Page) -> list[ExtractedFact]:
-    parsed = []
-    for row in view.rows:
-        text = row.cells[column] if column < len(row.cells) else ""
-        number = cell_number(text)
-        if number is None or number.scale != 1.0:
-            continue
-        parsed.append((row, text, number.value, number.marks))
-    if not parsed:
-        return []
-    fraction = all(v <= 1.0 for _, _, v, _ in parsed)  # some tables print 0.763, not 76.3
+def _view_results(view: TableView, page: Page, context: _Context) -> list[ExtractedFact]:
+    """Every (row, value column) read as a result, then scored for confidence per column."""
+    readings: dict[tuple[int, int], list[_Reading]] = {}
+    for column in view.value_columns:
+        header = view.headers.get(column, "")
+        metrics = header_metrics(header)
+        for row in view.rows:
+            text = row.cells[column] if column < len(row.cells) else ""
+            numbers = cell_numbers(text)
+            if len(numbers) != len(metrics):
+                continue
+            for part, (number, metric) in enumerate(zip(numbers, metrics, strict=True)):
+                if number is None or number.scale != 1.0:
+                    continue
+                spec = _column_spec(header, metric, row.label, context)
+                if spec is None:
+                    continue
+                transposed = bool(_benchmarks(row.label, context.has_wmt14)) and not bool(
+                    _benchmarks(header, context.has_wmt14)
+                )
+                model = header if transposed else row.label
+                readings.setdefault((column, part), []).append(
+                    _Reading(row, text, number.value, number.marks, spec, model)
+                )
+    _fix_swapped_top_k(readings)
+    facts = []
+    for (column, _), column_readings in readings.items():
+        facts.extend(_column_facts(view, column, column_readings, page))
+    return facts
+
+
+@dataclass
+class _Reading:
+    row: BodyRow
+    text: str  # the cell as printed
+    value: float
+    marks: str
+    spec: _Column
+    model: str
+
+
+def _fix_swapped_top_k(readings: dict[tuple[int, int], list[_Reading]]) -> None:
+    """Top-5 accuracy is never below top-1 for the same row: when most rows say otherwise, the
+    header labels are swapped (it happens in print), so swap the metrics back."""
+
+    def metric_keys(metric: str) -> list[tuple[int, int]]:
+        return [k for k, rs in readings.items() if rs and rs[0].spec.metric == metric]
+
+    for top1 in metric_keys("top1"):
+        for top5 in metric_keys("top5"):
+            by_row = {r.row.index: r for r in readings[top5]}
+            pairs = [(r, by_row[r.row.index]) for r in readings[top1] if r.row.index in by_row]
+            wrong = sum(1 for a, b in pairs if _score(b.value, b.spec) < _score(a.value, a.spec))
+            if pairs and wrong > len(pairs) / 2:
+                for key, metric in ((top1, "top5"), (top5, "top1")):
+                    for r in readings[key]:
+                        r.spec = replace(r.spec, reasons=(*r.spec.reasons, "swapped_top_k"))
+                        r.spec = replace(r.spec, metric=metric)
+                return
+
+
+def _column_facts(
+    view: TableView, column: int, readings: list[_Reading], page: Page
+) -> list[ExtractedFact]:
+    fraction = all(r.value <= 1.0 for r in readings)  # some tables print 0.763, not 76.3
+    scale = 100.0 if fraction else 1.0
     own_scores = [
-        _score(v * 100 if fraction else v, spec)
-        for row, _, v, _ in parsed
-        if not _CITATION.search(row.label)
+        _score(r.value * scale, r.spec) for r in readings if not _CITATION.search(r.model)
     ]
     best = max(own_scores) if own_scores else None
     facts = []
-    for row, text, value, marks in parsed:
-        percent = value * 100 if fraction else value
+    for r in readings:
+        percent = r.value * scale
+        spec = r.spec
         if not 0 < percent <= 100:
             continue
-        score = _score(percent, spec)
-        details: dict[str, object] = {"header": view.headers[column], "split": spec.split}
+        details: dict[str, object] = {"header": view.headers.get(column, ""), "split": spec.split}
         confidence = 0.6
         for reason in spec.reasons:
             details[reason] = True
             confidence -= 0.1
-        if _CITATION.search(row.label):
+        if _CITATION.search(r.model):
             details["quoted_from_other_paper"] = True
             confidence -= 0.3
-        if _OWN.search(row.label):
+        if _OWN.search(r.model):
             details["marked_own"] = True
             confidence += 0.15
-        if _ENSEMBLE.search(row.label) or _ENSEMBLE.search(view.headers[column]):
+        if _ENSEMBLE.search(r.model) or _ENSEMBLE.search(view.headers.get(column, "")):
             details["ensemble"] = True
             confidence -= 0.1
         if spec.split in ("val", "minival", "dev") and spec.benchmark == "coco":
             confidence -= 0.05
+        score = _score(percent, spec)
         if best is not None and score >= best and "quoted_from_other_paper" not in details:
             details["best_in_column"] = True
             confidence += 0.2
-        if marks:
-            details["marks"] = marks
+        if r.marks:
+            details["marks"] = r.marks
         error = (percent if spec.error else 100 - percent) / 100
         facts.append(
             ExtractedFact(
                 kind="result",
-                value=text,
+                value=r.text,
                 page=page.number,
-                evidence=view.evidence(row, column),
+                evidence=view.evidence(r.row, column),
                 confidence=round(min(max(confidence, 0.05), 0.95), 3),
                 extractor=NAME,
                 extractor_version=VERSION,
                 benchmark=spec.benchmark,
                 metric=spec.metric,
-                model=row.label or None,
-                unit="%" if spec.metric != "bleu" else None,
+                model=r.model or None,
+                unit=None if spec.metric in ("bleu", "sacrebleu") else "%",
                 error=round(error, 6),
                 rule="table_error_column" if spec.error else "table_score_column",
-                bbox=row.bbox,
+                bbox=r.row.bbox,
                 details=details,
             )
         )

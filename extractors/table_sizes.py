@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from extractors.document import Document, Page, Table
 from extractors.facts import ExtractedFact
 from extractors.registry import register
-from extractors.tables import TableView, cell_number
+from extractors.tables import TableView, cell_number, table_views
 
 NAME = "table_sizes"
 VERSION = "1"
@@ -84,10 +84,14 @@ def header_scale(header: str) -> float | None:
 
 
 def _table_sizes(table: Table, page: Page) -> list[ExtractedFact]:
-    view = TableView(table)
+    return [fact for view in table_views(table) for fact in _view_sizes(view, page)]
+
+
+def _view_sizes(view: TableView, page: Page) -> list[ExtractedFact]:
     facts = []
     for column in view.value_columns:
-        spec = size_column(view.headers[column])
+        header = view.headers.get(column, "")
+        spec = size_column(header)
         if spec is None:
             continue
         for row in view.rows:
@@ -110,12 +114,12 @@ def _table_sizes(table: Table, page: Page) -> list[ExtractedFact]:
                     extractor=NAME,
                     extractor_version=VERSION,
                     model=row.label,
-                    unit=view.headers[column],
+                    unit=header,
                     normalized=normalized,
                     flops_kind=spec.flops_kind,
                     rule=rule,
                     bbox=row.bbox,
-                    details={"header": view.headers[column], "count_as_printed": count},
+                    details={"header": header, "count_as_printed": count},
                 )
             )
     return facts

@@ -35,6 +35,7 @@ _NUMBER = re.compile(
     r"(?P<interval>\s?(?:±|\+/-|\+-)\s?\d+(?:\.\d+)?)?"
     r"(?P<marks>[\s*†‡§¶♯#⋆∗°'’a-z]{0,3})$"
 )
+_EMPTY_VALUES = {"-", "–", "—", "n/a", "N/A", "×", "✗"}
 _SCALES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 
 
@@ -48,7 +49,7 @@ class CellNumber:
 
 def cell_number(text: str) -> CellNumber | None:
     """Read a table cell as a number: '76.2', '25.6M', '4.1G†', '77.3±0.2', '(22.1)', '1,024'."""
-    s = " ".join(text.replace("\u2212", "-").split())
+    s = _clean(text)
     if not s or not any(ch.isdigit() for ch in s):
         return None
     m = _NUMBER.match(s)
@@ -63,8 +64,24 @@ def cell_number(text: str) -> CellNumber | None:
     return CellNumber(float(m.group("num").replace(",", "")), scale, marks, half)
 
 
+def _clean(text: str) -> str:
+    """Undo typesetting splits: '16 . 4%' -> '16.4%', '−' -> '-'."""
+    s = " ".join(text.replace("\u2212", "-").split())
+    return re.sub(r"(\d) ?\. ?(\d)", r"\1.\2", s)
+
+
+def cell_numbers(text: str) -> list[CellNumber | None]:
+    """A cell read as one number or as a slash pair ('76.2 / 84.6', '95.5/90.1', '86.6/-')."""
+    parts = _clean(text).split("/")
+    if len(parts) == 2 and any(ch.isdigit() for ch in parts[0]):
+        return [cell_number(p) for p in parts]
+    return [cell_number(text)]
+
+
 def is_numeric_cell(text: str) -> bool:
-    return cell_number(text) is not None or text.strip() in {"-", "–", "—", "n/a", "N/A"}
+    if text.strip() in _EMPTY_VALUES:
+        return True
+    return any(n is not None for n in cell_numbers(text))
 
 
 def caption_label(text: str) -> str | None:
@@ -98,8 +115,12 @@ def split_cells(words: Sequence[Word]) -> list[list[Word]]:
         gap = word.bbox[0] - prev.bbox[2]
         size = max(word.size, prev.size, 4.0)
         glued = word.text in {"±", "%", "M", "B", "G", "K"} or prev.text in {"±", "+/-"}
-        both_numbers = cell_number(prev.text) is not None and cell_number(word.text) is not None
-        if not glued and (gap > 0.6 * size or both_numbers):
+        number = cell_number(word.text)
+        both_numbers = number is not None and cell_number(prev.text) is not None
+        # "ResNet50 [5] 25.56M": a measurement right after a name starts a cell even when the
+        # column gap is narrow; bare integers stay (they are part of names: "ResNet 50").
+        measurement = number is not None and bool(re.search(r"[.%MGBK]", word.text))
+        if not glued and (gap > 0.6 * size or both_numbers or (measurement and gap > 0.25 * size)):
             cells.append([word])
         else:
             cells[-1].append(word)
@@ -109,12 +130,24 @@ def split_cells(words: Sequence[Word]) -> list[list[Word]]:
 def find_tables(lines: Sequence[Line], width: float, gutter: float | None = None) -> list[Table]:
     """Table candidates on a page, from its reading-order lines (see :mod:`extractors.layout`)."""
     regions = _regions(lines, width, gutter)
-    blocks: list[tuple[list[_Row], float]] = []
-    for region_lines, region_width in regions:
-        blocks.extend((b, region_width) for b in _blocks(region_lines, region_width))
-    blocks = _merge_side_by_side(blocks)
+    found = [(i, block) for i, (rl, rw) in enumerate(regions) for block in _blocks(rl, rw)]
+    consumed: set[int] = set()
     tables = []
-    for rows, _ in blocks:
+    for number, (region, rows) in enumerate(found):
+        if number in consumed:
+            continue
+        for other, (other_lines, other_width) in enumerate(regions):
+            if other == region:
+                continue
+            partner = _aligned_lines(rows, other_lines, other_width)
+            if partner:
+                rows = _zip_rows(rows, partner)
+                ids = {id(r.line) for r in partner}
+                consumed.update(
+                    k
+                    for k, (reg, blk) in enumerate(found)
+                    if reg == other and any(id(r.line) in ids for r in blk)
+                )
         table = _build_table(rows)
         if table is not None:
             table.caption = _caption_for(table.bbox, lines)
@@ -150,8 +183,7 @@ def _blocks(lines: Sequence[Line], region_width: float) -> list[list[_Row]]:
 
     for line in lines:
         row = _Row(line, split_cells(line.words))
-        widest = max(union_box(c)[2] - union_box(c)[0] for c in row.cells)
-        prose = widest > _MAX_CELL_SHARE * region_width
+        prose = _is_prose(row, region_width)
         caption = caption_label(line.text) is not None or line.text.startswith(("Figure", "Fig."))
         if current:
             prev = current[-1].line.bbox
@@ -170,30 +202,21 @@ def _is_body(row: _Row) -> bool:
     return len(row.cells) >= 2 and row.numeric >= 1
 
 
-def _merge_side_by_side(
-    blocks: list[tuple[list[_Row], float]],
-) -> list[tuple[list[_Row], float]]:
-    """A full-width table on a two-column page is found as a left and a right half: rejoin them."""
-    merged: list[tuple[list[_Row], float]] = []
-    used: set[int] = set()
-    for i, (rows, width) in enumerate(blocks):
-        if i in used:
-            continue
-        for j in range(i + 1, len(blocks)):
-            other = blocks[j][0]
-            if j not in used and _aligned(rows, other):
-                rows = _zip_rows(rows, other)
-                width += blocks[j][1]
-                used.add(j)
-        merged.append((rows, width))
-    return merged
+def _aligned_lines(rows: list[_Row], lines: Sequence[Line], width: float) -> list[_Row]:
+    """The other column's lines beside a table, when they are its other half (a full-width table
+    on a two-column page): short cells, on the same baselines as the table's rows."""
+    top = min(r.line.bbox[1] for r in rows) - 1
+    bottom = max(r.line.bbox[3] for r in rows) + 1
+    beside = [_Row(ln, split_cells(ln.words)) for ln in lines if top <= ln.bbox[1] <= bottom]
+    if not beside or any(_is_prose(r, width) for r in beside):
+        return []
+    shared = sum(1 for r in beside if any(abs(r.line.bbox[1] - t.line.bbox[1]) <= 2 for t in rows))
+    return beside if shared >= max(2, 0.6 * len(beside)) else []
 
 
-def _aligned(a: list[_Row], b: list[_Row]) -> bool:
-    tops_a = {round(r.line.bbox[1]) for r in a}
-    tops_b = {round(r.line.bbox[1]) for r in b}
-    shared = sum(1 for t in tops_b if any(abs(t - u) <= 2 for u in tops_a))
-    return shared >= max(2, 0.6 * min(len(a), len(b)))
+def _is_prose(row: _Row, region_width: float) -> bool:
+    widest = max(union_box(c)[2] - union_box(c)[0] for c in row.cells)
+    return widest > _MAX_CELL_SHARE * region_width
 
 
 def _zip_rows(a: list[_Row], b: list[_Row]) -> list[_Row]:
@@ -235,9 +258,18 @@ def _columns(body: Sequence[_Row]) -> list[tuple[float, float]]:
 
 
 def _build_table(rows: list[_Row]) -> Table | None:
-    first_body = next((i for i, r in enumerate(rows) if _is_body(r)), None)
+    body_flags = [_is_body(r) for r in rows]
+    # The table proper starts at its first run of body rows; a lone numeric line above the
+    # header (a running page head such as "10 Woo, Park, ...") is not part of it.
+    first_body = next(
+        (i for i, flag in enumerate(body_flags) if flag and any(body_flags[i + 1 : i + 3])), None
+    )
     if first_body is None:
         return None
+    start = first_body
+    while start > 0 and not body_flags[start - 1]:
+        start -= 1
+    rows, first_body = rows[start:], first_body - start
     body = [r for r in rows[first_body:] if len(r.cells) >= 2]
     columns = _columns(body)
     if len(columns) < 2:
@@ -245,10 +277,9 @@ def _build_table(rows: list[_Row]) -> Table | None:
     grid: list[list[str]] = []
     for index, row in enumerate(rows):
         cells = [""] * len(columns)
-        spanning = index < first_body  # header cells may span and repeat over several columns
         for cell in row.cells:
-            for col in _cell_columns(union_box(cell), columns, spanning):
-                text = " ".join(w.text for w in cell)
+            for col, words in _place(cell, columns, header=index < first_body):
+                text = " ".join(w.text for w in words)
                 cells[col] = f"{cells[col]} {text}".strip()
         grid.append(cells)
     return Table(
@@ -258,6 +289,22 @@ def _build_table(rows: list[_Row]) -> Table | None:
         method="words",
         header_rows=first_body,
     )
+
+
+def _place(
+    cell: list[Word], columns: list[tuple[float, float]], header: bool
+) -> list[tuple[int, list[Word]]]:
+    """Which columns a cell's text goes to. A header cell spanning columns ("ImageNet" over
+    "Top-1 Top-5") is repeated in each; a header line whose words were too close to split into
+    cells ("Params GFLOPs Top-1") is placed word by word."""
+    if header:
+        by_word = [_cell_columns(w.bbox, columns, spanning=False)[0] for w in cell]
+        if len(set(by_word)) >= 3:
+            placed: dict[int, list[Word]] = {}
+            for word, col in zip(cell, by_word, strict=True):
+                placed.setdefault(col, []).append(word)
+            return sorted(placed.items())
+    return [(col, cell) for col in _cell_columns(union_box(cell), columns, header)]
 
 
 def _cell_columns(box: BBox, columns: list[tuple[float, float]], spanning: bool) -> list[int]:
@@ -316,24 +363,25 @@ class BodyRow:
 
 
 class TableView:
-    """A reconstructed table read as a header per column and named body rows."""
+    """A reconstructed table (or one side of a side-by-side table) read as a header per column
+    and body rows named by their label columns."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, columns: Sequence[int] | None = None) -> None:
         self.table = table
         n_cols = max((len(r) for r in table.rows), default=0)
-        self.headers = [
-            " ".join(r[c] for r in table.rows[: table.header_rows] if c < len(r) and r[c]).strip()
-            for c in range(n_cols)
-        ]
+        self.columns = list(columns) if columns is not None else list(range(n_cols))
+        self.headers = {
+            c: " ".join(r[c] for r in table.rows[: table.header_rows] if c < len(r) and r[c])
+            for c in self.columns
+        }
         body = table.rows[table.header_rows :]
-        self.label_columns = _label_columns(body, n_cols)
+        self.label_columns = _label_columns(body, self.columns)
         self.rows: list[BodyRow] = []
         previous = ""
         for offset, cells in enumerate(body):
             index = table.header_rows + offset
             label = " ".join(cells[c] for c in self.label_columns if c < len(cells) and cells[c])
-            values = [c for c in range(n_cols) if c not in self.label_columns and c < len(cells)]
-            if not any(cells[c] for c in values):
+            if not any(c < len(cells) and cells[c] for c in self.value_columns):
                 continue  # a section row ("Methods with extra data") or a wrapped label
             box = table.row_boxes[index] if index < len(table.row_boxes) else None
             self.rows.append(BodyRow(index, label or previous, list(cells), box))
@@ -341,20 +389,37 @@ class TableView:
 
     @property
     def value_columns(self) -> list[int]:
-        return [c for c in range(len(self.headers)) if c not in self.label_columns]
+        return [c for c in self.columns if c not in self.label_columns]
 
     def evidence(self, row: BodyRow, column: int) -> str:
-        header = self.headers[column] if column < len(self.headers) else ""
-        return f"{' | '.join(c for c in row.cells if c)} [column: {header}]"
+        cells = [row.cells[c] for c in self.columns if c < len(row.cells) and row.cells[c]]
+        return f"{' | '.join(cells)} [column: {self.headers.get(column, '')}]"
 
 
-def _label_columns(body: Sequence[list[str]], n_cols: int) -> list[int]:
+def table_views(table: Table) -> list[TableView]:
+    """Views of a table; two tables set side by side under one caption (the header of the
+    first column repeats, "Model ... Model ...") are read as two."""
+    n_cols = max((len(r) for r in table.rows), default=0)
+    first = TableView(table)
+    name_header = first.headers.get(0, "").strip().lower()
+    starts = [0]
+    if name_header:
+        starts += [
+            c for c in range(1, n_cols) if first.headers.get(c, "").strip().lower() == name_header
+        ]
+    if len(starts) == 1:
+        return [first]
+    bounds = [*starts, n_cols]
+    return [TableView(table, range(bounds[i], bounds[i + 1])) for i in range(len(starts))]
+
+
+def _label_columns(body: Sequence[list[str]], columns: Sequence[int]) -> list[int]:
     """Leading columns that are mostly text: the model names (and their settings)."""
     labels = []
-    for c in range(n_cols):
+    for c in columns:
         texts = [r[c] for r in body if c < len(r) and r[c]]
         numeric = sum(1 for t in texts if is_numeric_cell(t))
         if texts and numeric >= 0.5 * len(texts):
             break
         labels.append(c)
-    return labels or [0]
+    return labels or list(columns[:1])
