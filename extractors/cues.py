@@ -34,6 +34,9 @@ _BASELINE = re.compile(r"\b(?:baselines?|prior work|previous(?:ly)?|original|rep
 _CITATION = re.compile(
     r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet al\.|\(\s*[A-Z][a-z]+(?: et al\.)?,? \d{4}"
 )
+_ACKNOWLEDGEMENT = re.compile(
+    r"\b(?:thank|thanks|donat(?:ed|ion|ing)|gratefully|acknowledge|grant|sponsor)", re.IGNORECASE
+)
 _OWN = re.compile(r"\b(?:we|our|ours|us)\b", re.IGNORECASE)
 _OWN_MODEL = re.compile(
     r"\b(?:this|the resulting|the final|the proposed|our)\s+(?:\w+\s+)?(?:model|network|net)\b"
@@ -54,6 +57,7 @@ _MODEL_SUBJECT = re.compile(
 _SIZE_MODEL = re.compile(
     r"\b(?:the|our)\s+(?P<model>base|big|large|small|tiny|huge|medium)\s+models?\b", re.IGNORECASE
 )
+_TRAIN_OBJECT = re.compile(rf"\b(?:to )?train(?:ing)?\s+(?:the |our |a )?(?P<model>{_MODEL_WORD})")
 _NOT_MODELS = {
     "GPU",
     "GPUs",
@@ -126,6 +130,11 @@ def context(sentence: str, at: int = 0, length: int = 0) -> Context:
     )
 
 
+def is_acknowledgement(sentence: str) -> bool:
+    """Thanks for donated hardware or grants: not a statement about how a model was trained."""
+    return bool(_ACKNOWLEDGEMENT.search(sentence))
+
+
 def is_own(sentence: str) -> bool:
     """Whether a sentence speaks of the paper's own work ("we", "our", "the resulting LSTM")."""
     return bool(_OWN.search(sentence) or _OWN_MODEL.search(sentence))
@@ -147,7 +156,8 @@ def model_in(sentence: str, at: int | None = None) -> str | None:
     "ResNet-200 takes about 3 weeks to train" -> "ResNet-200"; "The big models were trained for
     300,000 steps" -> "big". The nearest subject before ``at`` wins ("On CIFAR, ResNet-1001 takes
     27 hours ...; ResNet-200 takes 3 weeks" gives each duration its own model). None when no
-    model is named: the statement is then about the paper's main model.
+    model is named: the statement is then about the paper's main model. With no subject before
+    it, what the sentence goes on to train counts ("64 V100 GPUs to train the base model").
     """
     end = len(sentence) if at is None else at
     candidates = [
@@ -159,4 +169,12 @@ def model_in(sentence: str, at: int | None = None) -> str | None:
     ]
     candidates += [(m.start(), m.group("model").lower()) for m in _SIZE_MODEL.finditer(sentence)]
     before = [c for c in candidates if c[0] < end]
-    return max(before)[1] if before else None
+    if before:
+        return max(before)[1]
+    objects = [
+        (m.start(), m.group("model"))
+        for m in _TRAIN_OBJECT.finditer(sentence, end)
+        if m.group("model") not in _NOT_MODELS
+    ]
+    after = [c for c in candidates if c[0] >= end] + objects
+    return min(after)[1] if after else None

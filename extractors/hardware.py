@@ -46,6 +46,8 @@ _GLUED_COUNT = re.compile(r"^(\d+)[x×](.*)$", re.IGNORECASE)
 _COUNT_WORDS = {"a", "an", "single", "one"}
 
 
+_TIME_UNITS = {"hours", "hour", "days", "day", "h", "hrs", "weeks", "months", "years", "minutes"}
+MAX_COUNT = 100_000  # no paper has trained on more processors than this
 _EACH = re.compile(r"\b(?:each|per|every)\b", re.IGNORECASE)
 _PREPOSITIONS = {"on", "using", "use", "uses", "used", "with", "across", "over", "(", "and", "of"}
 
@@ -99,6 +101,10 @@ def _fact(match: Match) -> ExtractedFact | None:
         return None  # "6000 Titan X" in a table row is not a statement
     if _after_number(match.span):
         return None  # "1.4553 1322 GPU": a row of numbers, not a count
+    if cues.is_acknowledgement(match.evidence):
+        return None  # "We thank NVIDIA for the donation of K40 GPUs"
+    if _before_time_unit(match.span):
+        return None  # "140 GPU days", "250 TPU-v3 core hours": compute, not processors
     count, name_tokens, noun = _split(match.span, match.rule)
     spec = find_accelerator(" ".join(name_tokens)) if name_tokens else None
     is_tpu = (spec is not None and spec.kind == "tpu") or any(
@@ -106,6 +112,8 @@ def _fact(match: Match) -> ExtractedFact | None:
     )
     if count is None and spec is None:
         return None  # a bare "GPU" says nothing
+    if count is not None and (count != int(count) or not 1 <= count <= MAX_COUNT):
+        return None  # "80.5 Titan X" is a measurement
     count_unit = _TPU_UNITS.get(noun.lower(), "tpu_device") if is_tpu else "gpu"
     context = cues.context(match.evidence, match.offset, len(match.span.text))
     return ExtractedFact(
@@ -127,6 +135,13 @@ def _fact(match: Match) -> ExtractedFact | None:
 
 def _after_preposition(span: Span) -> bool:
     return span.start > 0 and span.doc[span.start - 1].lower_ in _PREPOSITIONS
+
+
+def _before_time_unit(span: Span) -> bool:
+    following = span.doc[span.end : span.end + 2]
+    return any(t.lower_ in _TIME_UNITS for t in following[:1]) or (
+        len(following) == 2 and following[0].text == "-" and following[1].lower_ in _TIME_UNITS
+    )
 
 
 def _after_number(span: Span) -> bool:

@@ -1,14 +1,17 @@
 """Wall-clock training time stated in prose: "Training took 3.5 days", "about two weeks".
 
 The spaCy rules (``rules/durations.jsonl``) find durations; a duration counts as a training time
-only in a sentence about training, and never when it is a rate ("per epoch"), an aggregate
-compute unit ("GPU days", "core hours") or one end of a range ("1 or 2 days"). Confidence follows
-:mod:`extractors.cues`: the paper's own training high, fine-tuning, baselines and cited work low.
+only in a sentence about training, and never when it is a rate ("per epoch") or an aggregate
+compute unit ("GPU days", "core hours"). A range ("1 or 2 days") keeps its upper end, as Thompson
+et al. did, at lower confidence. Confidence follows :mod:`extractors.cues`: the paper's own
+training high; fine-tuning, baselines and cited work low.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+
+from spacy.tokens import Span
 
 from extractors import cues
 from extractors.document import Document
@@ -43,21 +46,25 @@ def extract_training_time(document: Document) -> Iterator[ExtractedFact]:
 
 def _fact(match: Match) -> ExtractedFact | None:
     span = match.span
-    context = cues.context(match.evidence, match.offset, len(match.span.text))
-    if not context.training or _is_not_wall_clock(match):
+    context = cues.context(match.evidence, match.offset, len(span.text))
+    if not context.training or _is_rate(span):
         return None
     text = span.text
     if match.rule == "time.compact_on":  # "4d on": the duration is the first token
         text = span[0].text
+    low = _range_start(span)
+    if low is not None:  # "between five and six days": keep the whole range as printed
+        text = span.doc[low : span.end].text
     seconds = parse_duration(text)
     if seconds is None or not MIN_SECONDS <= seconds <= MAX_SECONDS:
         return None
+    is_range = low is not None or match.rule == "time.range_unit"
     return ExtractedFact(
         kind="training_time",
         value=text,
         page=match.page.page.number,
         evidence=match.evidence,
-        confidence=context.confidence,
+        confidence=min(context.confidence, cues.UNCERTAIN) if is_range else context.confidence,
         extractor=NAME,
         extractor_version=VERSION,
         model=cues.model_in(match.evidence, match.offset),
@@ -65,18 +72,25 @@ def _fact(match: Match) -> ExtractedFact | None:
         normalized=seconds,
         rule=match.rule,
         bbox=match.bbox,
+        details={"range": "upper end kept"} if is_range else {},
     )
 
 
-def _is_not_wall_clock(match: Match) -> bool:
-    """True for rates ("per epoch"), ranges ("1 or 2 days"), read from the neighbouring tokens.
+def _is_rate(span: Span) -> bool:
+    """ "3 hours per epoch", "2 days / run": a rate, not a training time.
 
     Aggregates ("140 GPU days", "core hours") never match: the rules want the unit right after
     the number.
     """
-    doc, span = match.span.doc, match.span
-    before = [t.lower_ for t in doc[max(0, span.start - 2) : span.start]]
-    after = doc[span.end].lower_ if span.end < len(doc) else ""
-    if after in _RATE:
-        return True
-    return len(before) == 2 and before[1] in _RANGE and parse_number(before[0]) is not None
+    return span.end < len(span.doc) and span.doc[span.end].lower_ in _RATE
+
+
+def _range_start(span: Span) -> int | None:
+    """Where a range ending in ``span`` starts ("1 or 2 days" -> the token "1"), if it is one."""
+    number = next((t for t in span if t.like_num), None)
+    if number is None or number.i < 2:
+        return None
+    joiner, low = span.doc[number.i - 1], span.doc[number.i - 2]
+    if joiner.lower_ in _RANGE and parse_number(low.text) is not None:
+        return low.i
+    return None

@@ -145,21 +145,30 @@ def duration_seconds(amount: float, unit: str) -> float | None:
     return None if per_unit is None else amount * per_unit
 
 
+_RANGE = re.compile(r"^(?P<low>.+?)\s*(?:[-–]|\bor\b|\bto\b|\band\b)\s*(?P<high>[^-–]+)$")
+
+
 def parse_duration(text: str) -> float | None:
     """Seconds in a printed duration: '3.5 days', 'about two weeks', '40 hours', '4d', '1 week'.
 
     Hedges ("about", "roughly", "approximately", "around", "~") are dropped: curated datasets take
-    the stated figure. A range ("1 or 2 days") is not one duration, so it gives None.
+    the stated figure. A range ("2-3 weeks", "five to six days") gives its upper end, as Thompson
+    et al. recorded AlexNet's "between five and six days" as 6 days.
     """
     s = text.strip().lower().replace("~", " ")
     s = re.sub(
-        r"\b(?:about|roughly|approximately|approx\.?|around|nearly|almost|over|under)\b", " ", s
+        r"\b(?:about|roughly|approximately|approx\.?|around|nearly|almost|over|under|between)\b",
+        " ",
+        s,
     )
     s = re.sub(r"\s+", " ", s).strip()
     m = re.match(r"^(?P<num>.+?)\s*(?P<unit>[a-z]+\.?)$", s)
     if not m:
         return None
-    amount = parse_number(m.group("num"))
+    number = m.group("num").strip()
+    if (r := _RANGE.match(number)) and parse_number(r.group("low")) is not None:
+        number = r.group("high")
+    amount = parse_number(number)
     if amount is None:
         return None
     return duration_seconds(amount, m.group("unit"))
