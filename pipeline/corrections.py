@@ -91,10 +91,15 @@ def _result_error(
     fraction = score if (unit != "%" and score <= 1.0) else score / 100
     if not 0.0 <= fraction <= 1.0:
         raise UserError(f"a score of {value} {unit or ''} is outside 0..100")
-    printed_as_error = False
-    if old_value is not None and old_error is not None:
-        old = parse_number(old_value.rstrip("%").strip())
-        if old is not None:
-            old_fraction = old if old <= 1.0 else old / 100
-            printed_as_error = abs(old_error - old_fraction) < abs(old_error - (1 - old_fraction))
-    return fraction if printed_as_error else 1.0 - fraction
+    return fraction if _printed_as_error(fraction, old_value, old_error) else 1.0 - fraction
+
+
+def _printed_as_error(fraction: float, old_value: str | None, old_error: float | None) -> bool:
+    """Did the paper print an error rate? Decided from the old value and error when the old
+    value reads as a number, else from which reading of the new value is nearer the old error
+    (a correction is small next to the gap between 25% error and 75% accuracy)."""
+    if old_error is None:
+        return False
+    old = parse_number(old_value.rstrip("%").strip()) if old_value else None
+    printed = fraction if old is None else (old if old <= 1.0 else old / 100)
+    return abs(old_error - printed) < abs(old_error - (1 - printed))
