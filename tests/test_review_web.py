@@ -220,3 +220,23 @@ def test_ctrends_web_refuses_a_database_without_schema(
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("must not serve"))
     out = CliRunner().invoke(cli_app, ["web"])
     assert isinstance(out.exception, UserError) and "ctrends db upgrade" in str(out.exception)
+
+
+def test_a_flagged_fact_shows_the_proposal_and_can_be_kept(
+    client: TestClient, facts: list[int], session: Session, ctrends_env: dict[str, str]
+) -> None:
+    fact = session.get_one(Fact, facts[1])
+    fact.status, fact.needs_rereview = "accepted", True
+    fact.proposed = {"value": "71.9", "error": 0.281, "extractor_version": "2"}
+    session.commit()
+    login(client)
+    page = client.get(f"/facts/{facts[1]}?status=flagged")
+    assert "A newer extraction proposes" in page.text
+    assert "<th>value</th><td>71.5</td><td>71.9</td>" in page.text
+    assert 'data-keys="c"' in page.text and "accept new values" in page.text
+    kept = client.post(
+        f"/facts/{facts[1]}/keep?status=flagged", data={"csrf": _field(page.text, "csrf")}
+    )
+    assert kept.headers["location"] == f"/queue?status=flagged&last={facts[1]}"
+    fact, events = _fact(ctrends_env["CTRENDS_DATABASE_URL"], facts[1])
+    assert (fact.value, fact.needs_rereview, events[-1].action) == ("71.5", False, "keep")

@@ -191,7 +191,7 @@ def _emit(facts: Sequence[Fact], fmt: TableFormat) -> None:
             table.add_row(
                 str(f.id),
                 status,
-                f"{f.paper.arxiv_id}v{f.paper.version}",
+                review.paper_label(f.paper),
                 f.kind,
                 _label(f),
                 f"{f.value} {f.unit or ''}".strip(),
@@ -212,7 +212,7 @@ def _show(fact: Fact, fmt: TableFormat, reason: str = "") -> None:
         + (f" · {reason}" if reason else "")
     )
     paper = fact.paper
-    console.print(f"paper    {paper.arxiv_id}v{paper.version} {paper.title or ''}", markup=False)
+    console.print(f"paper    {review.paper_label(paper)} {paper.title or ''}", markup=False)
     console.print(f"what     {fact.kind} · {_label(fact)}", markup=False)
     console.print(f"value    {fact.value} {fact.unit or ''}", markup=False)
     if fact.proposed:

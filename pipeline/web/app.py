@@ -71,6 +71,7 @@ def create_app(token: str, database_url: str, data_dir: Path) -> FastAPI:
             autoescape=select_autoescape(default=True),
         )
     )
+    templates.env.filters["paper_label"] = review.paper_label
     app = FastAPI(title="ctrends review", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -27,6 +27,13 @@
     return true;
   }
 
+  // Keep the current fact visible in the paper's list of facts (it can be long).
+  const current = document.querySelector(".paper .others li.current");
+  const sidebar = document.querySelector(".paper");
+  if (current && sidebar) {
+    sidebar.scrollTop = current.offsetTop - sidebar.offsetTop - sidebar.clientHeight / 2;
+  }
+
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || submitting) return;
     const target = event.target;
