@@ -20,9 +20,13 @@ SECONDARY = 0.4
 CITED = 0.2
 
 _TRAINING = re.compile(
-    r"\b(?:train(?:s|ed|ing)?|pre-?train(?:s|ed|ing)?|took|takes?|taking|converge[sd]?|"
-    r"optimi[sz](?:e|ed|ing)|run (?:on|for)|experiments?)\b",
+    r"\b(?:train(?:s|ed|ing)?|pre-?train(?:s|ed|ing)?|converge[sd]?|optimi[sz](?:e|ed|ing)|"
+    r"steps|epochs|iterations)\b",
     re.IGNORECASE,
+)
+# Words of effort that often, not always, describe training: "the experiments took 3 days".
+_EFFORT = re.compile(
+    r"\b(?:took|takes?|taking|experiments?|complete[sd]?|finish(?:es|ed)?)\b", re.I
 )
 _FINE_TUNING = re.compile(r"\bfine-?\s?tun(?:e|es|ed|ing)\b", re.IGNORECASE)
 _INFERENCE = re.compile(
@@ -89,14 +93,16 @@ _NOT_MODELS = {
 class Context:
     """The cues around one statement, and the confidence they add up to.
 
-    ``cited``: another work is the subject (a citation or "their" before the statement in its
-    clause, with no "we"/"our" there); a citation after it is a method reference and does not
-    count. ``fine_tuning``, ``inference`` and ``baseline`` are read in the statement's own
-    comma-delimited phrase, so "53 hours of pre-training, and 20 hours of fine-tuning" keeps the
-    two apart. ``training`` is read in the whole sentence.
+        ``cited``: another work is the subject (a citation or "their" before the statement in its
+        clause, with no "we"/"our" there); a citation after it is a method reference and does not
+        count. ``fine_tuning``, ``inference`` and ``baseline`` are read in the statement's own
+        comma-delimited phrase, so "53 hours of pre-training, and 20 hours of fine-tuning" keeps the
+        two apart. ``training`` ("trained", "pre-training", "epochs") and ``effort`` ("took", "the
+    experiments") are read in the whole sentence.
     """
 
     training: bool
+    effort: bool
     fine_tuning: bool
     inference: bool
     baseline: bool
@@ -123,6 +129,7 @@ def context(sentence: str, at: int = 0, length: int = 0) -> Context:
     before = sentence[clause_start:at]
     return Context(
         training=bool(_TRAINING.search(sentence)),
+        effort=bool(_EFFORT.search(sentence)),
         fine_tuning=bool(_FINE_TUNING.search(phrase)),
         inference=bool(_INFERENCE.search(phrase)),
         baseline=bool(_BASELINE.search(phrase)),

@@ -47,7 +47,7 @@ def extract_training_time(document: Document) -> Iterator[ExtractedFact]:
 def _fact(match: Match) -> ExtractedFact | None:
     span = match.span
     context = cues.context(match.evidence, match.offset, len(span.text))
-    if not context.training or _is_rate(span):
+    if not _about_training(context, match.rule) or _is_rate(span):
         return None
     text = span.text
     if match.rule == "time.compact_on":  # "4d on": the duration is the first token
@@ -64,7 +64,7 @@ def _fact(match: Match) -> ExtractedFact | None:
         value=text,
         page=match.page.page.number,
         evidence=match.evidence,
-        confidence=min(context.confidence, cues.UNCERTAIN) if is_range else context.confidence,
+        confidence=_confidence(context, is_range),
         extractor=NAME,
         extractor_version=VERSION,
         model=cues.model_in(match.evidence, match.offset),
@@ -74,6 +74,19 @@ def _fact(match: Match) -> ExtractedFact | None:
         bbox=match.bbox,
         details={"range": "upper end kept"} if is_range else {},
     )
+
+
+def _about_training(context: cues.Context, rule: str) -> bool:
+    """A training sentence, an effort that is not inference ("the experiments took 3 days"), or
+    a train-time table cell ("4d on 16 TPUv3s"), which is one by its form."""
+    return (
+        context.training or (context.effort and not context.inference) or rule == "time.compact_on"
+    )
+
+
+def _confidence(context: cues.Context, is_range: bool) -> float:
+    confidence = context.confidence if context.training else cues.UNCERTAIN
+    return min(confidence, cues.UNCERTAIN) if is_range else confidence
 
 
 def _is_rate(span: Span) -> bool:
