@@ -18,7 +18,9 @@ BENCHMARK_PATTERNS: dict[str, re.Pattern[str]] = {
     "imagenet": re.compile(r"\bImage\s?Net(?![- ]?(?:21|22)[kK])|\bILSVRC|\bIN-1[kK]\b", re.I),
     "coco": re.compile(r"\b(?:MS[- ]?)?COCO\b|\bminival\b|\btest-dev\b", re.I),
     "squad11": re.compile(r"\bSQuAD(?!\s*(?:v?2|2\.0))", re.I),
-    "conll03": re.compile(r"\bCoNLL[- ]?(?:20)?03\b|\bCoNLL\b(?=.*\bNER\b)", re.I),
+    "conll03": re.compile(
+        r"\bCoNLL[- ]?(?:20)?03\b(?!\s*(?:German|Spanish|Dutch))|\bCoNLL\b(?=.*\bNER\b)", re.I
+    ),
     "wmt14_en_de": re.compile(
         r"\b(?:EN|English)\s?(?:-|–|→|->|to|⇒)\s?(?:DE|German)\b|\bEn-?De\b", re.I
     ),
@@ -32,7 +34,8 @@ WMT14 = re.compile(r"\bWMT\s?['’]?(?:20)?14\b|\bnewstest\s?2014\b|\bntst14\b",
 OTHER_DATASETS = re.compile(
     r"\b(?:CIFAR|SVHN|MNIST|PASCAL|VOC|Cityscapes|ADE20K|Places|Kinetics|LVIS|iNat|"
     r"Flowers|Pets|Cars|Food|CUB|SQuAD\s*(?:v?2|2\.0)|GLUE|MNLI|SST|RACE|WMT\s?['’]?1[5-9]|"
-    r"IWSLT|Penn|PTB|WikiText|Ontonotes|OntoNotes|CoNLL[- ]?(?:20)?12)\b",
+    r"IWSLT|Penn|PTB|WikiText|OntoNotes|CoNLL[- ]?(?:20)?(?:00|02|12)|ACE\s?(?:20)?0[45]|GENIA|"
+    r"CoNLL[- ]?(?:20)?03\s+(?:German|Spanish|Dutch))\b",
     re.I,
 )
 
@@ -54,7 +57,13 @@ METRIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("top1", re.compile(r"\btop[- ]?1\b|\bTop1\b", re.I)),
     ("ap50", re.compile(r"\bAP\s?(?:_|@)?\s?(?:50|\.5\b|0\.5\b)(?!:)", re.I)),
     ("ap75", re.compile(r"\bAP\s?(?:_|@)?\s?(?:75|\.75|0\.75)\b", re.I)),
-    ("box_ap", re.compile(r"\b(?:m?AP|box\s?AP|AP\s?(?:bb|box|b))\b(?!\s?(?:_|@)?\s?[SMLsml]\b)")),
+    (
+        "box_ap",
+        re.compile(
+            r"\b(?:m{0,2}AP|box\s?AP|AP\s?(?:bb|box|b))\b(?!\s?(?:_|@)?\s?[SMLsml]\b)"
+            r"|0?\.5\s?:\s?0?\.95|\[\s?0?\.5\s?,\s?0?\.95\s?\]"
+        ),
+    ),
     ("em", re.compile(r"\bEM\b|\bExact\s?Match\b", re.I)),
     ("f1", re.compile(r"\bF1\b|\bF-?score\b|\bF-?measure\b", re.I)),
 )

@@ -93,17 +93,25 @@ def reading_order_lines(words: Sequence[Word], gutter: float | None) -> list[Lin
     """Lines of a page in the order a reader takes them (``gutter`` from :func:`find_gutter`)."""
     if gutter is None:
         return [make_line(row) for row in group_rows(words)]
-    lines: list[tuple[str, Line]] = []  # side: "L", "R" or "X" (crosses the gutter)
-    for row in group_rows(words):
-        if any(w.bbox[0] < gutter < w.bbox[2] for w in row):
-            lines.append(("X", make_line(row)))
-            continue
-        for side, part in (
-            ("L", [w for w in row if w.bbox[2] <= gutter]),
-            ("R", [w for w in row if w.bbox[0] >= gutter]),
-        ):
-            if part:
-                lines.append((side, make_line(part)))
+    # Group rows within each column: a left-column line half a line lower than a right-column
+    # one would otherwise bridge two of its rows into one.
+    crossing = [w for w in words if w.bbox[0] < gutter < w.bbox[2]]
+    full_rows = group_rows(crossing)
+    sides: list[tuple[str, list[Word]]] = [("X", row) for row in full_rows]
+    for side, part in (
+        ("L", [w for w in words if w.bbox[2] <= gutter]),
+        ("R", [w for w in words if w.bbox[0] >= gutter]),
+    ):
+        for row in group_rows(part):
+            host = next((r for r in full_rows if _same_row(r, row)), None)
+            if host is not None:  # the rest of a full-width line
+                host.extend(row)
+            else:
+                sides.append((side, row))
+    lines = sorted(
+        ((side, make_line(row)) for side, row in _join_across(sides)),
+        key=lambda item: item[1].bbox[1],
+    )
     ordered: list[Line] = []
     band: list[tuple[str, Line]] = []
     for side, line in lines:
@@ -115,6 +123,35 @@ def reading_order_lines(words: Sequence[Word], gutter: float | None) -> list[Lin
             band.append((side, line))
     ordered.extend(_band_order(band))
     return ordered
+
+
+def _join_across(sides: list[tuple[str, list[Word]]]) -> list[tuple[str, list[Word]]]:
+    """A left and a right part separated by no more than a word space are one full-width line
+    (a centred title whose words happen to leave the gutter free)."""
+    rights = [row for side, row in sides if side == "R"]
+    joined: list[tuple[str, list[Word]]] = []
+    taken: set[int] = set()
+    for side, row in sides:
+        if side != "L":
+            continue
+        last = max(row, key=lambda w: w.bbox[2])
+        for right in rights:
+            first = min(right, key=lambda w: w.bbox[0])
+            gap = first.bbox[0] - last.bbox[2]
+            if id(right) not in taken and _same_row(row, right) and gap < 0.8 * last.size:
+                taken.add(id(right))
+                joined.append(("X", row + right))
+                break
+        else:
+            joined.append((side, row))
+    joined += [(s, r) for s, r in sides if s == "X" or (s == "R" and id(r) not in taken)]
+    return joined
+
+
+def _same_row(a: Sequence[Word], b: Sequence[Word]) -> bool:
+    top, bottom = max(a[0].bbox[1], b[0].bbox[1]), min(a[0].bbox[3], b[0].bbox[3])
+    height = min(a[0].bbox[3] - a[0].bbox[1], b[0].bbox[3] - b[0].bbox[1])
+    return bottom - top >= _MIN_ROW_OVERLAP * max(height, 0.1)
 
 
 def _band_order(band: list[tuple[str, Line]]) -> list[Line]:

@@ -21,13 +21,14 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
+from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.document import Document, Line, Page, Word
 from extractors.layout import find_gutter, reading_order_lines
 from extractors.tables import find_tables
 
 # Part of the parse-cache key: bump whenever the Document a PDF turns into can change.
-PARSER_VERSION = "2"
+PARSER_VERSION = "4"
 PARSER_NAME = "pdfplumber"
 
 log = logging.getLogger(__name__)
@@ -70,14 +71,8 @@ def parse_pdf(path: Path, *, max_pages: int | None = None) -> Document:
                 pages.append(_parse_page(pdf.pages[index], index + 1, warnings))
     except PdfParseError:
         raise
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise PdfParseError(
-            f"{path.name}: the PDF is encrypted and cannot be read ({exc})"
-        ) from exc
-    except (PDFSyntaxError, PSException) as exc:
-        raise PdfParseError(f"{path.name}: damaged PDF ({type(exc).__name__}: {exc})") from exc
     except Exception as exc:  # pdfminer raises many types on malformed files
-        raise PdfParseError(f"{path.name}: unreadable PDF ({type(exc).__name__}: {exc})") from exc
+        raise PdfParseError(f"{path.name}: {_reason(exc)}") from exc
     if not any(p.text.strip() for p in pages):
         warnings.append("no text layer (scanned PDF?): nothing to extract")
     for warning in warnings:
@@ -89,6 +84,17 @@ def parse_pdf(path: Path, *, max_pages: int | None = None) -> Document:
         parser_version=PARSER_VERSION,
         warnings=warnings,
     )
+
+
+def _reason(exc: Exception) -> str:
+    """One line on why a file could not be read; pdfplumber wraps pdfminer's own exceptions."""
+    if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], Exception):
+        exc = exc.args[0]
+    if isinstance(exc, PDFPasswordIncorrect | PDFEncryptionError):
+        return "the PDF is encrypted and cannot be read without its password"
+    kind = "damaged PDF" if isinstance(exc, PDFSyntaxError | PSException) else "unreadable PDF"
+    detail = " ".join(str(exc).split())[:200]
+    return f"{kind} ({type(exc).__name__}{': ' + detail if detail else ''})"
 
 
 def _check_is_pdf(path: Path) -> None:

@@ -151,6 +151,16 @@ def _column_spec(
     )
 
 
+def _other_section(section: str, context: _Context) -> bool:
+    """A section row naming another dataset ("ACE 2005", "CoNLL 2003 German") rules out the
+    rows under it."""
+    return (
+        bool(section)
+        and not _benchmarks(section, context.has_wmt14)
+        and (mentions_other_dataset(section))
+    )
+
+
 def _view_results(view: TableView, page: Page, context: _Context) -> list[ExtractedFact]:
     """Every (row, value column) read as a result, then scored for confidence per column."""
     readings: dict[tuple[int, int], list[_Reading]] = {}
@@ -165,7 +175,9 @@ def _view_results(view: TableView, page: Page, context: _Context) -> list[Extrac
             for part, (number, metric) in enumerate(zip(numbers, metrics, strict=True)):
                 if number is None or number.scale != 1.0:
                     continue
-                spec = _column_spec(header, metric, row.label, context)
+                if _other_section(row.section, context):
+                    continue
+                spec = _column_spec(header, metric, f"{row.section} {row.label}", context)
                 if spec is None:
                     continue
                 transposed = bool(_benchmarks(row.label, context.has_wmt14)) and not bool(

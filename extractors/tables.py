@@ -262,7 +262,7 @@ def _build_table(rows: list[_Row]) -> Table | None:
     # The table proper starts at its first run of body rows; a lone numeric line above the
     # header (a running page head such as "10 Woo, Park, ...") is not part of it.
     first_body = next(
-        (i for i, flag in enumerate(body_flags) if flag and any(body_flags[i + 1 : i + 3])), None
+        (i for i, flag in enumerate(body_flags[:-1]) if flag and body_flags[i + 1]), None
     )
     if first_body is None:
         return None
@@ -360,6 +360,7 @@ class BodyRow:
     label: str  # the row's name: its text cells left of the first value column
     cells: list[str]
     bbox: BBox | None
+    section: str = ""  # the last label-only row above it ("CoNLL 2003 English", "Test set")
 
 
 class TableView:
@@ -377,14 +378,15 @@ class TableView:
         body = table.rows[table.header_rows :]
         self.label_columns = _label_columns(body, self.columns)
         self.rows: list[BodyRow] = []
-        previous = ""
+        previous = section = ""
         for offset, cells in enumerate(body):
             index = table.header_rows + offset
             label = " ".join(cells[c] for c in self.label_columns if c < len(cells) and cells[c])
             if not any(c < len(cells) and cells[c] for c in self.value_columns):
-                continue  # a section row ("Methods with extra data") or a wrapped label
+                section = label  # a section row ("CoNLL 2003 English") or a wrapped label
+                continue
             box = table.row_boxes[index] if index < len(table.row_boxes) else None
-            self.rows.append(BodyRow(index, label or previous, list(cells), box))
+            self.rows.append(BodyRow(index, label or previous, list(cells), box, section))
             previous = label or previous
 
     @property
