@@ -20,7 +20,7 @@ from pipeline.cli.options import FormatOpt, TableFormat
 from pipeline.config import get_settings
 from pipeline.errors import UserError
 
-console = Console()
+console = Console(soft_wrap=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
