@@ -112,6 +112,12 @@ def test_prepare_skips_with_a_reason_and_records_what_it_dropped() -> None:
         prepare(pts, FitSpec("imagenet", "hardware_burden", "poly", alexnet=True))
 
 
+def test_collinear_regressors_are_skipped() -> None:
+    same = [Point(**{**p.__dict__, "network_operations": 1e20}) for p in power_law(n=6)]
+    with pytest.raises(Skip, match="collinear"):
+        prepare(same, FitSpec("imagenet", "network_operations", "poly"))
+
+
 def test_alexnet_normalisation_moves_the_intercept_not_the_slope() -> None:
     pts = power_law()
     plain = FitSpec("imagenet", "network_operations", "poly")

@@ -23,7 +23,7 @@ from pipeline.analysis.measures import (
     reference_compute,
 )
 from pipeline.analysis.points import MEASURES, Point, frontier
-from pipeline.analysis.regress import Regression, fit_ols, fit_quantile
+from pipeline.analysis.regress import Regression, design_matrix, fit_ols, fit_quantile
 
 MIN_N = 3  # below this a line through the points says nothing
 ESTIMATORS = ("ols", "year", "quantile10")
@@ -142,6 +142,9 @@ def prepare(
     x = np.log10(np.array([c for _, c in rows]) / scale)
     y = form.transform(np.array([p.error for p, _ in rows], dtype=float))
     year = np.array([p.year for p, _ in rows], dtype=float) if spec.estimator == "year" else None
+    exog, names = design_matrix(x, year)
+    if np.linalg.matrix_rank(exog) < len(names):
+        raise Skip(f"the regressors ({', '.join(names[1:])}) are collinear on these points")
     return FitData(x=x, y=y, year=year, ids=[p.id for p, _ in rows], filter=filt)
 
 
