@@ -44,7 +44,7 @@ _ACKNOWLEDGEMENT = re.compile(
 _OWN = re.compile(r"\b(?:we|our|ours|us)\b", re.IGNORECASE)
 _OWN_MODEL = re.compile(
     r"\b(?:this|the resulting|the final|the proposed|our)\s+(?:\w+\s+)?(?:model|network|net)\b"
-    r"|\bthe (?:model|network) (?:has|contains|uses|requires)\b",
+    r"|\bthe (?:model|network) (?:has|contains|uses|requires)\b|\bthe resulting\b",
     re.IGNORECASE,
 )
 _THEIRS = re.compile(r"\b(?:their|they|them)\b", re.IGNORECASE)

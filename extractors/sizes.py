@@ -8,6 +8,7 @@ module holds what they share; each of them decides what its head words mean.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 from spacy.tokens import Span
@@ -18,33 +19,33 @@ from extractors.facts import ExtractedFact, normalize_model_name
 from extractors.nlp import Match, find
 from extractors.units import parse_number, scale_factor
 
-_POWER_SIGNS = {"×", "x", "·", "*", "∗", "^"}
+_QUANTITY = re.compile(
+    r"^(?P<mantissa>\d[\d,]*(?:\.\d+)?[KMBGTkmbgt]?)\s*"
+    r"(?:[×x·*∗]\s*)?(?:10\s*\^?\s*(?P<exponent>[-−]?\d{1,2})\b)?\s*"
+    r"(?P<scale>(?:thousand|millions?|billions?|trillion|mil|mln|bn|[KMBGTkmbgt])\b)?\s*"
+    r"(?P<head>.*)$",
+    re.IGNORECASE,
+)
 
 
 def quantity(span: Span) -> tuple[float | None, str]:
     """The number a size phrase states, and the rest of the phrase (its head words).
 
-    "384 M parameters" -> (3.84e8, "parameters"); "13.6 10 6 parameters" (a PDF's flattened
-    13.6 · 10^6) -> (1.36e7, "parameters"); "4.1 GFLOPs" -> (4.1, "GFLOPs"): a scale glued to the
-    head word is the caller's to read.
+    "384M parameters" -> (3.84e8, "parameters"); "13.6 · 10^6 parameters" and its flattened PDF
+    form "13.6 10 6 parameters" -> (1.36e7, "parameters"); "11.3×10^9 FLOPs" -> (1.13e10,
+    "FLOPs"); "4.1 GFLOPs" -> (4.1, "GFLOPs"): a scale glued to the head word is the caller's.
     """
-    mantissa = parse_number(span[0].text)
-    factor = 1.0
-    index = 1
-    while index < len(span):
-        word = span[index].text
-        if word in _POWER_SIGNS:
-            index += 1
-        elif word == "10" and index + 1 < len(span) and span[index + 1].text.lstrip("^").isdigit():
-            factor *= 10.0 ** int(span[index + 1].text.lstrip("^"))
-            index += 2
-        elif (scale := scale_factor(word)) is not None:
-            factor *= scale
-            index += 1
-        else:
-            break
-    head = span[index:].text if index < len(span) else ""
-    return (mantissa * factor if mantissa is not None else None), head
+    m = _QUANTITY.match(span.text)
+    if m is None:
+        return None, ""
+    mantissa = parse_number(m.group("mantissa"))
+    if mantissa is None:
+        return None, m.group("head")
+    if m.group("exponent"):
+        mantissa *= 10.0 ** int(m.group("exponent").replace("−", "-"))
+    if m.group("scale"):
+        mantissa *= scale_factor(m.group("scale")) or 1.0
+    return mantissa, m.group("head")
 
 
 def size_facts(
