@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from pipeline.cli import (
+    backup,  # noqa: F401  (registers backup, restore)
     core,  # noqa: F401  (registers commands)
     evaluate,  # noqa: F401  (registers eval)
-    trends,  # noqa: F401  (registers fit, trends, import)
     review,  # noqa: F401  (registers review)
     trends,  # noqa: F401  (registers fit, trends, import)
     web,  # noqa: F401  (registers web)
