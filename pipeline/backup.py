@@ -57,7 +57,7 @@ def _reflect(connection: Connection) -> list[Table]:
     return [t for t in metadata.sorted_tables if t.name != "alembic_version"]
 
 
-def _dump_value(value: Any) -> Any:
+def portable_value(value: Any) -> Any:
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return moment.astimezone(UTC).isoformat()
@@ -122,7 +122,7 @@ def _write_table(connection: Connection, table: Table, archive: zipfile.ZipFile)
     )
     with archive.open(_member(table.name), "w") as out:
         for row in result.mappings():
-            record = {name: _dump_value(value) for name, value in row.items()}
+            record = {name: portable_value(value) for name, value in row.items()}
             out.write(json.dumps(record, ensure_ascii=False, allow_nan=True).encode() + b"\n")
             count += 1
     return count
