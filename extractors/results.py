@@ -40,7 +40,8 @@ _ENSEMBLE = re.compile(r"\bensembles?\b|\bcombination\b|\d+\s+models\b", re.I)
 # Headers of columns that are sizes or costs, never scores.
 _NOT_A_SCORE = re.compile(
     r"param|flop|mac|mult|add|time|speed|fps|latency|memory|layers|depth|width|epoch|batch|"
-    r"#|size|resolution|crop|year|days|hours|gpu|tpu|cost|throughput|im/s|img/s",
+    r"#|size|resolution|crop|year|days|hours|gpu|tpu|cost|throughput|im/s|img/s|"
+    r"^\s*(?:P|R|Prec\.?|Precision|Rec\.?|Recall)\s*$",
     re.I,
 )
 
@@ -109,7 +110,7 @@ def header_metrics(header: str) -> list[str | None]:
 
 
 def _column_spec(
-    header: str, metric: str | None, row_label: str, context: _Context
+    header: str, metric: str | None, row: BodyRow, context: _Context
 ) -> _Column | None:
     """What one column's values mean (benchmark, metric, error or score), or None."""
     reasons: list[str] = []
@@ -118,7 +119,10 @@ def _column_spec(
     header_benchmarks = _benchmarks(header, context.has_wmt14)
     if not header_benchmarks and mentions_other_dataset(header):
         return None
-    row_benchmarks = set() if header_benchmarks else _benchmarks(row_label, context.has_wmt14)
+    # A row named after a benchmark ("ImageNet" in a transposed table) names it like a header;
+    # a section row above ("CoNLL 2003 English") only narrows the candidates, like a caption.
+    row_benchmarks = set() if header_benchmarks else _benchmarks(row.label, context.has_wmt14)
+    section_benchmarks = _benchmarks(row.section, context.has_wmt14)
     if metric is None and GENERIC_ACCURACY.search(header):
         metric = "top1"
     named = header_benchmarks or row_benchmarks
@@ -131,7 +135,7 @@ def _column_spec(
         if metric is None:
             return None
         reasons.append("metric_from_caption")
-    candidates = named or set(context.caption_benchmarks)
+    candidates = named or section_benchmarks or set(context.caption_benchmarks)
     if not candidates:
         candidates = {b for b, n in context.mentions.items() if n > 0}
         reasons.append("benchmark_from_paper")
@@ -146,7 +150,9 @@ def _column_spec(
         benchmark=benchmark,
         metric=metric,
         error=error,
-        split=split_in(header) or split_in(row_label) or split_in(context.caption),
+        split=split_in(header)
+        or split_in(f"{row.section} {row.label}")
+        or split_in(context.caption),
         reasons=tuple(reasons),
     )
 
@@ -177,7 +183,7 @@ def _view_results(view: TableView, page: Page, context: _Context) -> list[Extrac
                     continue
                 if _other_section(row.section, context):
                     continue
-                spec = _column_spec(header, metric, f"{row.section} {row.label}", context)
+                spec = _column_spec(header, metric, row, context)
                 if spec is None:
                     continue
                 transposed = bool(_benchmarks(row.label, context.has_wmt14)) and not bool(
@@ -230,7 +236,9 @@ def _column_facts(
     fraction = all(r.value <= 1.0 for r in readings)  # some tables print 0.763, not 76.3
     scale = 100.0 if fraction else 1.0
     own_scores = [
-        _score(r.value * scale, r.spec) for r in readings if not _CITATION.search(r.model)
+        _score(r.value * scale, r.spec)
+        for r in readings
+        if not _CITATION.search(r.model) and not _ENSEMBLE.search(r.model)
     ]
     best = max(own_scores) if own_scores else None
     facts = []
@@ -256,7 +264,8 @@ def _column_facts(
         if spec.split in ("val", "minival", "dev") and spec.benchmark == "coco":
             confidence -= 0.05
         score = _score(percent, spec)
-        if best is not None and score >= best and "quoted_from_other_paper" not in details:
+        headline_candidate = not {"quoted_from_other_paper", "ensemble"} & details.keys()
+        if best is not None and score >= best and headline_candidate:
             details["best_in_column"] = True
             confidence += 0.2
         if r.marks:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+from statistics import median
 
 from extractors.document import BBox, Line, Table, Word
 from extractors.layout import union_box
@@ -277,10 +279,13 @@ def _build_table(rows: list[_Row]) -> Table | None:
     grid: list[list[str]] = []
     for index, row in enumerate(rows):
         cells = [""] * len(columns)
-        for cell in row.cells:
-            for col, words in _place(cell, columns, header=index < first_body):
-                text = " ".join(w.text for w in words)
-                cells[col] = f"{cells[col]} {text}".strip()
+        if index < first_body - 1:  # an upper header row: its cells group the columns below
+            placed = _group_headers(row.cells, columns)
+        else:
+            placed = [p for cell in row.cells for p in _place(cell, columns, index < first_body)]
+        for col, words in placed:
+            text = " ".join(w.text for w in words)
+            cells[col] = f"{cells[col]} {text}".strip()
         grid.append(cells)
     return Table(
         bbox=union_box([w for r in rows for w in r.line.words]),
@@ -289,6 +294,28 @@ def _build_table(rows: list[_Row]) -> Table | None:
         method="words",
         header_rows=first_body,
     )
+
+
+def _group_headers(
+    cells: list[list[Word]], columns: list[tuple[float, float]]
+) -> list[tuple[int, list[Word]]]:
+    """Cells of an upper header row ("ImageNet", "COCO") over the columns they group: each
+    column goes to the nearest such cell, if that cell is within a column pitch of it. Spanning
+    headers are centred over their group and often overlap none of its columns."""
+    if any(len({_cell_columns(w.bbox, columns, False)[0] for w in c}) >= 3 for c in cells):
+        return [p for cell in cells for p in _place(cell, columns, header=True)]
+    centres = [(c0 + c1) / 2 for c0, c1 in columns]
+    pitch = median(b - a for a, b in pairwise(centres)) if len(centres) > 1 else 0.0
+    placed: dict[int, list[tuple[int, list[Word]]]] = {}
+    for col, centre in enumerate(centres):
+        best = min(cells, key=lambda c: _distance(centre, union_box(c)))
+        if _distance(centre, union_box(best)) <= pitch:
+            placed.setdefault(col, []).append((col, best))
+    return [p for col in sorted(placed) for p in placed[col]]
+
+
+def _distance(x: float, box: BBox) -> float:
+    return max(box[0] - x, 0.0, x - box[2])
 
 
 def _place(

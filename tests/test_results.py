@@ -1,0 +1,156 @@
+"""Benchmark results from tables: metric and benchmark per column, error rates, confidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.facts import ExtractedFact
+from extractors.results import extract_results, header_metrics
+from tests.fixtures.documents import doc_with
+
+
+def by_model(facts: list[ExtractedFact], metric: str) -> dict[str | None, ExtractedFact]:
+    return {f.model: f for f in facts if f.metric == metric}
+
+
+IMAGENET_ERRORS = [
+    ["Model", "Params", "Top-1 err.", "Top-5 err."],
+    ["ResNet-50 [12]", "25.6M", "23.9", "7.1"],
+    ["Ours-S", "12.1M", "22.0*", "6.0"],
+    ["Ours-L (ensemble of 3 models)", "40.2M", "19.1†", "4.9"],
+    ["Ours-L", "40.2M", "20.1†", "5.2"],
+]
+
+
+def test_error_columns_become_error_rates_with_evidence() -> None:
+    facts = extract_results(doc_with(IMAGENET_ERRORS, "Table 2: Results on ImageNet val."))
+    top1 = by_model(facts, "top1")
+    fact = top1["Ours-S"]
+    assert (fact.benchmark, fact.value, fact.page) == ("imagenet", "22.0*", 3)
+    assert fact.error == pytest.approx(0.22)
+    assert "Ours-S" in fact.evidence and "Top-1 err." in fact.evidence
+    assert fact.bbox == (50, 124, 300, 134)
+    assert fact.details["marks"] == "*"
+    assert by_model(facts, "top5")["Ours-L"].error == pytest.approx(0.052)
+
+
+def test_confidence_ranks_own_single_models_over_quoted_rows_and_ensembles() -> None:
+    facts = by_model(
+        extract_results(doc_with(IMAGENET_ERRORS, "Table 2: Results on ImageNet val.")), "top1"
+    )
+    quoted, ensemble, best = (
+        facts["ResNet-50 [12]"],
+        facts["Ours-L (ensemble of 3 models)"],
+        facts["Ours-L"],
+    )
+    assert quoted.details["quoted_from_other_paper"] is True
+    assert ensemble.details["ensemble"] is True
+    assert best.confidence > ensemble.confidence
+    assert best.confidence > facts["Ours-S"].confidence > quoted.confidence
+
+
+def test_accuracy_columns_and_caption_that_says_error() -> None:
+    rows = [["Method", "Top-1", "Top-5"], ["Net-A", "76.1", "93.0"], ["Net-B", "77.0", "93.5"]]
+    acc = extract_results(doc_with(rows, "Table 1: Accuracy (%) on ImageNet."))
+    assert by_model(acc, "top1")["Net-A"].error == pytest.approx(0.239)
+    errs = [["Method", "Top-1", "Top-5"], ["Net-A", "23.9", "7.0"], ["Net-B", "23.0", "6.5"]]
+    err = extract_results(doc_with(errs, "Table 1: Error rates (%) on ImageNet."))
+    assert by_model(err, "top1")["Net-A"].error == pytest.approx(0.239)
+
+
+def test_swapped_top_k_headers_are_put_right() -> None:
+    rows = [
+        ["Network", "Top-5 Error", "Top-1 Error"],
+        ["A", "21.2%", "5.6%"],
+        ["B", "18.8%", "4.2%"],
+    ]
+    facts = extract_results(doc_with(rows, "Table 4: Single-model results on ImageNet."))
+    assert by_model(facts, "top1")["B"].error == pytest.approx(0.188)
+    assert by_model(facts, "top5")["B"].details["swapped_top_k"] is True
+
+
+def test_coco_split_and_ap_variants() -> None:
+    rows = [
+        ["Method", "AP", "AP50", "AP75", "APS"],
+        ["Ours", "40.8", "61.1", "44.1", "24.1"],
+        ["Baseline", "39.1", "59.1", "42.3", "21.8"],
+    ]
+    facts = extract_results(doc_with(rows, "Table 2: Results on COCO test-dev."))
+    assert {f.metric for f in facts} == {"box_ap", "ap50", "ap75"}  # APS is not a contract metric
+    ours = by_model(facts, "box_ap")["Ours"]
+    assert ours.details["split"] == "test-dev"
+    assert ours.error == pytest.approx(0.592)
+
+
+def test_squad_slash_pairs_and_dev_test_rows() -> None:
+    rows = [
+        ["Single Model", "EM / F1"],
+        ["BiDAF (Seo et al., 2016)", "68.0 / 77.3"],
+        ["Dev set: QANet", "73.6 / 82.7"],
+        ["Test set: QANet", "76.2 / 84.6"],
+    ]
+    facts = extract_results(doc_with(rows, "Table 2: The performances on SQuAD."))
+    em = by_model(facts, "em")
+    assert em["Test set: QANet"].error == pytest.approx(0.238)
+    assert em["Test set: QANet"].details["split"] == "test"
+    assert em["Dev set: QANet"].details["split"] == "dev"
+    assert by_model(facts, "f1")["Test set: QANet"].error == pytest.approx(0.154)
+    assert em["BiDAF (Seo et al., 2016)"].details["quoted_from_other_paper"] is True
+
+
+def test_header_metric_pairs() -> None:
+    assert header_metrics("EM / F1") == ["em", "f1"]
+    assert header_metrics("SQuAD v1.1 F1/EM") == ["f1", "em"]
+    assert header_metrics("Top-1") == ["top1"]
+
+
+def test_wmt_language_pairs_need_wmt14_in_the_paper() -> None:
+    rows = [
+        ["Model", "EN-DE", "EN-FR"],
+        ["Transformer (big)", "28.4", "41.8"],
+        ["Base", "27.3", "38.1"],
+    ]
+    caption = "Table 2: BLEU scores on the newstest2014 tests."
+    facts = extract_results(doc_with(rows, caption, text="We train on WMT 2014 data."))
+    big = {f.benchmark: f for f in facts if f.model == "Transformer (big)"}
+    assert big.keys() == {"wmt14_en_de", "wmt14_en_fr"}
+    assert big["wmt14_en_de"].error == pytest.approx(0.716)
+    assert big["wmt14_en_fr"].error == pytest.approx(0.582)
+    assert big["wmt14_en_fr"].unit is None
+    iwslt = extract_results(doc_with(rows, "Table 1: BLEU on IWSLT."))
+    assert iwslt == []
+
+
+def test_conll_sections_and_other_datasets() -> None:
+    rows = [
+        ["Model", "P", "R", "F1"],
+        ["CONLL 2003 English", "", "", ""],
+        ["Lample et al. (2016)", "-", "-", "90.9"],
+        ["Our model", "93.7", "93.3", "93.5"],
+        ["CONLL 2003 German", "", "", ""],
+        ["Our model", "88.3", "84.6", "86.4"],
+    ]
+    facts = extract_results(doc_with(rows, "Table 3: Comparison on CONLL corpora for NER."))
+    assert [(f.model, f.value) for f in facts] == [
+        ("Lample et al. (2016)", "90.9"),
+        ("Our model", "93.5"),
+    ]
+    assert {f.benchmark for f in facts} == {"conll03"}
+
+
+def test_tables_about_other_datasets_give_nothing() -> None:
+    rows = [["Method", "error (%)"], ["ResNet-110", "6.43"], ["ResNet-56", "6.97"]]
+    assert extract_results(doc_with(rows, "Table 6: Classification error on CIFAR-10.")) == []
+
+
+def test_transposed_tables_take_the_model_from_the_header() -> None:
+    rows = [
+        ["", "Ours-H/14", "Ours-L/16"],
+        ["ImageNet", "88.55 ± 0.04", "87.76 ± 0.03"],
+        ["CIFAR-10", "99.50", "99.42"],
+    ]
+    facts = extract_results(doc_with(rows, "Table 2: Comparison on popular benchmarks."))
+    assert {(f.model, f.benchmark, f.metric, f.value) for f in facts} == {
+        ("Ours-H/14", "imagenet", "top1", "88.55 ± 0.04"),
+        ("Ours-L/16", "imagenet", "top1", "87.76 ± 0.03"),
+    }

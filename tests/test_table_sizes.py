@@ -1,0 +1,68 @@
+"""Parameter and FLOPs columns of tables: units, FLOPs vs multiply-adds, linking to the row."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.table_sizes import extract_table_sizes, header_scale, size_column
+from tests.fixtures.documents import doc_with
+
+
+@pytest.mark.parametrize(
+    ("header", "kind", "flops_kind", "scale"),
+    [
+        ("Params", "parameters", None, None),
+        ("#Params (M)", "parameters", None, 1e6),
+        ("Param. [M]", "parameters", None, 1e6),
+        ("FLOPs (G)", "flops", "flops", 1e9),
+        ("GFLOPs", "flops", "flops", 1e9),
+        ("MFLOPs", "flops", "flops", 1e6),
+        ("MACs", "flops", "multiply_adds", None),
+        ("Mult-Adds", "flops", "multiply_adds", None),
+        ("FLOPs (x10^9)", "flops", "flops", 1e9),
+    ],
+)
+def test_size_headers(header: str, kind: str, flops_kind: str | None, scale: float | None) -> None:
+    column = size_column(header)
+    assert column is not None
+    assert (column.kind, column.flops_kind, column.scale) == (kind, flops_kind, scale)
+
+
+@pytest.mark.parametrize("header", ["Top-1", "BFLOP/s", "Throughput (im/s)", "Model"])
+def test_other_headers_are_not_sizes(header: str) -> None:
+    assert size_column(header) is None
+
+
+def test_header_scale_words() -> None:
+    assert header_scale("Params (millions)") == 1e6
+    assert header_scale("Params") is None
+
+
+def test_sizes_link_to_the_row_model_and_normalize() -> None:
+    rows = [
+        ["Model", "Params", "Mult-Adds", "FLOPs (G)", "Top-1"],
+        ["MobileNet [14]", "4.2M", "569M", "1.1", "70.6"],
+        ["Ours-5", "5.1M", "588M", "1.2*", "74.2"],
+    ]
+    facts = extract_table_sizes(doc_with(rows, "Table 4: ImageNet results."))
+    by = {(f.kind, f.flops_kind, f.model): f for f in facts}
+    params = by[("parameters", None, "Ours-5")]
+    assert params.normalized == pytest.approx(5.1e6)
+    assert params.rule == "cell_suffix"
+    madds = by[("flops", "multiply_adds", "Ours-5")]
+    assert madds.normalized == pytest.approx(2 * 588e6)  # a multiply-add is two FLOPs
+    assert madds.details["count_as_printed"] == pytest.approx(588e6)
+    flops = by[("flops", "flops", "Ours-5")]
+    assert flops.normalized == pytest.approx(1.2e9)
+    assert flops.value == "1.2*"
+    assert "Ours-5" in flops.evidence and flops.page == 3
+
+
+def test_unitless_columns_are_assumed_with_low_confidence() -> None:
+    rows = [["Model", "Params", "FLOPs"], ["Net-A", "25.6", "4.1"], ["Net-B", "60.2", "11.5"]]
+    facts = extract_table_sizes(doc_with(rows, "Table 1: Sizes."))
+    params = next(f for f in facts if f.kind == "parameters" and f.model == "Net-A")
+    flops = next(f for f in facts if f.kind == "flops" and f.model == "Net-A")
+    assert params.normalized == pytest.approx(25.6e6) and params.rule == "assumed_millions"
+    assert flops.normalized == pytest.approx(4.1e9) and flops.rule == "assumed_billions"
+    assert max(params.confidence, flops.confidence) < 0.5

@@ -1,0 +1,175 @@
+"""Table reconstruction from word positions, and reading printed table numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractors.document import Line, Table, Word
+from extractors.layout import make_line
+from extractors.pdf import parse_pdf
+from extractors.tables import (
+    caption_label,
+    cell_number,
+    cell_numbers,
+    find_tables,
+    split_cells,
+    table_views,
+)
+from tests.fixtures.pdfs import Run, prose_runs, table_runs, write_pdf
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "scale", "marks", "interval"),
+    [
+        ("76.2", 76.2, 1.0, "", None),
+        ("25.6M", 25.6, 1e6, "", None),
+        ("4.1G†", 4.1, 1e9, "†", None),
+        ("77.3±0.2", 77.3, 1.0, "", 0.2),
+        ("77.3 ± 0.2", 77.3, 1.0, "", 0.2),
+        ("(22.1)", 22.1, 1.0, "", None),
+        ("1,024", 1024.0, 1.0, "", None),
+        ("16 . 4%", 16.4, 1.0, "", None),
+        ("28.4*", 28.4, 1.0, "*", None),
+        ("−3.5", -3.5, 1.0, "", None),
+    ],
+)
+def test_cell_number_reads_marks_units_and_intervals(
+    text: str, value: float, scale: float, marks: str, interval: float | None
+) -> None:
+    number = cell_number(text)
+    assert number is not None
+    assert number.value == pytest.approx(value)
+    assert number.scale == scale
+    assert number.marks == marks
+    assert number.interval == interval
+
+
+@pytest.mark.parametrize("text", ["ResNet-50", "12 layers", "3 days", "", "Top-1", "v2"])
+def test_text_is_not_a_number(text: str) -> None:
+    assert cell_number(text) is None
+
+
+def test_slash_pairs_are_two_numbers() -> None:
+    em, f1 = cell_numbers("76.2 / 84.6")
+    assert em is not None and f1 is not None
+    assert (em.value, f1.value) == (76.2, 84.6)
+    assert cell_numbers("86.6/-")[1] is None
+    assert len(cell_numbers("76.2")) == 1
+
+
+def test_caption_labels() -> None:
+    assert caption_label("Table 3: Results on COCO") == "Table 3"
+    assert caption_label("TABLE IV. Comparison") == "Table IV"
+    assert caption_label("As Table 3 shows") is None
+
+
+def _line(*cells: tuple[float, str], top: float = 100.0, size: float = 8.0) -> Line:
+    words = []
+    for x, text in cells:
+        for part in text.split():
+            width = len(part) * size * 0.5
+            words.append(Word(part, (x, top, x + width, top + size), size))
+            x += width + size * 0.25
+    return make_line(words)
+
+
+def test_split_cells_at_column_gaps_and_between_numbers() -> None:
+    line = _line((50, "ResNet-50 [12]"), (150, "25.6M"), (200, "76.1"))
+    assert [" ".join(w.text for w in c) for c in split_cells(line.words)] == [
+        "ResNet-50 [12]",
+        "25.6M",
+        "76.1",
+    ]
+    tight = make_line([Word("76.1", (50, 0, 66, 8), 8), Word("93.0", (68, 0, 84, 8), 8)])
+    assert len(split_cells(tight.words)) == 2
+    interval = make_line(
+        [
+            Word("76.1", (50, 0, 66, 8), 8),
+            Word("±", (70, 0, 74, 8), 8),
+            Word("0.2", (78, 0, 88, 8), 8),
+        ]
+    )
+    assert len(split_cells(interval.words)) == 1
+
+
+def test_multi_level_header_repeats_spanning_cells() -> None:
+    lines = [
+        _line((130, "ImageNet"), (230, "COCO"), top=100),
+        _line((50, "Model"), (120, "Top-1"), (160, "Top-5"), (220, "AP"), (260, "AP50"), top=112),
+        _line((50, "Ours-A"), (120, "76.1"), (160, "93.0"), (220, "40.1"), (260, "60.2"), top=124),
+        _line((50, "Ours-B"), (120, "78.3"), (160, "94.1"), (220, "42.0"), (260, "62.9"), top=136),
+    ]
+    (table,) = find_tables(lines, 612.0)
+    assert table.header_rows == 2
+    (view,) = table_views(table)
+    assert [view.headers[c] for c in view.value_columns] == [
+        "ImageNet Top-1",
+        "ImageNet Top-5",
+        "COCO AP",
+        "COCO AP50",
+    ]
+    assert [r.label for r in view.rows] == ["Ours-A", "Ours-B"]
+
+
+def test_prose_ends_a_table_and_a_running_head_is_dropped() -> None:
+    lines = [
+        _line((50, "12 Some Author et al."), top=60),
+        _line((50, "Model"), (150, "Params"), (200, "Top-1"), top=100),
+        _line((50, "Net-A"), (150, "5.1M"), (200, "74.2"), top=112),
+        _line((50, "Net-B"), (150, "6.4M"), (200, "75.7"), top=124),
+        _line(
+            (50, "This is a sentence of prose that runs across nearly the whole column " * 2),
+            top=160,
+        ),
+    ]
+    (table,) = find_tables(lines, 612.0)
+    assert table.rows[0] == ["Model", "Params", "Top-1"]
+    assert len(table.rows) == 3
+
+
+def test_side_by_side_tables_are_read_as_two_views() -> None:
+    table = Table(
+        bbox=(0, 0, 100, 100),
+        rows=[
+            ["Model", "Top-1", "Model", "Top-1"],
+            ["A", "70.1", "C", "72.5"],
+            ["B", "71.0", "D", "73.0"],
+        ],
+        header_rows=1,
+    )
+    left, right = table_views(table)
+    assert [r.label for r in left.rows] == ["A", "B"]
+    assert [r.label for r in right.rows] == ["C", "D"]
+    assert right.value_columns == [3]
+
+
+def test_section_rows_name_the_rows_below() -> None:
+    table = Table(
+        bbox=(0, 0, 100, 100),
+        rows=[["Model", "F1"], ["CoNLL 2003 English", ""], ["Ours", "93.5"]],
+        header_rows=1,
+    )
+    (view,) = table_views(table)
+    assert view.rows[0].section == "CoNLL 2003 English"
+    assert view.rows[0].label == "Ours"
+
+
+def test_full_width_table_on_a_two_column_page_is_one_table(tmp_path: Path) -> None:
+    left = [f"Left column prose line {i} here." for i in range(30)]
+    right = [f"Right column prose line {i} here." for i in range(30)]
+    rows = [
+        ["Method", "Backbone", "AP", "AP50", "AP75"],
+        ["Baseline [3]", "ResNet-101", "36.2", "59.1", "39.0"],
+        ["Ours", "ResNeXt-101", "40.8", "61.1", "44.1"],
+        ["Ours (ms)", "ResNeXt-101", "41.5", "62.0", "44.9"],
+    ]
+    runs = [Run(60, 40, "Table 2: Results on COCO test-dev.", 9)]
+    runs += table_runs(60, 60, rows, [0, 120, 330, 380, 430])
+    runs += prose_runs(60, 140, left) + prose_runs(330, 140, right)
+    doc = parse_pdf(write_pdf(tmp_path / "wide.pdf", [runs]))
+    (table,) = doc.pages[0].tables
+    assert table.rows[0] == ["Method", "Backbone", "AP", "AP50", "AP75"]
+    assert table.rows[2] == ["Ours", "ResNeXt-101", "40.8", "61.1", "44.1"]
+    assert table.caption == "Table 2: Results on COCO test-dev."
