@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -45,6 +45,7 @@ FIT_COMPUTE_KINDS = ("flops", "hardware", "training_time")
 UNDOABLE = ("accept", "reject", "edit", "keep", "auto_accept")
 # What a re-extraction proposes (``pipeline.store``) and accepting the proposal copies over.
 PROPOSABLE_FIELDS = (*JUDGED_FIELDS, "extractor_version", "evidence")
+_IN_CHUNK = 5_000  # ids per IN (...) list; SQLite caps the number of bound parameters
 _PAPER = re.compile(r"^(?P<id>[\w.\-/]+?)(?:v(?P<version>\d+))?$")
 
 TIER_REASONS = {
@@ -88,15 +89,35 @@ class QueueEntry:
 
 def queue(session: Session, where: QueueFilter, limit: int | None = None) -> list[QueueEntry]:
     """Facts matching ``where``, most important first (see the module docstring)."""
-    facts = session.scalars(_filtered(where)).unique().all()
-    links = _Links.load(session, {f.paper_id for f in facts})
-    entries = [
-        QueueEntry(f, links.tier(f))
-        for f in facts
-        if where.benchmark is None or links.on_benchmark(f, where.benchmark)
+    return entries(session, ranked(session, where)[:limit])
+
+
+def ranked(session: Session, where: QueueFilter) -> list[tuple[int, int]]:
+    """``(fact id, tier)`` of the facts matching ``where``, most important first.
+
+    Ordering reads a few columns per fact, not whole rows: every review page orders the queue,
+    so its cost is paid per decision (``benchmarks/review_queue.py`` measures it).
+    """
+    rows = session.execute(_filtered(where)).all()
+    links = _Links.load(session, {row.paper_id for row in rows})
+    tiers = [
+        (row, links.tier(row))
+        for row in rows
+        if where.benchmark is None or links.on_benchmark(row, where.benchmark)
     ]
-    entries.sort(key=lambda e: (e.tier, -e.fact.confidence, e.fact.id))
-    return entries[:limit] if limit is not None else entries
+    tiers.sort(key=lambda item: (item[1], -item[0].confidence, item[0].id))
+    return [(row.id, tier) for row, tier in tiers]
+
+
+def entries(session: Session, ranking: list[tuple[int, int]]) -> list[QueueEntry]:
+    """The facts (with their papers) of a ``ranked`` slice, in its order."""
+    facts: dict[int, Fact] = {}
+    ids = [fact_id for fact_id, _ in ranking]
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        stmt = select(Fact).where(Fact.id.in_(chunk)).options(joinedload(Fact.paper))
+        facts.update((f.id, f) for f in session.scalars(stmt))
+    return [QueueEntry(facts[fact_id], tier) for fact_id, tier in ranking]
 
 
 def next_fact(session: Session, where: QueueFilter | None = None) -> QueueEntry | None:
@@ -244,8 +265,17 @@ def last_decision(fact: Fact) -> ReviewEvent | None:
     return next((e for e in reversed(fact.events) if e.action != "flag"), None)
 
 
-def _filtered(where: QueueFilter) -> Select[tuple[Fact]]:
-    stmt = select(Fact).join(Fact.paper).options(joinedload(Fact.paper))
+def _filtered(where: QueueFilter) -> Select[Any]:
+    """The columns ordering needs, of the facts ``where`` selects."""
+    stmt = select(
+        Fact.id,
+        Fact.paper_id,
+        Fact.kind,
+        Fact.benchmark,
+        Fact.model,
+        Fact.confidence,
+        Fact.needs_rereview,
+    ).join(Fact.paper)
     if where.status == "open":
         stmt = stmt.where(
             or_(
@@ -277,6 +307,17 @@ def _filtered(where: QueueFilter) -> Select[tuple[Fact]]:
     return stmt
 
 
+class _Rankable(Protocol):
+    """What ordering looks at: a ``Fact`` or a row of its columns."""
+
+    id: int
+    paper_id: int
+    kind: str
+    benchmark: str | None
+    model: str | None
+    needs_rereview: bool
+
+
 class _Links:
     """Which facts of the same paper belong together: same model, or one of them paper-wide.
 
@@ -306,7 +347,7 @@ class _Links:
         )
         return cls(rows)
 
-    def tier(self, fact: Fact) -> int:
+    def tier(self, fact: _Rankable) -> int:
         if fact.needs_rereview:
             return 0
         model = normalize_model_name(fact.model)
@@ -321,7 +362,7 @@ class _Links:
             linked = False
         return 1 if linked else 2
 
-    def on_benchmark(self, fact: Fact, benchmark: str) -> bool:
+    def on_benchmark(self, fact: _Rankable, benchmark: str) -> bool:
         """A fact is on a benchmark when it says so, or when it has none and links to a result
         on that benchmark (a FLOPs count serves the benchmarks its model reports)."""
         if fact.benchmark is not None:

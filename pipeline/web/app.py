@@ -157,13 +157,13 @@ def create_app(token: str, database_url: str, data_dir: Path) -> FastAPI:
                 where = review.QueueFilter(**filters)
             except UserError as exc:
                 return _error_page(page, request, session, str(exc))
-            entries = review.queue(db, where)
+            ranking = review.ranked(db, where)
             return page(
                 request,
                 "queue.html",
                 session=session,
-                entries=entries[:QUEUE_PAGE_LIMIT],
-                total=len(entries),
+                entries=review.entries(db, ranking[:QUEUE_PAGE_LIMIT]),
+                total=len(ranking),
                 last=_last_decided(db, request),
                 **_filter_context(filters),
             )
@@ -206,7 +206,7 @@ def create_app(token: str, database_url: str, data_dir: Path) -> FastAPI:
         with session_scope(database_url) as db:
             try:
                 where = review.QueueFilter(**filters)
-                ids = [e.fact.id for e in review.queue(db, where)]
+                ids = [fact_id for fact_id, _ in review.ranked(db, where)]
                 _apply(db, action, fact_id, session.reviewer, value, unit, note)
             except UserError as exc:
                 db.rollback()
@@ -259,7 +259,7 @@ def _fact_page(
         fact = review.get_fact(db, fact_id)
     except UserError as exc:
         return _error_page(page, request, session, str(exc), status_code=404)
-    ids = [e.fact.id for e in review.queue(db, where)]
+    ids = [fact_id for fact_id, _ in review.ranked(db, where)]
     position = ids.index(fact_id) if fact_id in ids else None
     if position is None:
         previous_id, next_id = None, (ids[0] if ids else None)
