@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.fixtures.pdfs import Run, prose_runs, table_runs, write_pdf
 
 from extractors.document import Document
 from extractors.pdf import PARSER_VERSION, PdfParseError, parse_pdf
+from tests.fixtures.pdfs import Run, prose_runs, table_runs, write_pdf
 
-LEFT = ["Left column line number %d of prose." % i for i in range(1, 31)]
-RIGHT = ["Right column line number %d here." % i for i in range(1, 31)]
+LEFT = [f"Left column line number {i} of prose." for i in range(1, 31)]
+RIGHT = [f"Right column line number {i} here." for i in range(1, 31)]
 
 
 @pytest.fixture(scope="module")
