@@ -90,6 +90,8 @@ def counted(facts: list[ExtractedFact]) -> set[tuple[str | None, float | None, s
         ("We carry out our experiments on an NVIDIA p100 GPU.", ("P100", 1, "gpu")),
         # Dehghani et al. 2019
         ("Table 7: trained on 8xP100 GPUs in comparable training setups.", ("P100", 8, "gpu")),
+        ("All models are trained with 8× V100 GPUs.", ("V100", 8, "gpu")),
+        ("Each run uses 4 x A100 GPUs.", ("A100", 4, "gpu")),
         # Liang et al. 2021 (R-Drop)
         (
             "We train the WMT translations on 8 GEFORCE RTX 3090 cards.",

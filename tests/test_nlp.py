@@ -1,0 +1,127 @@
+"""The rule pipeline: rules are validated data, every match remembers its rule, pages map back."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from extractors.nlp import (
+    EVIDENCE_WINDOW,
+    LABELS,
+    SPANS_KEY,
+    Rule,
+    RuleError,
+    find,
+    get_nlp,
+    join_lines,
+    load_rules,
+    reference_lines,
+)
+from tests.prose_helpers import document
+
+
+def write_rules(directory: Path, *rules: dict | str) -> Path:
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in rules]
+    (directory / "rules.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return directory
+
+
+GOOD = {"id": "t.one", "label": "HARDWARE", "pattern": [{"LOWER": "gpu"}], "note": "'GPU'"}
+
+
+def test_the_shipped_rules_load_with_unique_ids_known_labels_and_notes() -> None:
+    rules = load_rules()
+    assert len({r.id for r in rules}) == len(rules)
+    assert {r.label for r in rules} <= set(LABELS)
+    assert all(r.note for r in rules), "every rule says what it is for"
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({**GOOD, "lable": "HARDWARE"}, "unknown keys"),
+        ({"id": "t.x", "pattern": [{"LOWER": "gpu"}]}, "missing keys"),
+        ({**GOOD, "label": "GPU"}, "unknown label"),
+        ({**GOOD, "pattern": []}, "non-empty list"),
+        ({**GOOD, "pattern": "GPU"}, "non-empty list"),
+        ("{not json", "not JSON"),
+        ("[1, 2]", "JSON object"),
+    ],
+)
+def test_malformed_rules_fail_with_file_and_line(
+    tmp_path: Path, rule: dict | str, message: str
+) -> None:
+    write_rules(tmp_path, GOOD, rule)
+    with pytest.raises(RuleError, match=rf"rules\.jsonl:2: .*{message}"):
+        load_rules(tmp_path)
+
+
+def test_duplicate_rule_ids_name_both_places(tmp_path: Path) -> None:
+    write_rules(tmp_path, GOOD, GOOD)
+    with pytest.raises(
+        RuleError, match=r"rules\.jsonl:2: rule id 't\.one' already defined at rules\.jsonl:1"
+    ):
+        load_rules(tmp_path)
+
+
+def test_an_empty_rules_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match="no rules"):
+        load_rules(tmp_path)
+
+
+@pytest.mark.parametrize("rule", load_rules(), ids=lambda r: r.id)
+def test_every_rule_matches_the_examples_its_note_quotes(rule: Rule) -> None:
+    examples = re.findall(r"(?:^|(?<=[\s(]))'([^']+)'(?=[,.;:)]|\s|$)", rule.note)
+    assert examples, f"{rule.id}: quote at least one example in the note"
+    nlp = get_nlp()
+    for example in examples:
+        doc = nlp(example)
+        fired = {span.id_ for span in doc.spans[SPANS_KEY]}
+        assert rule.id in fired, f"{rule.id} does not match its example {example!r}"
+
+
+def test_matches_carry_rule_page_evidence_and_line_boxes() -> None:
+    doc = document("Intro.", "Setup first line\nWe train on 8 NVIDIA\nP100 GPUs. Then more.")
+    (match,) = find(doc, "HARDWARE")
+    assert match.rule == "hw.count_named"
+    assert match.page.page.number == 2
+    assert match.evidence == "Setup first line We train on 8 NVIDIA P100 GPUs."
+    assert match.bbox == (72.0, 84.0, 540.0, 108.0)  # the two lines the phrase spans
+    assert match.evidence[match.offset :].startswith("8 NVIDIA P100 GPUs")
+
+
+def test_overlong_sentences_keep_a_window_around_the_match() -> None:
+    table = " ".join(f"{i}.5" for i in range(200))
+    (match,) = find(document(f"{table} trained on 8 GPUs {table}"), "HARDWARE")
+    assert len(match.evidence) <= EVIDENCE_WINDOW + len(match.span.text) + 2
+    assert match.evidence[match.offset :].startswith("8 GPUs")
+
+
+def test_hyphenated_line_ends_join_without_a_space() -> None:
+    text, starts = join_lines(["the model has 3.8 billion multiply-", "adds per image"])
+    assert text == "the model has 3.8 billion multiply-adds per image"
+    assert starts == [0, 35]
+
+
+def test_decimals_split_by_the_text_layer_are_rejoined() -> None:
+    (match,) = find(document("a budget of 1 . 5 billion multiply-adds"), "FLOPS")
+    assert match.span.text == "1.5 billion multiply-adds"
+
+
+def test_the_reference_list_is_skipped_until_the_appendix() -> None:
+    pages = [
+        ["We train on 8 GPUs.", "References"],
+        ["[1] A. Author and B. Author. Training on 256 GPUs in 1 hour.", "A Training details"],
+        ["We train on 4 GPUs."],
+    ]
+    assert reference_lines(pages) == [{1}, {0}, set()]
+    doc = document(*("\n".join(p) for p in pages))
+    assert [m.span.text for m in find(doc, "HARDWARE")] == ["8 GPUs", "4 GPUs"]
+
+
+def test_find_rejects_unknown_labels() -> None:
+    with pytest.raises(ValueError, match="unknown label"):
+        find(document("text"), "RESULTS")
