@@ -5,10 +5,11 @@ value or unit). Each decision writes a :class:`~db.models.ReviewEvent` with the 
 snapshots of the fact before and after, and an optional note; undo is one more event that restores
 the snapshot, never a deletion, so the trail always tells the whole story.
 
-Facts still open to a curator are the pending ones, those a re-extraction flagged for re-review
-(``needs_rereview``: a new extractor version disagrees with a human decision and its values wait
-in ``proposed``), and auto-accepted ones (no human has looked yet; ``audit_sample`` draws from
-them). Everything else needs an explicit ``undo`` first, so a decision is never changed silently.
+The queue (status ``open``) holds the pending facts and those a re-extraction flagged for
+re-review (``needs_rereview``: a new extractor version disagrees with a human decision and its
+values wait in ``proposed``). Auto-accepted facts stay out of it, which is the point of the
+threshold, but remain open to a decision when ``audit_sample`` (or ``status="auto"``) brings one
+up. Anything else needs an explicit ``undo`` first, so a decision is never changed silently.
 
 The queue puts first what changes the fits: re-review flags, then results with compute linked to
 the same model (accepting one creates an observation) and compute facts linked to an accepted
@@ -24,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from db.models import Fact, Paper, ReviewEvent
@@ -277,13 +278,7 @@ def _filtered(where: QueueFilter) -> Select[Any]:
         Fact.needs_rereview,
     ).join(Fact.paper)
     if where.status == "open":
-        stmt = stmt.where(
-            or_(
-                Fact.status == "pending",
-                Fact.needs_rereview.is_(True),
-                and_(Fact.status == "accepted", Fact.auto_accepted.is_(True)),
-            )
-        )
+        stmt = stmt.where(or_(Fact.status == "pending", Fact.needs_rereview.is_(True)))
     elif where.status == "flagged":
         stmt = stmt.where(Fact.needs_rereview.is_(True))
     elif where.status == "auto":

@@ -227,6 +227,7 @@ def test_audit_samples_auto_accepted_facts_and_a_human_check_ends_that(
         auto_accept=0.9,
     )
     auto = {f.id for f in facts[:6]}
+    assert [e.fact.id for e in review.queue(session, QueueFilter())] == [facts[6].id]
     sample = review.audit_sample(session, 3, seed=7)
     assert len(sample) == 3 and {f.id for f in sample} <= auto
     assert [f.id for f in review.audit_sample(session, 3, seed=7)] == [f.id for f in sample]

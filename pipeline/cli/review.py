@@ -42,8 +42,8 @@ PaperOpt = Annotated[str | None, typer.Option(help="arXiv id, optionally with ve
 StatusOpt = Annotated[
     str,
     typer.Option(
-        help="open (pending, flagged or auto-accepted) | pending | flagged | auto | accepted | "
-        "rejected | edited | all"
+        help="open (pending or flagged for re-review) | pending | flagged | auto (auto-accepted, "
+        "not yet checked) | accepted | rejected | edited | all"
     ),
 ]
 
