@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from spacy.tokens import Span
+
 from extractors.accelerators import find_accelerator
 
 # Confidence levels, highest first. A statement about the paper's own training is "own"; one that
@@ -135,6 +137,17 @@ def context(sentence: str, at: int = 0, length: int = 0) -> Context:
         baseline=bool(_BASELINE.search(phrase)),
         cited=bool(_CITATION.search(before) or _THEIRS.search(before)) and not _OWN.search(before),
     )
+
+
+_BOUND_WORDS = ("<", ">", "≤", "≥", "less than", "fewer than", "more than", "under", "below",
+                "above", "over", "up to", "at most", "at least", "within")  # fmt: skip
+
+
+def is_bound(span: Span) -> bool:
+    """Whether a quantity is stated as a bound ("less than 600 million FLOPs", "< 150 MFLOPs")."""
+    before = span.doc[max(0, span.start - 3) : span.start].text.lower()
+    before = before.replace("∼", " ").replace("~", " ").strip()
+    return before.endswith(_BOUND_WORDS)
 
 
 def is_acknowledgement(sentence: str) -> bool:

@@ -182,10 +182,18 @@ class Match:
 
 # PDF text layers split decimals around the point ("1 . 5 billion"); rejoin them.
 _SPLIT_DECIMAL = re.compile(r"(?<=\d) \. (?=\d)")
-_REFERENCES = re.compile(r"^\s*(?:\d+\.?\s*)?(?:references|bibliography)\s*$", re.IGNORECASE)
-# A heading after the reference list: "Appendix", "A Training details", "B.1 Hyperparameters".
+# The reference list's heading: alone on its line ("References", small caps "R EFERENCES"), or
+# merged by the text layer with the other column's text ("... above References", "References [18]").
+_REFERENCES = re.compile(
+    r"^\s*(?:\d+\.?\s*)?(?:r\s?eferences|b\s?ibliography)\s*$"
+    r"|(?-i:\sReferences)$|^(?-i:References)\s+\[\d+\]",
+    re.IGNORECASE,
+)
+# The first heading after it: "Appendix", "Supplementary material", "A Training details". Later
+# letters are not trusted: a right-column "C ..." heading can precede the left column's last
+# references in the text layer's order.
 _AFTER_REFERENCES = re.compile(
-    r"^\s*(?:appendix|appendices|supplementary|[A-Z](?:\.\d+)*\.?\s+[A-Z][A-Za-z -]+$)"
+    r"^\s*(?:(?i:appendix|appendices|supplementary)|A(?:\.1)?\.?\s+[A-Z][A-Za-z -]+$)"
 )
 
 
@@ -217,7 +225,7 @@ def reference_lines(pages: list[list[str]]) -> list[set[int]]:
     for texts in pages:
         skipped: set[int] = set()
         for index, text in enumerate(texts):
-            if _REFERENCES.match(text):
+            if _REFERENCES.search(text):
                 inside = True
             elif inside and _AFTER_REFERENCES.match(text):
                 inside = False

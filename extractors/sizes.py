@@ -56,7 +56,7 @@ def size_facts(
     """``read`` every match of ``label``; one fact per (value, model), the most confident kept."""
     best: dict[tuple[float | None, str], ExtractedFact] = {}
     for match in find(document, label):
-        if is_bound(match.span):
+        if cues.is_bound(match.span):
             continue
         fact = read(match)
         if fact is None:
@@ -65,17 +65,6 @@ def size_facts(
         if key not in best or fact.confidence > best[key].confidence:
             best[key] = fact
     yield from best.values()
-
-
-_BOUND_WORDS = ("<", ">", "≤", "≥", "less than", "fewer than", "more than", "under", "below",
-                "above", "over", "up to", "at most", "at least", "within")  # fmt: skip
-
-
-def is_bound(span: Span) -> bool:
-    """Whether a size is a bound ("less than 600 million FLOPs", "< 150 MFLOPs"), not a size."""
-    before = span.doc[max(0, span.start - 3) : span.start].text.lower()
-    before = before.replace("∼", " ").replace("~", " ").strip()
-    return before.endswith(_BOUND_WORDS)
 
 
 def size_confidence(match: Match) -> float:

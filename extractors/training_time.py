@@ -49,22 +49,25 @@ def _fact(match: Match) -> ExtractedFact | None:
     context = cues.context(match.evidence, match.offset, len(span.text))
     if not _about_training(context, match.rule) or _is_rate(span):
         return None
+    low = _range_start(span)
+    if low is None and _after_number(span):
+        return None  # "1 1 1 h" in figure text, "7.1e17 14M 4d" in a table row
     text = span.text
     if match.rule == "time.compact_on":  # "4d on": the duration is the first token
         text = span[0].text
-    low = _range_start(span)
     if low is not None:  # "between five and six days": keep the whole range as printed
         text = span.doc[low : span.end].text
     seconds = parse_duration(text)
     if seconds is None or not MIN_SECONDS <= seconds <= MAX_SECONDS:
         return None
     is_range = low is not None or match.rule == "time.range_unit"
+    is_bound = cues.is_bound(span)
     return ExtractedFact(
         kind="training_time",
         value=text,
         page=match.page.page.number,
         evidence=match.evidence,
-        confidence=_confidence(context, is_range),
+        confidence=_confidence(context, is_range or is_bound),
         extractor=NAME,
         extractor_version=VERSION,
         model=cues.model_in(match.evidence, match.offset),
@@ -72,7 +75,8 @@ def _fact(match: Match) -> ExtractedFact | None:
         normalized=seconds,
         rule=match.rule,
         bbox=match.bbox,
-        details={"range": "upper end kept"} if is_range else {},
+        details=({"range": "upper end kept"} if is_range else {})
+        | ({"bound": "stated as a bound"} if is_bound else {}),
     )
 
 
@@ -84,9 +88,15 @@ def _about_training(context: cues.Context, rule: str) -> bool:
     )
 
 
-def _confidence(context: cues.Context, is_range: bool) -> float:
+def _confidence(context: cues.Context, approximate: bool) -> float:
+    """Cue-based confidence; a range or a bound ("in less than 3 days") is at most uncertain."""
     confidence = context.confidence if context.training else cues.UNCERTAIN
-    return min(confidence, cues.UNCERTAIN) if is_range else confidence
+    return min(confidence, cues.UNCERTAIN) if approximate else confidence
+
+
+def _after_number(span: Span) -> bool:
+    first = next((t for t in span if t.like_num or t.i == span.end - 1), span[0])
+    return first.i > 0 and span.doc[first.i - 1].like_num
 
 
 def _is_rate(span: Span) -> bool:

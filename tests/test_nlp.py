@@ -122,6 +122,26 @@ def test_the_reference_list_is_skipped_until_the_appendix() -> None:
     assert [m.span.text for m in find(doc, "HARDWARE")] == ["8 GPUs", "4 GPUs"]
 
 
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "References",
+        "R EFERENCES",  # small caps as the text layer spaces them
+        "7 References",
+        "because of which we are able to detect true positives above References",  # columns merged
+        "References [18] O. Russakovsky, L.-J. Li, and L. Fei-Fei.",
+    ],
+)
+def test_reference_headings_as_text_layers_print_them(heading: str) -> None:
+    assert reference_lines([["We train on 8 GPUs.", heading, "[1] Entry."]]) == [{1, 2}]
+
+
+def test_a_later_appendix_letter_does_not_end_the_references() -> None:
+    # the right column's "C ..." heading can come before the left column's last references
+    pages = [["References", "C Finetuning Hyperparameters", "time from 3 days to 76 minutes."]]
+    assert reference_lines(pages) == [{0, 1, 2}]
+
+
 def test_find_rejects_unknown_labels() -> None:
     with pytest.raises(ValueError, match="unknown label"):
         find(document("text"), "RESULTS")

@@ -148,6 +148,21 @@ def test_durations_that_are_not_training_times(sentence: str) -> None:
     assert times(sentence) == []
 
 
+def test_bounds_are_kept_at_lower_confidence() -> None:
+    # Touvron et al. 2021
+    (fact,) = times(
+        "We produce transformers trained on ImageNet on a single computer in less than 3 days."
+    )
+    assert fact.normalized == 3 * DAY
+    assert fact.confidence <= UNCERTAIN and fact.details["bound"]
+
+
+def test_abbreviated_hours_and_figure_text() -> None:
+    assert [f.normalized for f in times("Training takes 40 h on 8 GPUs.")] == [40 * HOUR]
+    assert times("Self-Attention Transition h t+2 1 1 1 h t training") == []
+    assert times("4.2 H ESSIAN S PECTRA of the training loss") == []
+
+
 def test_the_same_time_stated_twice_is_one_fact() -> None:
     facts = times(
         "Training took 3.5 days on 8 P100 GPUs.", "As noted, training took 3.5 days in total."
