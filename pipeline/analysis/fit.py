@@ -115,14 +115,14 @@ def _fit_source(
                 run.skipped.append(f"{label}: {why}")
                 log.info("skipped %s: %s", label, why)
                 continue
-            regression = estimate(data, spec)
             digest = data_hash(spec, data)
             old = previous.get(
                 (spec.benchmark, spec.metric or "", spec.measure, spec.form, spec.variant)
             )
             if old is not None and old.data_hash == digest:
-                run.fits.append(old)
+                run.fits.append(old)  # same data, same spec: the stored fit stands
                 continue
+            regression = estimate(data, spec)
             fit = _store(session, source, spec, data, regression, digest, run.run_id)
             run.fits.append(fit)
             run.new += 1

@@ -111,7 +111,7 @@ def prepare(
         scale = ref
         filt["normalised_by"] = {"model": REFERENCE_MODELS[spec.benchmark], "compute": ref}
 
-    rows: list[tuple[Point, float]] = []
+    candidates: list[tuple[Point, float]] = []
     dropped = {"no_compute": 0, "no_year": 0, "out_of_domain": 0}
     for p in scope:
         compute = (
@@ -121,16 +121,15 @@ def prepare(
         )
         if compute is None or not math.isfinite(compute) or compute <= 0:
             dropped["no_compute"] += 1
-            continue
-        if spec.estimator == "year" and p.year is None:
+        elif spec.estimator == "year" and p.year is None:
             dropped["no_year"] += 1
-            continue
-        with np.errstate(all="ignore"):
-            y = float(form.transform(np.array(p.error)))
-        if not math.isfinite(y):
-            dropped["out_of_domain"] += 1
-            continue
-        rows.append((p, compute))
+        else:
+            candidates.append((p, compute))
+    with np.errstate(all="ignore"):  # errors outside the form's domain become nan/inf
+        transformed = form.transform(np.array([p.error for p, _ in candidates], dtype=float))
+    in_domain = np.isfinite(transformed)
+    dropped["out_of_domain"] = int((~in_domain).sum())
+    rows = [row for row, ok in zip(candidates, in_domain, strict=True) if ok]
     if spec.frontier:
         on_frontier = {id(p) for p in frontier(p for p, _ in rows)}
         dropped["not_frontier"] = len(rows) - len(on_frontier)
