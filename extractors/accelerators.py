@@ -214,6 +214,22 @@ ACCELERATORS: tuple[Accelerator, ...] = (
     Accelerator(
         "P40", "gpu", r"\bp40\b", 12.0, None, "NVIDIA Tesla P40 datasheet (12 FP32 TFLOP/s)"
     ),
+    Accelerator(
+        "P6000",
+        "gpu",
+        r"\b(?:quadro )?p6000\b",
+        12.6,
+        None,
+        "NVIDIA Quadro P6000 datasheet (12.6 FP32 TFLOP/s)",
+    ),
+    Accelerator(
+        "T4",
+        "gpu",
+        r"\bt4\b",
+        8.1,
+        65.0,
+        "NVIDIA T4 datasheet (8.1 FP32, 65 FP16 tensor TFLOP/s)",
+    ),
     Accelerator("M40", "gpu", r"\bm40\b", 7.0, None, "NVIDIA Tesla M40 datasheet (7 FP32 TFLOP/s)"),
     Accelerator(
         "K80",

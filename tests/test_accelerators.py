@@ -40,6 +40,8 @@ T = 1e12
         ("TPU v2", "TPU v2"),
         ("TPU-v4", "TPU v4"),
         ("NVidia Kepler", "Kepler"),
+        ("Quadro P6000", "P6000"),
+        ("Tesla T4", "T4"),
     ],
 )
 def test_canonical_names_from_mentions(mention: str, canonical: str) -> None:
