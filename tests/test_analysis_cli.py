@@ -92,9 +92,13 @@ def test_plot_writes_png_and_svg(imported: Path, suffix: str, magic: bytes) -> N
     assert out.read_bytes().startswith(magic)
 
 
-def test_plot_refuses_other_formats(imported: Path) -> None:
+def test_bad_requests_are_user_errors(imported: Path) -> None:
     out = runner.invoke(app, ["trends", "plot", "--benchmark", "imagenet", "--output", "x.pdf"])
     assert isinstance(out.exception, UserError)
+    out = runner.invoke(app, ["trends", "plot", "--benchmark", "coco"])
+    assert isinstance(out.exception, UserError) and "coco" in str(out.exception)
+    out = runner.invoke(app, ["fit", "--form", "cubic"])
+    assert isinstance(out.exception, UserError) and "cubic" in str(out.exception)
 
 
 def test_backtest_reports_per_benchmark(imported: Path) -> None:

@@ -135,6 +135,8 @@ def benchmark_figure(
     """The paper's figure for one benchmark and measure: points, latest fits, optional target."""
     source = default_source(session, source)
     points = observation_points(session, source, benchmark)
+    if not points:
+        raise UserError(f"no {source} observations with an error rate for {benchmark!r}")
     fits = latest_fits(
         session,
         benchmark=benchmark,

@@ -126,7 +126,13 @@ def fit(
 ) -> None:
     """Rebuild observations from curated facts and fit every trend with enough data."""
     from pipeline.analysis.fit import run_fits
+    from pipeline.analysis.forms import get_form
 
+    try:
+        for name in form:
+            get_form(name)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     _ensure_schema()
     with session_scope() as session:
         run = run_fits(session, sources=source, forms=form, benchmark=benchmark, progress=True)
