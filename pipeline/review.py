@@ -134,6 +134,16 @@ def get_fact(session: Session, fact_id: int) -> Fact:
     return fact
 
 
+def _fact_to_decide(session: Session, fact_id: int) -> Fact:
+    """The fact, row-locked on PostgreSQL until the decision commits: of two curators deciding
+    it at once, the second waits and then sees the first one's decision. (SQLite allows one
+    writer at a time and refuses the second transaction instead.)"""
+    fact = session.get(Fact, fact_id, with_for_update=True)
+    if fact is None:
+        raise UserError(f"no fact with id {fact_id}")
+    return fact
+
+
 def accept(session: Session, fact_id: int, reviewer: str, note: str | None = None) -> ReviewEvent:
     """Accept the fact as extracted; for a flagged fact, accept the re-extraction's proposal."""
     fact = _open_fact(session, fact_id)
@@ -184,7 +194,7 @@ def edit(
 
 def keep(session: Session, fact_id: int, reviewer: str, note: str | None = None) -> ReviewEvent:
     """Resolve a re-review flag by keeping the human decision and dropping the proposal."""
-    fact = get_fact(session, fact_id)
+    fact = _fact_to_decide(session, fact_id)
     if not fact.needs_rereview:
         raise UserError(f"fact {fact_id} is not flagged for re-review; nothing to keep")
     before = snapshot(fact)
@@ -198,7 +208,7 @@ def undo(session: Session, fact_id: int, reviewer: str, note: str | None = None)
     values since then and the fact is pending again, the proposal becomes its values, as a
     pending fact's values always follow the extractor.
     """
-    fact = get_fact(session, fact_id)
+    fact = _fact_to_decide(session, fact_id)
     target = _latest_undoable(fact.events)
     if target is None:
         raise UserError(f"fact {fact_id} has no decision to undo")
@@ -371,7 +381,7 @@ def _same(model_a: str, model_b: str) -> bool:
 
 
 def _open_fact(session: Session, fact_id: int) -> Fact:
-    fact = get_fact(session, fact_id)
+    fact = _fact_to_decide(session, fact_id)
     if fact.status != "pending" and not fact.needs_rereview and not fact.auto_accepted:
         decided = last_decision(fact)
         by = f" by {decided.reviewer}" if decided else ""

@@ -240,3 +240,15 @@ def test_a_flagged_fact_shows_the_proposal_and_can_be_kept(
     assert kept.headers["location"] == f"/queue?status=flagged&last={facts[1]}"
     fact, events = _fact(ctrends_env["CTRENDS_DATABASE_URL"], facts[1])
     assert (fact.value, fact.needs_rereview, events[-1].action) == ("71.5", False, "keep")
+
+
+def test_a_broken_pdf_gives_a_clear_message_not_an_error(
+    client: TestClient, session: Session, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(make_pdf([["fine"]])[:200])
+    [fact] = stored(session, paper(session, "1701.00001", pdf_path=str(broken)), [result(page=1)])
+    session.commit()
+    login(client)
+    response = client.get(f"/facts/{fact.id}/region.png")
+    assert response.status_code == 404 and "cannot render" in response.text

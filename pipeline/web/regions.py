@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pypdfium2 as pdfium
-from PIL import ImageDraw
+from PIL import Image, ImageDraw
 
 from pipeline.errors import UserError
 
@@ -56,28 +56,37 @@ def region_png(
     return png
 
 
+def _rasterize(
+    pdf_path: Path, page_number: int, box: tuple[float, ...] | None
+) -> tuple[Image.Image, float, float, tuple[float, ...] | None]:
+    """The page strip around ``box`` as an image, its scale, its top (points) and the box kept
+    (None when there was none or it lies off the page)."""
+    document = pdfium.PdfDocument(pdf_path)
+    try:
+        if page_number > len(document):
+            raise RegionUnavailable(f"the PDF has no page {page_number}")
+        page = document[page_number - 1]
+        width, height = page.get_size()
+        scale = min(2.0, MAX_WIDTH_PIXELS / max(width, 1.0))
+        top, bottom = 0.0, height
+        if box is not None and 0 <= box[1] < box[3] <= height:
+            top = max(0.0, box[1] - MARGIN_POINTS)
+            bottom = min(height, box[3] + MARGIN_POINTS)
+        else:
+            box = None  # no box, or one that is not on this page: show the whole page
+        image = page.render(scale=scale, crop=(0, height - bottom, 0, top)).to_pil()
+        page.close()
+    finally:
+        document.close()
+    return image, scale, top, box
+
+
 def _render(pdf_path: Path, page_number: int, box: tuple[float, ...] | None) -> bytes:
     with _PDFIUM_LOCK:
         try:
-            document = pdfium.PdfDocument(pdf_path)
+            image, scale, top, box = _rasterize(pdf_path, page_number, box)
         except pdfium.PdfiumError as exc:
-            raise RegionUnavailable(f"the PDF cannot be opened: {exc}") from exc
-        try:
-            if page_number > len(document):
-                raise RegionUnavailable(f"the PDF has no page {page_number}")
-            page = document[page_number - 1]
-            width, height = page.get_size()
-            scale = min(2.0, MAX_WIDTH_PIXELS / max(width, 1.0))
-            top, bottom = 0.0, height
-            if box is not None and 0 <= box[1] < box[3] <= height:
-                top = max(0.0, box[1] - MARGIN_POINTS)
-                bottom = min(height, box[3] + MARGIN_POINTS)
-            else:
-                box = None  # no box, or one that is not on this page: show the whole page
-            image = page.render(scale=scale, crop=(0, height - bottom, 0, top)).to_pil()
-            page.close()
-        finally:
-            document.close()
+            raise RegionUnavailable(f"PDFium cannot render the PDF: {exc}") from exc
     if box is not None:
         x0, y0, x1, y1 = box
         ImageDraw.Draw(image).rectangle(
