@@ -8,6 +8,7 @@ sandwich covariance for quantile regression) without building formula strings.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ class Regression:
     df_resid: float
     resid_scale: float  # residual standard deviation (OLS); 0 for quantile fits
     quantile: float | None = None
+    notes: tuple[str, ...] = ()  # estimator warnings, e.g. an iteration limit reached
 
     def param(self, name: str) -> float:
         return self.params[self.names.index(name)]
@@ -73,6 +75,7 @@ class Regression:
             "cov": [[_finite(v) for v in row] for row in self.cov],
             "df_resid": self.df_resid,
             "resid_scale": _finite(self.resid_scale),
+            "notes": list(self.notes),
         }
 
 
@@ -97,9 +100,14 @@ def fit_ols(x: Array, y: Array, year: Array | None = None) -> Regression:
 
 
 def fit_quantile(x: Array, y: Array, q: float, year: Array | None = None) -> Regression:
+    """statsmodels' IRLS often stops at its iteration limit (the authors' fit did too); the
+    warning is kept with the fit instead of being printed, so an auditor can see it."""
     exog, names = design_matrix(x, year)
-    result = sm.QuantReg(y, exog).fit(q=q)
-    return _reduce(result, "quantile", names, float(result.prsquared), 0.0, quantile=q)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = sm.QuantReg(y, exog).fit(q=q)
+    notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+    return _reduce(result, "quantile", names, float(result.prsquared), 0.0, q, notes)
 
 
 def _reduce(
@@ -109,6 +117,7 @@ def _reduce(
     r_squared: float,
     resid_scale: float,
     quantile: float | None = None,
+    notes: tuple[str, ...] = (),
 ) -> Regression:
     conf = np.asarray(result.conf_int(0.05))
     cov = np.asarray(result.cov_params())
@@ -125,4 +134,5 @@ def _reduce(
         df_resid=float(result.df_resid),
         resid_scale=resid_scale,
         quantile=quantile,
+        notes=notes,
     )
