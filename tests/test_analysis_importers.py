@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -158,3 +159,29 @@ def test_epoch_benchmark_mapping_needs_dataset_and_task_to_agree() -> None:
     assert epoch_benchmark("MS COCO", "Object detection") == "coco"
     assert epoch_benchmark("ImageNet", "Object detection") is None
     assert epoch_benchmark("WMT'14", "Translation") is None  # language pair unknown
+
+
+def test_crosscheck_pairs_the_same_paper_and_model_only(session: Session) -> None:
+    from pipeline.analysis.crosscheck import compare
+
+    def obs(source: str, key: str, model: str, arxiv_id: str, **compute: float) -> Observation:
+        return Observation(
+            source=source, source_key=key, benchmark="imagenet", model=model, arxiv_id=arxiv_id,
+            error=None if source == "epoch" else 0.2, **compute,
+        )  # fmt: skip
+
+    session.add_all(
+        [
+            obs("epoch", "1", "ResNet-152 (ImageNet)", "1512.03385", ops_forward_pass=2.26e10),
+            obs("futuretech", "1", "ResNet-152", "1512.03385", ops_forward_pass=1.13e10),
+            obs("futuretech", "2", "ResNet-50", "1512.03385", ops_forward_pass=3.8e9),
+            obs("epoch", "2", "SENet (ImageNet)", "1709.01507", parameters=2.8e7),
+            obs("futuretech", "3", "Inception ResNet V2 (SENet)", "1709.01507", parameters=6e7),
+        ]
+    )
+    session.flush()
+    (only,) = compare(session, "epoch", "futuretech")
+    assert (only.arxiv_id, only.measure, only.reference_model) == (
+        "1512.03385", "ops_forward_pass", "ResNet-152",
+    )  # fmt: skip
+    assert only.log10_ratio == pytest.approx(np.log10(2))  # multiply-adds counted as FLOPs

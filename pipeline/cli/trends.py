@@ -20,7 +20,8 @@ from pipeline.errors import UserError
 
 console = Console()
 trends_app = typer.Typer(
-    help="Query the fitted trends: latest fits, history, data, extrapolation, plots, backtests.",
+    help="Query the fitted trends: latest fits, history, data, extrapolation, plots, backtests, "
+    "cross-checks.",
     no_args_is_help=True,
 )
 import_app = typer.Typer(
@@ -111,6 +112,16 @@ BACKTEST_FIELDS = (
     "mae_log10_error",
     "bias_log10_error",
     "coverage95",
+)
+CROSSCHECK_FIELDS = (
+    "benchmark",
+    "arxiv_id",
+    "model",
+    "reference_model",
+    "measure",
+    "value",
+    "reference",
+    "log10_ratio",
 )
 
 
@@ -336,6 +347,21 @@ def backtest(
             cutoffs=cutoff,
         )
     _emit(rows, format, BACKTEST_FIELDS, "backtests")
+
+
+@trends_app.command("crosscheck")
+def crosscheck(
+    source: Annotated[str, typer.Option(help="Source to check.")] = "epoch",
+    against: Annotated[str, typer.Option(help="Reference source.")] = "futuretech",
+    benchmark: BenchmarkOpt = None,
+    format: FormatOpt = TableFormat.table,
+) -> None:
+    """Compare parameters and compute of the same paper and model across two sources."""
+    from pipeline.analysis.crosscheck import compare
+
+    with session_scope() as session:
+        rows = [c.as_dict() for c in compare(session, source, against, benchmark)]
+    _emit(rows, format, CROSSCHECK_FIELDS, f"{source} vs {against}")
 
 
 @import_app.command("futuretech")
