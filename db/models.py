@@ -228,3 +228,32 @@ class TrendFit(Base):
     observation_ids: Mapped[list[Any] | None] = mapped_column(JSON)
     run_id: Mapped[str | None] = mapped_column(String(64))
     fitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PipelineRun(Base):
+    """One nightly run (``ctrends run`` or a scheduled one): what it did and whether it failed.
+
+    ``status``: ``running`` | ``succeeded`` | ``partial`` (finished, some papers failed) |
+    ``failed`` (stopped by an error, in ``error``) | ``abandoned`` (its process died; marked by the
+    next run, which can only start once the run lock is free). ``summary`` holds the details: the
+    failed papers with reasons, fact counts by outcome, drift flags and per-stage timings.
+    """
+
+    __tablename__ = "pipeline_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    papers_new: Mapped[int] = mapped_column(Integer, default=0)
+    papers_new_version: Mapped[int] = mapped_column(Integer, default=0)
+    papers_extracted: Mapped[int] = mapped_column(Integer, default=0)
+    papers_failed: Mapped[int] = mapped_column(Integer, default=0)
+    facts_added: Mapped[int] = mapped_column(Integer, default=0)
+    fits_changed: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
