@@ -180,7 +180,7 @@ ACCELERATORS: tuple[Accelerator, ...] = (
     Accelerator(
         "TITAN X (Pascal)",
         "gpu",
-        r"\btitan ?x ?\(?pascal\)?",
+        r"\btitan ?x ?pascal\b",
         11.0,
         None,
         "NVIDIA TITAN X (Pascal) product page (11 FP32 TFLOP/s boost)",
@@ -294,7 +294,7 @@ def _normalize(text: str) -> str:
     """Lower-case, vendor words and plurals dropped, separators as spaces: 'TPU-v3s' -> 'tpu v3'."""
     s = text.lower()
     s = re.sub(r"\b(?:nvidia|tesla|geforce|google|cloud)\b", " ", s)
-    s = re.sub(r"[-_/]", " ", s)
+    s = re.sub(r"[-_/()]", " ", s)
     s = re.sub(r"(\d)s\b", r"\1", s)  # plurals: 'TPUv3s', 'V100s'
     return re.sub(r"\s+", " ", s).strip()
 

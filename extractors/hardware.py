@@ -169,6 +169,8 @@ def _split(span: Span, rule: str) -> tuple[float | None, list[str], str]:
             tokens = tokens[1:]
     if tokens and tokens[0] == "-":  # "8-GPU"
         tokens = tokens[1:]
+    if rule == "hw.count_dash_unit_named":  # "2048-core TPU v3": the noun comes first
+        return count, tokens[1:], tokens[0]
     if tokens and tokens[-1].lower() in _NOUNS:
         return count, tokens[:-1], tokens[-1]
     return count, tokens, ""

@@ -91,6 +91,17 @@ def counted(facts: list[ExtractedFact]) -> set[tuple[str | None, float | None, s
         # Dehghani et al. 2019
         ("Table 7: trained on 8xP100 GPUs in comparable training setups.", ("P100", 8, "gpu")),
         ("All models are trained with 8× V100 GPUs.", ("V100", 8, "gpu")),
+        # Raffel et al. 2020 (T5)
+        ("We pre-train on a 2048-core TPU v3 slice.", ("TPU v3", 2048, "tpu_core")),
+        # Law & Deng 2018 (CornerNet)
+        ("We train on 10 Titan X (PASCAL) GPUs.", ("TITAN X (Pascal)", 10, "gpu")),
+        # Zoph et al. 2018 (NASNet): GPU-hours are compute, the GPUs a count
+        (
+            "The search used 500 GPUs across 4 days resulting in 2,000 GPU-hours.",
+            (None, 500, "gpu"),
+        ),
+        # Real et al. 2019 (AmoebaNet)
+        ("The experiment ran on 450 K40 GPUs for 7 days.", ("K40", 450, "gpu")),
         ("Each run uses 4 x A100 GPUs.", ("A100", 4, "gpu")),
         # Liang et al. 2021 (R-Drop)
         (
