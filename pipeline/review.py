@@ -25,10 +25,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from db.models import Fact, Paper, ReviewEvent
+from db.models import Fact, Paper, ReviewEvent, utcnow
 from extractors.facts import BENCHMARKS, KINDS, normalize_model_name
 from pipeline.corrections import correct
 from pipeline.errors import UserError
@@ -135,10 +135,15 @@ def get_fact(session: Session, fact_id: int) -> Fact:
 
 
 def _fact_to_decide(session: Session, fact_id: int) -> Fact:
-    """The fact, row-locked on PostgreSQL until the decision commits: of two curators deciding
-    it at once, the second waits and then sees the first one's decision. (SQLite allows one
-    writer at a time and refuses the second transaction instead.)"""
-    fact = session.get(Fact, fact_id, with_for_update=True)
+    """The fact, read only after its row is write-locked for this transaction.
+
+    The touch comes first so that of two curators deciding one fact at once the second waits
+    and then reads the first one's decision (and is refused) instead of overwriting it. A plain
+    UPDATE does this on both engines: a row lock on PostgreSQL, the write lock on SQLite, where
+    a SELECT ... FOR UPDATE would lock nothing.
+    """
+    session.execute(update(Fact).where(Fact.id == fact_id).values(updated_at=utcnow()))
+    fact = session.get(Fact, fact_id, populate_existing=True)
     if fact is None:
         raise UserError(f"no fact with id {fact_id}")
     return fact

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Fact, ReviewEvent
+from db.session import session_scope
 from pipeline import review
 from pipeline.errors import UserError
 from pipeline.review import QueueFilter
@@ -247,3 +249,31 @@ def test_undoing_an_auto_accept_returns_the_fact_to_the_queue(session: Session) 
     review.undo(session, fact.id, "alice")
     assert (fact.status, fact.auto_accepted) == ("pending", False)
     assert [e.action for e in _events(session, fact)] == ["auto_accept", "undo"]
+
+
+def test_two_curators_deciding_one_fact_at_once_cannot_both_win(
+    session: Session, ctrends_env: dict[str, str]
+) -> None:
+    [fact] = stored(session, paper(session), [result()])
+    session.commit()
+    outcome: list[BaseException | None] = []
+
+    def second_curator() -> None:
+        try:
+            with session_scope(ctrends_env["CTRENDS_DATABASE_URL"]) as other:
+                review.reject(other, fact.id, "bob")
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    review.accept(session, fact.id, "alice")  # holds the fact's lock until the commit
+    bob = threading.Thread(target=second_curator)
+    bob.start()
+    bob.join(timeout=0.5)
+    assert bob.is_alive(), "the second decision must wait for the first"
+    session.commit()
+    bob.join(timeout=30)
+    assert isinstance(outcome[0], UserError) and "already accepted by alice" in str(outcome[0])
+    session.expire_all()
+    assert session.get_one(Fact, fact.id).status == "accepted"
+    assert [e.action for e in _events(session, fact)] == ["accept"]
