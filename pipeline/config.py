@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from pipeline.errors import UserError
+
 
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -19,6 +21,14 @@ def _default_data_dir() -> Path:
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name)
     return default if value is None or value == "" else value
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (the first is the default); anything else is the user's to fix."""
+    value = _env(name, allowed[0]).lower()
+    if value not in allowed:
+        raise UserError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,9 @@ class Settings:
     pdf_timeout_seconds: float = field(metadata={"env": "CTRENDS_PDF_TIMEOUT"})
     pdf_max_memory_mb: int = field(metadata={"env": "CTRENDS_PDF_MAX_MEMORY_MB"})
     workers: int = field(metadata={"env": "CTRENDS_WORKERS"})
+    task_runner: str = field(metadata={"env": "CTRENDS_TASK_RUNNER"})  # local | dask
+    dask_address: str | None = field(metadata={"env": "CTRENDS_DASK_ADDRESS"})
+    run_lock_wait_seconds: float = field(metadata={"env": "CTRENDS_RUN_LOCK_WAIT"})
     web_token: str | None = field(metadata={"env": "CTRENDS_WEB_TOKEN"})
     web_host: str = field(metadata={"env": "CTRENDS_WEB_HOST"})
     web_port: int = field(metadata={"env": "CTRENDS_WEB_PORT"})
@@ -79,6 +92,9 @@ def get_settings() -> Settings:
         pdf_timeout_seconds=float(_env("CTRENDS_PDF_TIMEOUT", "180")),
         pdf_max_memory_mb=int(_env("CTRENDS_PDF_MAX_MEMORY_MB", "2048")),
         workers=int(_env("CTRENDS_WORKERS", str(min(2, os.cpu_count() or 1)))),
+        task_runner=_choice("CTRENDS_TASK_RUNNER", ("local", "dask")),
+        dask_address=os.environ.get("CTRENDS_DASK_ADDRESS") or None,
+        run_lock_wait_seconds=float(_env("CTRENDS_RUN_LOCK_WAIT", "0")),
         web_token=os.environ.get("CTRENDS_WEB_TOKEN") or None,
         web_host=_env("CTRENDS_WEB_HOST", "127.0.0.1"),
         web_port=int(_env("CTRENDS_WEB_PORT", "8765")),

@@ -1,15 +1,24 @@
 """Extract: parse each paper that needs it and store its facts.
 
 "Needs it" means: ingested but not yet extracted, or extracted by other extractor versions than
-the current ones (``extractors.registry.signature``). Parsing and extraction of one paper run in
-an isolated child process (time and memory limits, see ``pipeline.isolation``), several at once;
-storing happens here, one transaction per paper, so a broken PDF or a crash costs one paper.
+the current ones (``extractors.registry.signature``). Three steps, each usable on its own:
+
+- :func:`papers_to_extract` decides what to process (a database read);
+- :func:`process_isolated` parses and extracts papers, each in an isolated child process (time
+  and memory limits, see ``pipeline.isolation``), several at once; no database access there;
+- :func:`store_outcome` stores one paper's facts (one transaction), or records why it failed, so
+  a broken PDF or a crash costs one paper.
+
+:func:`extract_pending` chains them on this machine; :func:`extract_one` is the unit of work a
+Dask worker runs for one paper (``pipeline.flows``), with PostgreSQL as the shared store.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -22,7 +31,8 @@ from db.session import session_factory
 from extractors.facts import ExtractedFact
 from extractors.registry import run_extractors, signature
 from pipeline.config import Settings, get_settings
-from pipeline.isolation import map_isolated
+from pipeline.errors import UserError
+from pipeline.isolation import Outcome, map_isolated
 from pipeline.parse import cached_document
 from pipeline.progress import progress_bar
 from pipeline.store import store_facts
@@ -46,12 +56,29 @@ class Processed:
     parse_warnings: list[str]
 
 
+@dataclass(frozen=True)
+class PaperOutcome:
+    """What became of one paper: its fact counts by store outcome, or why it failed."""
+
+    label: str
+    facts: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # added/updated/flagged/removed...
+    error: str | None = None
+
+
 @dataclass
 class ExtractReport:
     papers: int = 0
     extracted: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     facts: Counter[str] = field(default_factory=Counter)  # added/updated/flagged/removed...
+
+    def add(self, outcome: PaperOutcome) -> None:
+        if outcome.error is not None:
+            self.failed.append((outcome.label, outcome.error))
+        else:
+            self.extracted += 1
+            self.facts.update(outcome.counts)
 
 
 def process_paper(work: PaperWork, *, cache_dir: Path, max_pages: int) -> Processed:
@@ -81,44 +108,66 @@ def papers_to_extract(url: str | None, *, retry_failed: bool = False) -> list[Pa
     ]
 
 
-def extract_pending(
-    url: str | None = None, *, retry_failed: bool = False, settings: Settings | None = None
-) -> ExtractReport:
-    settings = settings or get_settings()
-    work = papers_to_extract(url, retry_failed=retry_failed)
-    report = ExtractReport(papers=len(work))
+def process_isolated(
+    work: Iterable[PaperWork], settings: Settings, workers: int
+) -> Iterator[Outcome[PaperWork, Processed]]:
+    """Parse + extract each paper in its own child process, up to ``workers`` at once."""
     worker = partial(
         process_paper, cache_dir=settings.parse_cache_dir, max_pages=settings.pdf_max_pages
     )
-    outcomes = map_isolated(
+    return map_isolated(
         worker,
         work,
-        workers=settings.workers,
+        workers=workers,
         timeout=settings.pdf_timeout_seconds,
         memory_bytes=settings.pdf_max_memory_mb * 2**20,
     )
-    current = signature()
+
+
+def store_outcome(
+    url: str | None, outcome: Outcome[PaperWork, Processed], settings: Settings
+) -> PaperOutcome:
+    """Store one processed paper's facts, or mark the paper failed with the reason."""
+    item = outcome.item
+    if outcome.error is not None or outcome.result is None:
+        reason = outcome.error or "no result"
+        _mark_failed(url, item, reason)
+        log.warning("%s: failed: %s", item.label, reason)
+        return PaperOutcome(item.label, error=reason)
+    counts = _store(url, item, outcome.result, signature(), settings)
+    log.info(
+        "%s: %d facts (%s)",
+        item.label,
+        len(outcome.result.facts),
+        ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v) or "no change",
+    )
+    return PaperOutcome(item.label, len(outcome.result.facts), dict(counts))
+
+
+def extract_pending(
+    url: str | None = None, *, retry_failed: bool = False, settings: Settings | None = None
+) -> ExtractReport:
+    """Parse, extract and store every paper that needs it, ``settings.workers`` at a time."""
+    settings = settings or get_settings()
+    work = papers_to_extract(url, retry_failed=retry_failed)
+    report = ExtractReport(papers=len(work))
     with progress_bar("extract", len(work)) as advance:
-        for outcome in outcomes:
-            item = outcome.item
-            if outcome.error is not None or outcome.result is None:
-                reason = outcome.error or "no result"
-                _mark_failed(url, item, reason)
-                report.failed.append((item.label, reason))
-                log.warning("%s: failed: %s", item.label, reason)
-                advance(f"{item.label} failed")
-                continue
-            counts = _store(url, item, outcome.result, current, settings)
-            report.facts.update(counts)
-            report.extracted += 1
-            log.info(
-                "%s: %d facts (%s)",
-                item.label,
-                len(outcome.result.facts),
-                ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v) or "no change",
-            )
-            advance(f"{item.label} {len(outcome.result.facts)} facts")
+        for outcome in process_isolated(work, settings, settings.workers):
+            stored = store_outcome(url, outcome, settings)
+            report.add(stored)
+            advance(f"{stored.label} " + ("failed" if stored.error else f"{stored.facts} facts"))
     return report
+
+
+def extract_one(work: PaperWork, settings: Settings) -> PaperOutcome:
+    """Parse, extract and store one paper in ``settings.database_url``: a Dask worker's unit."""
+    if multiprocessing.current_process().daemon:
+        raise UserError(
+            "this Dask worker is a daemonic process, so it cannot parse PDFs in isolated child "
+            "processes; start workers with DASK_DISTRIBUTED__WORKER__DAEMON=False"
+        )
+    (outcome,) = process_isolated([work], settings, workers=1)
+    return store_outcome(settings.database_url, outcome, settings)
 
 
 def _store(
