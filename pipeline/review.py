@@ -123,8 +123,8 @@ def entries(session: Session, ranking: list[tuple[int, int]]) -> list[QueueEntry
 
 def next_fact(session: Session, where: QueueFilter | None = None) -> QueueEntry | None:
     """The most important fact still open to a curator, or None when the queue is clear."""
-    entries = queue(session, where or QueueFilter(), limit=1)
-    return entries[0] if entries else None
+    top = queue(session, where or QueueFilter(), limit=1)
+    return top[0] if top else None
 
 
 def get_fact(session: Session, fact_id: int) -> Fact:
@@ -154,7 +154,7 @@ def accept(session: Session, fact_id: int, reviewer: str, note: str | None = Non
     fact = _open_fact(session, fact_id)
     before = snapshot(fact)
     if fact.needs_rereview and fact.proposed:
-        _apply_proposal(fact)
+        _apply_values(fact, fact.proposed)
     fact.status = "accepted"
     return _record(session, fact, "accept", reviewer, before, note)
 
@@ -209,9 +209,9 @@ def keep(session: Session, fact_id: int, reviewer: str, note: str | None = None)
 def undo(session: Session, fact_id: int, reviewer: str, note: str | None = None) -> ReviewEvent:
     """Take back the latest decision not yet undone, recorded as an ``undo`` event.
 
-    The fact returns to its snapshot from before that decision. When a re-extraction proposed new
-    values since then and the fact is pending again, the proposal becomes its values, as a
-    pending fact's values always follow the extractor.
+    The fact returns to its snapshot from before that decision. A re-extraction's proposal that
+    came after the decision survives: a fact pending again takes its values (a pending fact
+    always follows the extractor), a decided one stays flagged with it.
     """
     fact = _fact_to_decide(session, fact_id)
     target = _latest_undoable(fact.events)
@@ -224,8 +224,9 @@ def undo(session: Session, fact_id: int, reviewer: str, note: str | None = None)
     for name, value in {**restored, **(target.before or {})}.items():
         setattr(fact, name, value)
     if proposal and fact.status == "pending":
-        fact.proposed = proposal
-        _apply_proposal(fact)
+        _apply_values(fact, proposal)
+    elif proposal:
+        fact.needs_rereview, fact.proposed = True, proposal
     event = ReviewEvent(
         fact=fact,
         reviewer=_reviewer(reviewer),
@@ -397,8 +398,8 @@ def _open_fact(session: Session, fact_id: int) -> Fact:
     return fact
 
 
-def _apply_proposal(fact: Fact) -> None:
-    for name, value in (fact.proposed or {}).items():
+def _apply_values(fact: Fact, proposal: dict[str, Any]) -> None:
+    for name, value in proposal.items():
         if name in PROPOSABLE_FIELDS:
             setattr(fact, name, value)
 

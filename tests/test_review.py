@@ -277,3 +277,35 @@ def test_two_curators_deciding_one_fact_at_once_cannot_both_win(
     session.expire_all()
     assert session.get_one(Fact, fact.id).status == "accepted"
     assert [e.action for e in _events(session, fact)] == ["accept"]
+
+
+def test_undo_keeps_a_proposal_that_came_after_the_decision(session: Session) -> None:
+    row = paper(session)
+    one, two = stored(session, row, [result(value="75.3"), result(model="B", value="70.0")])
+    review.accept(session, one.id, "alice")
+    review.reject(session, two.id, "alice")
+    newer = [replace(result(value="75.8"), extractor_version="2"), result(model="B", value="71.0")]
+    stored(session, row, newer)
+    review.undo(session, one.id, "alice")  # pending again: it takes the newer values
+    assert (one.status, one.value, one.needs_rereview, one.proposed) == (
+        "pending",
+        "75.8",
+        False,
+        None,
+    )
+    review.undo(session, two.id, "alice")
+    assert (two.status, two.value, two.needs_rereview, two.proposed) == (
+        "pending",
+        "71.0",
+        False,
+        None,
+    )
+    # a decided fact keeps the newest proposal when a decision on it is undone
+    three = stored(session, row, [*newer, result(model="C", value="60.0")])[2]
+    review.accept(session, three.id, "alice")
+    stored(session, row, [*newer, replace(result(model="C", value="61.0"), extractor_version="2")])
+    review.keep(session, three.id, "alice")
+    stored(session, row, [*newer, replace(result(model="C", value="62.0"), extractor_version="3")])
+    review.undo(session, three.id, "alice")  # takes back the keep
+    assert (three.status, three.value, three.needs_rereview) == ("accepted", "60.0", True)
+    assert three.proposed["value"] == "62.0"
