@@ -120,3 +120,20 @@ def test_errors_are_one_line_user_errors(
     out = runner.invoke(app, ["review", "edit", str(fact_ids[0]), "--value", "n/a"])
     assert isinstance(out.exception, UserError)
     assert _fact(ctrends_env["CTRENDS_DATABASE_URL"], fact_ids[0])[0].status == "pending"
+
+
+def test_pdf_text_is_printed_as_text_not_markup(
+    session: Session, ctrends_env: dict[str, str]
+) -> None:
+    odd = result(model="Net [/] [bold]", evidence="[/red] 75.3")
+    [fact] = stored(session, paper(session), [odd])
+    session.commit()
+    table = runner.invoke(app, ["review", "list"])
+    assert table.exit_code == 0, table.output
+    assert "[bold]" in table.output
+    shown = runner.invoke(app, ["review", "show", str(fact.id)])
+    assert shown.exit_code == 0 and "[/red] 75.3" in shown.output
+    accepted = runner.invoke(app, ["review", "accept", str(fact.id)])
+    assert accepted.exit_code == 0 and "Net [/] [bold]" in accepted.output
+    csv_out = runner.invoke(app, ["review", "list", "--status", "all", "--format", "csv"])
+    assert csv_out.stdout.splitlines()[0] == ",".join(FACT_FIELDS)

@@ -6,7 +6,6 @@ Every command is a thin wrapper over :mod:`pipeline.review`; decisions need a re
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -15,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from db.models import Fact, ReviewEvent
 from db.session import session_scope
@@ -22,7 +22,7 @@ from pipeline import review
 from pipeline.cli.app import app
 from pipeline.cli.options import BenchmarkOpt, FormatOpt, TableFormat
 from pipeline.config import get_settings
-from pipeline.export import fact_to_dict
+from pipeline.export import FACT_FIELDS, fact_to_dict, write_csv
 
 console = Console()
 review_app = typer.Typer(
@@ -161,6 +161,7 @@ def _decide(
         console.print(
             f"{_DONE[event.action]} fact {fact.id}, now {fact.status} "
             f"({_label(fact)}: {fact.value} {fact.unit or ''}) as {event.reviewer}",
+            markup=False,
             highlight=False,
         )
 
@@ -179,16 +180,13 @@ def _emit(facts: Sequence[Fact], fmt: TableFormat) -> None:
     if fmt is TableFormat.json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
     elif fmt is TableFormat.csv:
-        if rows:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        write_csv(rows, sys.stdout, FACT_FIELDS)
     else:
         table = Table("id", "status", "paper", "kind", "what", "value", "conf", "page")
         for f in facts:
             status = f.status + (" (flagged)" if f.needs_rereview else "")
             status += " (auto)" if f.auto_accepted else ""
-            table.add_row(
+            cells = (
                 str(f.id),
                 status,
                 review.paper_label(f.paper),
@@ -198,6 +196,7 @@ def _emit(facts: Sequence[Fact], fmt: TableFormat) -> None:
                 f"{f.confidence:.2f}",
                 str(f.page or ""),
             )
+            table.add_row(*(Text(cell) for cell in cells))  # PDF text is not rich markup
         console.print(table)
 
 
@@ -222,7 +221,9 @@ def _show(fact: Fact, fmt: TableFormat, reason: str = "") -> None:
         )
     console.print(f"page     {fact.page}  confidence {fact.confidence:.2f}", markup=False)
     console.print(f"evidence {fact.evidence or ''}", markup=False, highlight=False)
-    console.print(f"source   {fact.extractor}@{fact.extractor_version} {fact.rule or ''}")
+    console.print(
+        f"source   {fact.extractor}@{fact.extractor_version} {fact.rule or ''}", markup=False
+    )
     for event in fact.events:
         note = f" — {event.note}" if event.note else ""
         console.print(
