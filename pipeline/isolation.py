@@ -8,10 +8,12 @@ the run goes on. Up to ``workers`` children run at once, which is also how a run
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
 import resource
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +25,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @dataclass
@@ -38,24 +41,52 @@ def _current_address_space() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this child when its parent dies (a killed run leaves no workers)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: orphans finish their one item and exit
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Parsers wrap low-level errors in their own; look down the cause/context chain."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _child(conn: Connection, fn: Callable[[Any], Any], item: Any, memory_bytes: int | None) -> None:
     from db.session import forget_engines_after_fork
 
+    _die_with_parent()
     forget_engines_after_fork()
     try:
         if memory_bytes:
             limit = _current_address_space() + memory_bytes
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         conn.send(("ok", fn(item)))
-    except MemoryError:
-        conn.send(("error", f"exceeded the memory limit of {memory_bytes // 2**20} MiB"))
-    except RecursionError:
-        conn.send(("error", "too deeply nested (recursion limit reached)"))
     except BaseException as exc:  # report everything: the parent decides what is fatal
-        detail = str(exc) or traceback.format_exc(limit=1).strip().splitlines()[-1]
-        conn.send(("error", f"{type(exc).__name__}: {detail}"))
+        conn.send(("error", _reason(exc, memory_bytes)))
     finally:
         conn.close()
+
+
+def _reason(exc: BaseException, memory_bytes: int | None) -> str:
+    detail = str(exc) or traceback.format_exc(limit=1).strip().splitlines()[-1]
+    if memory_bytes and _caused_by(exc, MemoryError):
+        return f"exceeded the memory limit of {memory_bytes // 2**20} MiB ({detail})"
+    if _caused_by(exc, RecursionError):
+        return f"too deeply nested (recursion limit reached; {detail})"
+    return f"{type(exc).__name__}: {detail}"
 
 
 def map_isolated(
@@ -95,7 +126,7 @@ def map_isolated(
                 outcome = _collect(conn, proc, item)
             elif clock() >= deadline:
                 proc.kill()
-                outcome = Outcome(item, error=f"timed out after {timeout:.0f} s")
+                outcome = Outcome(item, error=f"timed out after {timeout:g} s (time limit)")
             else:
                 continue
             proc.join()

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from db import migrate
@@ -89,7 +90,7 @@ def ingest(
             highlight=False,
         )
         for paper, reason in report.failed:
-            console.print(f"  [red]failed[/] {paper}: {reason}", highlight=False)
+            console.print(f"  [red]failed[/] {escape(paper)}: {escape(reason)}", highlight=False)
 
 
 @app.command()
@@ -110,7 +111,7 @@ def extract(
         highlight=False,
     )
     for paper, reason in report.failed:
-        console.print(f"  [red]failed[/] {paper}: {reason}", highlight=False)
+        console.print(f"  [red]failed[/] {escape(paper)}: {escape(reason)}", highlight=False)
 
 
 @app.command()
@@ -223,7 +224,7 @@ def _print_rows(
     else:
         table = Table(*fields, title=f"{title} ({len(rows)})")
         for row in rows:
-            table.add_row(*("" if row[f] is None else str(row[f]) for f in fields))
+            table.add_row(*("" if row[f] is None else escape(str(row[f])) for f in fields))
         console.print(table)
 
 
