@@ -104,6 +104,7 @@ def _fit_source(
     if benchmark is not None:
         groups = [g for g in groups if g[0] == benchmark]
     specs = [s for b, m in groups for s in grid(b, m or None, forms)]
+    new, skipped = run.new, len(run.skipped)
     with progress_bar(f"fitting {source}", len(specs), progress) as advance:
         for spec in specs:
             label = f"{source} {spec.benchmark}/{spec.metric} {spec.measure} {spec.form} "
@@ -113,7 +114,7 @@ def _fit_source(
                 data = prepare(points, spec, conversion)
             except Skip as why:
                 run.skipped.append(f"{label}: {why}")
-                log.info("skipped %s: %s", label, why)
+                log.debug("skipped %s: %s", label, why)
                 continue
             digest = data_hash(spec, data)
             old = previous.get(
@@ -126,7 +127,7 @@ def _fit_source(
             fit = _store(session, source, spec, data, regression, digest, run.run_id)
             run.fits.append(fit)
             run.new += 1
-            log.info(
+            log.debug(
                 "fitted %s: slope %.4f, R^2 %.3f, N %d", label, fit.slope, fit.r_squared, fit.n
             )
             if old is not None:
@@ -140,6 +141,14 @@ def _fit_source(
                 if flag:
                     run.drift.append(flag)
                     log.warning("drift: %s", flag)
+    new, skipped = run.new - new, len(run.skipped) - skipped
+    log.info(
+        "%s: %d new fits, %d unchanged, %d kinds skipped for lack of data (reasons at DEBUG)",
+        source,
+        new,
+        len(specs) - new - skipped,
+        skipped,
+    )
 
 
 def _kind(fit: TrendFit) -> tuple[str, str, str, str, str]:
