@@ -170,7 +170,9 @@ def _row(result: Fact, model: str, linked: dict[str, Fact | None]) -> dict[str, 
         "arxiv_id": paper.arxiv_id,
         "paper_id": paper.id,
         "published": paper.published.date() if paper.published else None,
-        "score": _score(result),
+        # the contract's error is 1 - score/100 for every metric, so the score follows from it
+        # (the printed value may be an error rate, e.g. "top-1 err. 21.4")
+        "score": round((1 - result.error) * 100, 9),
         "error": result.error,
         "parameters": params.normalized if params else None,
         "ops_forward_pass": flops.normalized if flops else None,
@@ -193,10 +195,3 @@ def _hardware_burden(hardware: Fact | None, seconds: float | None) -> float | No
         return None
     peak = peak_flops(hardware.accelerator, hardware.count_unit or "gpu")
     return hardware.count * peak * seconds if peak else None
-
-
-def _score(result: Fact) -> float | None:
-    try:
-        return float(result.value.strip().rstrip("%"))
-    except ValueError:
-        return None
