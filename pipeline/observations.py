@@ -40,9 +40,6 @@ class UpsertCounts:
     deleted: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
 
-    def skip(self, reason: str) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + 1
-
     def __str__(self) -> str:
         text = (
             f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged, "
