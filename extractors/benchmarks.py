@@ -15,7 +15,7 @@ from extractors.document import Document
 
 # Benchmark names as papers write them. Order matters only for readability.
 BENCHMARK_PATTERNS: dict[str, re.Pattern[str]] = {
-    "imagenet": re.compile(r"\bImage\s?Net(?![- ]?(?:21|22)[kK])|\bILSVRC|\bIN-1[kK]\b", re.I),
+    "imagenet": re.compile(r"\bImage\s?Net(?![- ]?(?:21|22)[kK])|\bILSVRC|\bIN-?1[kK]\b", re.I),
     "coco": re.compile(r"\b(?:MS[- ]?)?COCO\b|\bminival\b|\btest-dev\b", re.I),
     "squad11": re.compile(r"\bSQuAD(?!\s*(?:v?2|2\.0))", re.I),
     "conll03": re.compile(
@@ -65,7 +65,7 @@ METRIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("em", re.compile(r"\bEM\b|\bExact\s?Match\b", re.I)),
-    ("f1", re.compile(r"\bF1\b|\bF-?score\b|\bF-?measure\b", re.I)),
+    ("f1", re.compile(r"\bF\s?1\b|\bF-?score\b|\bF-?measure\b", re.I)),
 )
 # A bare "Acc."/"Accuracy"/"Err." column is top-1 on ImageNet (what papers mean by default).
 GENERIC_ACCURACY = re.compile(r"\bacc(?:uracy|\.)?\b|\berr(?:or|\.)?\b", re.I)
@@ -79,10 +79,25 @@ SPLIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Header words that name a benchmark's task rather than the benchmark ("NER" over an F1 column).
+TASK_HINTS: dict[str, re.Pattern[str]] = {"conll03": re.compile(r"\bNER\b")}
+
+
 def benchmarks_in(text: str) -> set[str]:
-    """Benchmarks a short text (caption, header) names; WMT pairs need only the language pair."""
-    found = {name for name, pattern in BENCHMARK_PATTERNS.items() if pattern.search(text)}
-    return found
+    """Benchmarks a short text (caption, header) names; WMT pairs need only the language pair.
+
+    Small capitals often come out of PDFs letter-spaced ("E N -D E"); those are read joined too.
+    """
+    joined = re.sub(r"(?<=\b[A-Z]) (?=[A-Z])", "", text)
+    return {
+        name
+        for name, pattern in BENCHMARK_PATTERNS.items()
+        if pattern.search(text) or pattern.search(joined)
+    }
+
+
+def task_hints(text: str) -> set[str]:
+    return {name for name, pattern in TASK_HINTS.items() if pattern.search(text)}
 
 
 def metric_in(text: str) -> str | None:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from extractors.benchmarks import (
+    BENCHMARK_PATTERNS,
     GENERIC_ACCURACY,
     WMT14,
     benchmark_mentions,
@@ -25,6 +26,7 @@ from extractors.benchmarks import (
     metric_in,
     says_error,
     split_in,
+    task_hints,
 )
 from extractors.document import Document, Page
 from extractors.facts import ExtractedFact, normalize_model_name
@@ -119,6 +121,10 @@ def _column_spec(
     header_benchmarks = _benchmarks(header, context.has_wmt14)
     if not header_benchmarks and mentions_other_dataset(header):
         return None
+    if not header_benchmarks:  # "NER" over a column of a multi-task table
+        header_benchmarks = task_hints(header) & (
+            set(context.caption_benchmarks) | set(context.mentions)
+        )
     # A row named after a benchmark ("ImageNet" in a transposed table) names it like a header;
     # a section row above ("CoNLL 2003 English") only narrows the candidates, like a caption.
     row_benchmarks = set() if header_benchmarks else _benchmarks(row.label, context.has_wmt14)
@@ -157,6 +163,16 @@ def _column_spec(
     )
 
 
+def _transposed_model(label: str, header: str) -> str:
+    """In a table whose rows are benchmarks, the model is the column; a row that also names a
+    method ("MAE IN1K" under "ViT-H") keeps it."""
+    rest = label
+    for pattern in BENCHMARK_PATTERNS.values():
+        rest = pattern.sub("", rest)
+    rest = rest.strip(" -:|")
+    return f"{rest} {header}".strip() if rest else header
+
+
 def _other_section(section: str, context: _Context) -> bool:
     """A section row naming another dataset ("ACE 2005", "CoNLL 2003 German") rules out the
     rows under it."""
@@ -176,9 +192,12 @@ def _view_results(view: TableView, page: Page, context: _Context) -> list[Extrac
         for row in view.rows:
             text = row.cells[column] if column < len(row.cells) else ""
             numbers = cell_numbers(text)
-            if len(numbers) != len(metrics):
+            cell_metrics = metrics
+            if len(numbers) == 2 and metrics == [None]:
+                cell_metrics = header_metrics(context.caption)  # "Top-1 / top-5 accuracy on"
+            if len(numbers) != len(cell_metrics):
                 continue
-            for part, (number, metric) in enumerate(zip(numbers, metrics, strict=True)):
+            for part, (number, metric) in enumerate(zip(numbers, cell_metrics, strict=True)):
                 if number is None or number.scale != 1.0:
                     continue
                 if _other_section(row.section, context):
@@ -189,7 +208,7 @@ def _view_results(view: TableView, page: Page, context: _Context) -> list[Extrac
                 transposed = bool(_benchmarks(row.label, context.has_wmt14)) and not bool(
                     _benchmarks(header, context.has_wmt14)
                 )
-                model = header if transposed else row.label
+                model = _transposed_model(row.label, header) if transposed else row.label
                 readings.setdefault((column, part), []).append(
                     _Reading(row, text, number.value, number.marks, spec, model)
                 )

@@ -25,6 +25,13 @@ from extractors.layout import union_box
 _CAPTION = re.compile(r"^\s*(?:Table|TABLE|Tab\.)\s*([0-9]+|[IVXL]+)\b")
 _MAX_CELL_SHARE = 0.6  # a cell wider than this share of its region is prose, not a table cell
 _MIN_BODY_ROWS = 2
+# A first cell that names the label column is a header row even when other cells are numbers
+# ("Methods | SSL | 10% | 100%").
+_HEADER_LABEL = re.compile(
+    r"^(?:methods?|models?|architectures?|networks?|backbones?|systems?|approach(?:es)?|"
+    r"detectors?|name|setting|configuration)$",
+    re.I,
+)
 _ROW_GAP = 2.2  # lines further apart than this many line heights end a table
 _COLUMN_GAP_TOLERANCE = 0.15  # share of body rows allowed to cross a column gap (spanning cells)
 
@@ -34,7 +41,7 @@ _NUMBER = re.compile(
     r"^[~≈<>∼]?\(?(?P<num>[-−+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-−+]?\.\d+)\)?"
     r"(?P<scale>\s?[KMBGTkmbgt](?![a-z]))?"
     r"(?P<pct>\s?%)?"
-    r"(?P<interval>\s?(?:±|\+/-|\+-)\s?\d+(?:\.\d+)?)?"
+    r"(?P<interval>\s?\(?\s?(?:±|\+/-|\+-)\s?\d+(?:\.\d+)?\s?\)?)?"
     r"(?P<marks>[\s*†‡§¶♯#⋆∗°'’a-z]{0,3})$"
 )
 _EMPTY_VALUES = {"-", "–", "—", "n/a", "N/A", "×", "✗"}
@@ -260,7 +267,16 @@ def _columns(body: Sequence[_Row]) -> list[tuple[float, float]]:
 
 
 def _build_table(rows: list[_Row]) -> Table | None:
-    body_flags = [_is_body(r) for r in rows]
+    left = min(r.line.bbox[0] for r in rows)
+    labelled = [r.line.bbox[0] <= left + 2 for r in rows]
+    body_flags = [_is_body(r) and not _HEADER_LABEL.match(r.texts[0]) for r in rows]
+    if any(f and lab for f, lab in zip(body_flags, labelled, strict=True)):
+        # Rows without a name in the first column above the named ones are header rows
+        # ("0.5:0.95 0.5 0.75" under "Avg. Precision, IoU:").
+        first_named = next(
+            i for i, (f, lab) in enumerate(zip(body_flags, labelled, strict=True)) if f and lab
+        )
+        body_flags[:first_named] = [False] * first_named
     # The table proper starts at its first run of body rows; a lone numeric line above the
     # header (a running page head such as "10 Woo, Park, ...") is not part of it.
     first_body = next(
