@@ -34,6 +34,7 @@ from pipeline.sources.queries import BENCHMARK_QUERIES, windowed_query
 log = logging.getLogger(__name__)
 
 WATERMARK_OVERLAP = timedelta(days=2)
+HTTP_TIMEOUT = 60.0  # seconds without a byte from arXiv before a request counts as failed
 Fetcher = Callable[[PaperRecord], tuple[Path, str]]
 
 
@@ -222,7 +223,8 @@ def ingest_directory(
     return report
 
 
-def _window_start(session_factory_, benchmark: str, settings: Settings, now: datetime) -> datetime:
+def _last_watermark(session_factory_, benchmark: str) -> datetime | None:
+    """The newest watermark of a succeeded run of this query (failed runs never count)."""
     with session_factory_() as session:
         last = session.scalar(
             select(func.max(IngestRun.watermark)).where(
@@ -231,11 +233,9 @@ def _window_start(session_factory_, benchmark: str, settings: Settings, now: dat
                 IngestRun.status == "succeeded",
             )
         )
-    if last is None:
-        return now - timedelta(days=settings.arxiv_first_window_days)
-    if last.tzinfo is None:  # SQLite returns naive datetimes
+    if last is not None and last.tzinfo is None:  # SQLite returns naive datetimes
         last = last.replace(tzinfo=UTC)
-    return last - WATERMARK_OVERLAP
+    return last
 
 
 def ingest_arxiv(
@@ -255,6 +255,7 @@ def ingest_arxiv(
         page_size=settings.arxiv_page_size,
         delay=settings.arxiv_delay_seconds,
         retries=settings.arxiv_retries,
+        timeout=HTTP_TIMEOUT,
     )
     downloader = PdfDownloader(
         ingestor.cache,
@@ -262,6 +263,7 @@ def ingest_arxiv(
         retries=settings.arxiv_retries,
         backoff=max(settings.arxiv_delay_seconds, 0.01),
         max_bytes=settings.pdf_max_bytes,
+        timeout=HTTP_TIMEOUT,
     )
 
     def fetch(record: PaperRecord) -> tuple[Path, str]:
@@ -272,7 +274,13 @@ def ingest_arxiv(
     retried = _retry_failed_fetches(ingestor, fetch)
     reports = [retried] if retried else []
     for benchmark in benchmarks or BENCHMARK_QUERIES:
-        start = since or _window_start(ingestor.sessions, benchmark, settings, now)
+        last = _last_watermark(ingestor.sessions, benchmark)
+        if since is not None:
+            start = since
+        elif last is not None:
+            start = last - WATERMARK_OVERLAP
+        else:
+            start = now - timedelta(days=settings.arxiv_first_window_days)
         query = windowed_query(benchmark, start, now)
         report = IngestReport(
             run_id=ingestor.start_run(
@@ -287,7 +295,8 @@ def ingest_arxiv(
         except BaseException as exc:
             ingestor.finish_run(report, "failed", f"{type(exc).__name__}: {exc}")
             raise
-        report.watermark = report.watermark or start
+        # Never backwards: a window with nothing new (or only the overlap) keeps the old mark.
+        report.watermark = max(m for m in (report.watermark, last, start) if m is not None)
         ingestor.finish_run(report, "succeeded")
         reports.append(report)
     return reports

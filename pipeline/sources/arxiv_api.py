@@ -12,15 +12,22 @@ import logging
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlparse
+from xml.etree import ElementTree
 
 import arxiv
 import requests
+from urllib3.exceptions import NewConnectionError
 
-from pipeline.errors import SourceUnavailable
+from pipeline.errors import SourceUnavailable, UserError
 from pipeline.fetch import USER_AGENT
 from pipeline.sources import PaperRecord, split_arxiv_id
 
 log = logging.getLogger(__name__)
+
+
+class ArxivGaveUp(UserError):
+    """arXiv kept failing after every retry; the run stops and its watermark stays put."""
 
 
 class MalformedFeedError(arxiv.ArxivError):
@@ -38,7 +45,19 @@ class _TimeoutSession(requests.Session):
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", self.timeout)
-        return super().request(*args, **kwargs)
+        response = super().request(*args, **kwargs)
+        if response.status_code == 200:
+            _check_well_formed(response)
+        return response
+
+
+def _check_well_formed(response: requests.Response) -> None:
+    """The ``arxiv`` parser recovers from broken XML, so a feed cut off mid-entry would yield
+    that entry half-read (no PDF link, a truncated title). Refuse such a page before it does."""
+    try:
+        ElementTree.fromstring(response.content)
+    except ElementTree.ParseError as exc:
+        raise MalformedFeedError(response.url, exc) from exc
 
 
 class _StrictClient(arxiv.Client):
@@ -50,10 +69,18 @@ class _StrictClient(arxiv.Client):
         self._session = _TimeoutSession(timeout)
 
     def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0) -> Any:
+        # The client calls a resumed query's page "first" and reads an empty one as the end of
+        # the results; only the page at start=0 may really be empty.
+        first_page = first_page and _start_of(url) == 0
         feed = super()._parse_feed(url, first_page=first_page, _try_index=self.num_retries)
         if feed.malformed:
             raise MalformedFeedError(url, feed.error)
         return feed
+
+
+def _start_of(url: str) -> int:
+    values = parse_qs(urlparse(url).query).get("start", ["0"])
+    return int(values[0]) if values[0].isdigit() else 0
 
 
 TRANSIENT = (
@@ -130,10 +157,16 @@ class ArxivSearch:
                         yield record
                 return
             except Exception as exc:
-                if offset == 0 and failures == 0 and isinstance(exc, requests.ConnectionError):
+                if offset == 0 and failures == 0 and _cannot_connect(exc):
                     raise unreachable(self.api_url, exc) from exc
-                if not _is_transient(exc) or failures >= self.retries:
+                if not _is_transient(exc):
                     raise
+                if failures >= self.retries:
+                    raise ArxivGaveUp(
+                        f"arXiv kept failing at result {offset} of the query ({_short(exc)}) "
+                        f"after {failures + 1} attempts; the papers stored so far are kept and "
+                        "the next run starts again from the last complete run's watermark"
+                    ) from exc
                 failures += 1
                 pause = self.backoff * 2 ** (failures - 1)
                 log.warning(
@@ -145,6 +178,14 @@ class ArxivSearch:
                     pause,
                 )
                 time.sleep(pause)
+
+
+def _cannot_connect(exc: Exception) -> bool:
+    """No connection could be opened at all (refused, no route, no DNS), as opposed to a
+    connection that was opened and then dropped, which is worth retrying."""
+    if not isinstance(exc, requests.ConnectionError) or not exc.args:
+        return False
+    return isinstance(getattr(exc.args[0], "reason", None), NewConnectionError)
 
 
 def unreachable(api_url: str, exc: Exception) -> SourceUnavailable:

@@ -4,12 +4,15 @@ It implements what the pipeline relies on: ``search_query`` with a ``lastUpdated
 window, ascending ``lastUpdatedDate`` order, ``start``/``max_results`` paging and opensearch
 totals; ``/pdf/<id>v<n>`` serves the PDF bytes. ``faults`` is a queue of scripted misbehaviours
 (``503``, ``429``, ``malformed``, ``truncated``, ``empty``, ``drop``, ``slow:<s>``) consumed one
-per request, so tests can script exactly when the API fails.
+per request, so tests can script exactly when the API fails. ``api_faults`` and ``pdf_faults``
+are the same for feed requests or PDF requests only (consulted before ``faults``). ``cut``
+announces the whole body and sends half of it before closing the connection.
 """
 
 from __future__ import annotations
 
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -42,7 +45,9 @@ def _stamp(moment: datetime) -> str:
 class FakeArxiv:
     def __init__(self) -> None:
         self.entries: list[Entry] = []
-        self.faults: deque[str] = deque()
+        self.faults: deque[str | None] = deque()
+        self.api_faults: deque[str | None] = deque()
+        self.pdf_faults: deque[str | None] = deque()
         self.requests: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -121,7 +126,7 @@ class FakeArxiv:
 
             def do_GET(self) -> None:
                 fake.requests.append(self.path)
-                fault = fake.faults.popleft() if fake.faults else None
+                fault = self._next_fault()
                 if fault in ("503", "429"):
                     self.send_response(int(fault))
                     self.send_header("Retry-After", "0")
@@ -129,13 +134,13 @@ class FakeArxiv:
                     return
                 if fault == "drop":
                     self.close_connection = True
-                    self.connection.close()
+                    self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 if fault and fault.startswith("slow:"):
                     time.sleep(float(fault.split(":")[1]))
                 url = urlparse(self.path)
                 if url.path.startswith("/pdf/"):
-                    self._pdf(url.path.removeprefix("/pdf/"))
+                    self._pdf(url.path.removeprefix("/pdf/"), fault)
                     return
                 params = {k: v[0] for k, v in parse_qs(url.query).items()}
                 body = fake.feed(
@@ -149,20 +154,33 @@ class FakeArxiv:
                     body = body[: len(body) // 2]
                 elif fault == "empty":
                     body = fake.feed("lastUpdatedDate:[190001010000 TO 190001010000]", 0, 10)
-                self._send(200, "application/atom+xml", body)
+                self._send(200, "application/atom+xml", body, cut=fault == "cut")
 
-            def _pdf(self, vid: str) -> None:
+            def _next_fault(self) -> str | None:
+                targeted = fake.pdf_faults if self.path.startswith("/pdf/") else fake.api_faults
+                for queue in (targeted, fake.faults):
+                    if queue:
+                        return queue.popleft()
+                return None
+
+            def _pdf(self, vid: str, fault: str | None) -> None:
                 for e in fake.entries:
                     if f"{e.arxiv_id}v{e.version}" == vid:
-                        self._send(200, "application/pdf", e.pdf)
+                        self._send(200, "application/pdf", e.pdf, cut=fault == "cut")
                         return
                 self._send(404, "text/plain", b"not found")
 
-            def _send(self, status: int, ctype: str, body: bytes) -> None:
+            def _send(self, status: int, ctype: str, body: bytes, cut: bool = False) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if cut:
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 self.wfile.write(body)
 
         return Handler
