@@ -1,29 +1,91 @@
 """Prefect flows: ``ingest``, ``extract``, ``fit`` and ``nightly`` (all three, in order).
 
 Each task wraps one plain stage function (the same ones the CLI calls), so the logic is tested
-without Prefect and the flows only add orchestration: retries with backoff where a fault is
-transient (the network), none where it is not (a bad PDF is recorded on its paper, not retried;
-an unreachable source or bad option is the user's to fix).
+without Prefect and the flows only add orchestration:
+
+- retries with exponential backoff only where a fault is transient (:func:`is_transient`: the
+  network, arXiv's 429/5xx, a lost or busy database connection); none where it is not (a broken
+  PDF is recorded on its paper, not retried; a bad option or unreachable source is the user's);
+- one nightly run at a time (``pipeline.runlock``) and a summary of each (``pipeline.runs``);
+- the extract stage on the configured task runner: ``CTRENDS_TASK_RUNNER=local`` (default) runs
+  one task that parses ``CTRENDS_WORKERS`` papers at a time in isolated child processes;
+  ``dask`` runs one task per paper on a Dask cluster (``prefect-dask``): a temporary local
+  cluster of ``CTRENDS_WORKERS`` worker processes, or the scheduler at ``CTRENDS_DASK_ADDRESS``.
+  Dask workers write each paper's facts to the database themselves (PostgreSQL for a cluster).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
+from prefect.utilities.annotations import unmapped
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.session import session_scope
+from pipeline.config import Settings, get_settings
 from pipeline.errors import UserError
-from pipeline.extract import extract_pending
+from pipeline.extract import (
+    ExtractReport,
+    PaperOutcome,
+    PaperWork,
+    extract_one,
+    extract_pending,
+    papers_to_extract,
+)
 from pipeline.ingest import IngestReport, ingest_arxiv, ingest_directory
+from pipeline.runlock import run_lock
+from pipeline.runs import fail_run, finish_run, start_run, summarise
+from pipeline.sources.arxiv_api import ArxivGaveUp
+from pipeline.sources.arxiv_api import _is_transient as arxiv_transient
+
+RETRIES = 2
+BACKOFF_SECONDS = 30.0  # first retry after ~30 s, the second after ~60 s (with jitter)
+# PostgreSQL SQLSTATE classes a retry can get past: connection exceptions, serialization
+# failures and deadlocks, a server shutting down or starting up.
+TRANSIENT_SQLSTATES = ("08", "40001", "40P01", "57P01", "57P02", "57P03")
 
 
-def _transient(_task: Any, _run: Any, state: Any) -> bool:
-    """Retry unless the failure is one a retry cannot fix (see ``pipeline.errors.UserError``)."""
-    return not isinstance(getattr(state, "data", None), UserError)
+def is_transient(exc: BaseException) -> bool:
+    """True for faults a later attempt can get past; never for a user's or a PDF's fault."""
+    if isinstance(exc, ArxivGaveUp):  # arXiv failed every quick retry: try again much later
+        return True
+    if isinstance(exc, UserError):
+        return False
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        errorname = getattr(exc.orig, "sqlite_errorname", None)
+        if errorname is not None:
+            return errorname in ("SQLITE_BUSY", "SQLITE_LOCKED")
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate is None:  # psycopg: the server could not be reached at all
+            return isinstance(exc, OperationalError)
+        return sqlstate.startswith(TRANSIENT_SQLSTATES)
+    return isinstance(exc, Exception) and arxiv_transient(exc)
+
+
+def _retry_if_transient(_task: Any, _run: Any, state: Any) -> bool:
+    error = getattr(state, "data", None)
+    return isinstance(error, BaseException) and is_transient(error)
+
+
+RETRYING: dict[str, Any] = {
+    "retries": RETRIES,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=BACKOFF_SECONDS),
+    "retry_jitter_factor": 0.5,
+    "retry_condition_fn": _retry_if_transient,
+    "cache_policy": NO_CACHE,  # every task writes to the database: never skip one
+}
 
 
 def _ingest_summary(reports: list[IngestReport]) -> dict[str, Any]:
@@ -36,27 +98,7 @@ def _ingest_summary(reports: list[IngestReport]) -> dict[str, Any]:
     }
 
 
-@task(
-    name="ingest-arxiv",
-    retries=2,
-    retry_delay_seconds=exponential_backoff(backoff_factor=60),
-    retry_condition_fn=_transient,
-)
-def ingest_arxiv_task(since: datetime | None, max_results: int | None) -> dict[str, Any]:
-    """Pull each benchmark's new papers and versions from arXiv."""
-    return _ingest_summary(ingest_arxiv(since=since, max_results=max_results))
-
-
-@task(name="ingest-directory")
-def ingest_directory_task(directory: str) -> dict[str, Any]:
-    """Ingest a local directory of PDFs named by arXiv id."""
-    return _ingest_summary([ingest_directory(Path(directory))])
-
-
-@task(name="extract")
-def extract_task(retry_failed: bool = False) -> dict[str, Any]:
-    """Parse and extract every paper not yet extracted by the current extractor versions."""
-    report = extract_pending(retry_failed=retry_failed)
+def _extract_summary(report: ExtractReport) -> dict[str, Any]:
     return {
         "papers": report.papers,
         "extracted": report.extracted,
@@ -65,14 +107,37 @@ def extract_task(retry_failed: bool = False) -> dict[str, Any]:
     }
 
 
-@task(name="fit")
+@task(name="ingest-arxiv", **RETRYING)
+def ingest_arxiv_task(since: datetime | None, max_results: int | None) -> dict[str, Any]:
+    """Pull each benchmark's new papers and versions from arXiv."""
+    return _ingest_summary(ingest_arxiv(since=since, max_results=max_results))
+
+
+@task(name="ingest-directory", **RETRYING)
+def ingest_directory_task(directory: str) -> dict[str, Any]:
+    """Ingest a local directory of PDFs named by arXiv id."""
+    return _ingest_summary([ingest_directory(Path(directory))])
+
+
+@task(name="extract", **RETRYING)
+def extract_task(retry_failed: bool = False) -> dict[str, Any]:
+    """Parse and extract every paper that needs it, in isolated child processes on this host."""
+    return _extract_summary(extract_pending(retry_failed=retry_failed))
+
+
+@task(name="extract-paper", task_run_name="extract {work.label}", **RETRYING)
+def extract_paper_task(work: PaperWork, settings: Settings) -> PaperOutcome:
+    """Parse, extract and store one paper (on a Dask worker)."""
+    return extract_one(work, settings)
+
+
+@task(name="fit", **RETRYING)
 def fit_task(run_id: str | None = None) -> dict[str, Any]:
     """Rebuild observations from accepted facts and refit every trend."""
     from pipeline.analysis.fit import run_fits
 
     with session_scope() as session:
-        result = run_fits(session, run_id=run_id)
-        return {"fits": len(result.fits), "drift": list(result.drift)}
+        return run_fits(session, run_id=run_id).summary()
 
 
 @flow(name="ingest", log_prints=True)
@@ -86,38 +151,80 @@ def ingest_flow(
 
 @flow(name="extract")
 def extract_flow(retry_failed: bool = False) -> dict[str, Any]:
-    return extract_task(retry_failed)
+    """Extract on this flow's task runner: one task per paper on Dask, else one local task."""
+    from prefect_dask import DaskTaskRunner
+
+    context = FlowRunContext.get()
+    if context is None or not isinstance(context.task_runner, DaskTaskRunner):
+        return extract_task(retry_failed)
+    settings = get_settings()
+    work = papers_to_extract(settings.database_url, retry_failed=retry_failed)
+    report = ExtractReport(papers=len(work))
+    for future in extract_paper_task.map(work, settings=unmapped(settings)):
+        report.add(future.result())
+    return _extract_summary(report)
+
+
+def run_extract(settings: Settings, api_url: str, retry_failed: bool = False) -> dict[str, Any]:
+    """Run ``extract_flow`` on the task runner ``settings`` select. ``api_url`` is the Prefect API
+    the calling flow talks to, which the workers of a temporary local cluster must report to."""
+    if settings.task_runner == "local":
+        return extract_flow(retry_failed)
+    import dask
+    from prefect_dask import DaskTaskRunner
+
+    if settings.dask_address:
+        runner = DaskTaskRunner(address=settings.dask_address)
+    else:
+        runner = DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": settings.workers,
+                "threads_per_worker": 1,
+                "processes": True,
+                "env": {"PREFECT_API_URL": api_url},
+            }
+        )
+    # Workers a temporary cluster starts must be allowed children: each PDF parses in its own.
+    with dask.config.set({"distributed.worker.daemon": False}):
+        return extract_flow.with_options(task_runner=runner)(retry_failed)
 
 
 @flow(name="fit")
 def fit_flow() -> dict[str, Any]:
-    from prefect.runtime import flow_run
-
     return fit_task(str(flow_run.id) if flow_run.id else None)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = time.perf_counter() - start
 
 
 @flow(name="nightly")
 def nightly_flow(
     source: str = "arxiv", since: datetime | None = None, max_results: int | None = None
 ) -> dict[str, Any]:
-    """The nightly job: ingest new papers, extract them, refit the trends."""
-    logger = get_run_logger()
-    summary = {
-        "ingest": ingest_flow(source, since, max_results),
-        "extract": extract_flow(),
-        "fit": fit_flow(),
-    }
-    ingest, extract = summary["ingest"], summary["extract"]
-    logger.info(
-        "nightly: %d new papers, %d new versions, %d failed ingests; %d papers extracted, "
-        "%d failed; facts %s; %d fits, drift: %s",
-        ingest["new"],
-        ingest["new_versions"],
-        len(ingest["failed"]),
-        extract["extracted"],
-        len(extract["failed"]),
-        extract["facts"],
-        summary["fit"]["fits"],
-        "; ".join(summary["fit"]["drift"]) or "none",
-    )
-    return summary
+    """The nightly job: ingest new papers, extract them, refit the trends; one at a time."""
+    settings = get_settings()
+    url = settings.database_url
+    with run_lock(url, settings.data_dir, wait=settings.run_lock_wait_seconds):
+        run_id = start_run(url, source, str(flow_run.id) if flow_run.id else None)
+        timings: dict[str, float] = {}
+        try:
+            with _timed(timings, "ingest"):
+                ingest = ingest_flow(source, since, max_results)
+            context = FlowRunContext.get()
+            api_url = str(context.client.api_url) if context else ""
+            with _timed(timings, "extract"):
+                extract = run_extract(settings, api_url)
+            with _timed(timings, "fit"):
+                fit = fit_flow()
+            summary = summarise(ingest, extract, fit, timings)
+        except BaseException as exc:
+            fail_run(url, run_id, exc)
+            raise
+        finish_run(url, run_id, summary)
+    return {"run_id": run_id, **summary}

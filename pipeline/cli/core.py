@@ -118,7 +118,11 @@ def extract(
 def run(
     source: SourceOpt = "arxiv", since: SinceOpt = None, max_results: MaxResultsOpt = None
 ) -> None:
-    """The nightly flow once, under Prefect: ingest, extract, fit."""
+    """The nightly flow once, under Prefect: ingest, extract, fit (one run at a time).
+
+    Prints the run's summary (also stored in the pipeline_runs table); exits 1 when a paper
+    failed, 2 when another nightly run holds the lock or an option is wrong.
+    """
     from pipeline.flows import nightly_flow
     from pipeline.sources.arxiv_api import check_reachable
 
@@ -132,9 +136,11 @@ def run(
         max_results=max_results,
     )
     console.print_json(json.dumps(summary, default=str))
-    failed = len(summary["ingest"]["failed"]) + len(summary["extract"]["failed"])
-    if failed:
-        console.print(f"[yellow]{failed} papers failed; see `ctrends papers --status failed`[/]")
+    if summary["status"] != "succeeded":
+        console.print(
+            f"[yellow]run #{summary['run_id']}: {summary['papers_failed']} papers failed; "
+            "see `ctrends papers --status failed`[/]"
+        )
         raise typer.Exit(1)
 
 
@@ -146,18 +152,35 @@ def serve(
     ] = None,
     source: SourceOpt = "arxiv",
 ) -> None:
-    """Serve the nightly flow as a Prefect deployment on a cron schedule (default 02:00 UTC)."""
+    """Serve the nightly flow as a Prefect deployment on a cron schedule (default 02:00 UTC).
+
+    Runs until interrupted; each scheduled run is `ctrends run` under Prefect (run lock and
+    summary included). Late runs wait for the running one (deployment concurrency limit 1).
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     from prefect.schedules import Cron
 
     from pipeline.flows import nightly_flow
 
     _ensure_schema()
     settings = get_settings()
-    schedule = Cron(cron or settings.schedule_cron, timezone=timezone or settings.schedule_timezone)
+    directory = _source_directory(source)
+    cron = cron or settings.schedule_cron
+    timezone = timezone or settings.schedule_timezone
+    try:
+        ZoneInfo(timezone)
+        schedule = Cron(cron, timezone=timezone)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise UserError(f"invalid schedule {cron!r} in time zone {timezone!r}: {exc}") from exc
+    console.print(
+        f"serving the nightly flow: cron {cron!r} ({timezone}), source {source}; Ctrl-C stops",
+        highlight=False,
+    )
     nightly_flow.serve(
         name="nightly",
         schedules=[schedule],
-        parameters={"source": source},
+        parameters={"source": str(directory) if directory else "arxiv"},
         global_limit=1,  # one nightly run at a time; a late one waits for the running one
     )
 
