@@ -47,7 +47,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",  # "no-referrer" makes Chrome send `Origin: null`
-    "Cache-Control": "no-store",
 }
 ACTIONS = ("accept", "reject", "edit", "keep", "undo")
 
@@ -80,6 +79,8 @@ def create_app(token: str, database_url: str, data_dir: Path) -> FastAPI:
         response: Response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):  # pages hold decisions: never cached
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     @app.exception_handler(LoginRequired)
