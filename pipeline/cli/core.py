@@ -77,7 +77,7 @@ def ingest(
     """Fetch new papers (and new versions) from arXiv or a local directory."""
     from pipeline.ingest import ingest_arxiv, ingest_directory
 
-    _ensure_schema()
+    ensure_schema()
     directory = _source_directory(source)
     if directory is not None:
         reports = [ingest_directory(directory, metadata=metadata)]
@@ -102,7 +102,7 @@ def extract(
     """Parse and extract papers not yet extracted by the current extractor versions."""
     from pipeline.extract import extract_pending
 
-    _ensure_schema()
+    ensure_schema()
     report = extract_pending(retry_failed=retry_failed)
     facts = ", ".join(f"{k} {v}" for k, v in sorted(report.facts.items()) if v) or "none"
     console.print(
@@ -126,7 +126,7 @@ def run(
     from pipeline.flows import nightly_flow
     from pipeline.sources.arxiv_api import check_reachable
 
-    _ensure_schema()
+    ensure_schema()
     directory = _source_directory(source)
     if directory is None:
         check_reachable(get_settings().arxiv_api_url)
@@ -163,7 +163,7 @@ def serve(
 
     from pipeline.flows import nightly_flow
 
-    _ensure_schema()
+    ensure_schema()
     settings = get_settings()
     directory = _source_directory(source)
     cron = cron or settings.schedule_cron
@@ -221,7 +221,7 @@ def papers(
 
     with session_scope() as session:
         rows = [paper_to_dict(p) for p in list_papers(session, status)]
-    _print_rows(rows, format, PAPER_FIELDS, title="papers")
+    print_rows(rows, format, PAPER_FIELDS, title="papers")
 
 
 @app.command("extractors")
@@ -235,7 +235,7 @@ def list_extractors() -> None:
     console.print(table)
 
 
-def _print_rows(
+def print_rows(
     rows: list[dict[str, Any]], format: TableFormat, fields: tuple[str, ...], title: str
 ) -> None:
     from pipeline.export import csv_text
@@ -274,7 +274,7 @@ class _open_output:
             self.tmp.unlink(missing_ok=True)
 
 
-def _ensure_schema() -> None:
+def ensure_schema() -> None:
     """Commands that write bring the schema up to date first (a no-op when it already is)."""
     migrate.upgrade()
 

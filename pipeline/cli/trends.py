@@ -13,7 +13,7 @@ from rich.console import Console
 
 from db.session import session_scope
 from pipeline.cli.app import app
-from pipeline.cli.core import _ensure_schema, _print_rows
+from pipeline.cli.core import ensure_schema, print_rows
 from pipeline.cli.options import BenchmarkOpt, FormatOpt, TableFormat
 from pipeline.config import get_settings
 from pipeline.errors import UserError
@@ -144,7 +144,7 @@ def fit(
             get_form(name)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    _ensure_schema()
+    ensure_schema()
     with session_scope() as session:
         run = run_fits(session, sources=source, forms=form, benchmark=benchmark, progress=True)
         summary = run.summary()
@@ -371,7 +371,7 @@ def import_futuretech(
     """Import Thompson et al.'s FutureTech leaderboards as `futuretech` observations."""
     from pipeline.analysis.importers import import_futuretech as run_import
 
-    _ensure_schema()
+    ensure_schema()
     with session_scope() as session:
         counts = run_import(session, directory.expanduser())
     console.print(f"futuretech: {counts}", highlight=False)
@@ -384,7 +384,7 @@ def import_epoch(
     """Import Epoch's rows on our benchmarks as compute-only `epoch` observations (no errors)."""
     from pipeline.analysis.importers import import_epoch as run_import
 
-    _ensure_schema()
+    ensure_schema()
     with session_scope() as session:
         counts = run_import(session, csv_file.expanduser())
     console.print(f"epoch: {counts}", highlight=False)
@@ -399,7 +399,7 @@ def _emit(
         return
     if format is TableFormat.table:
         rows = [{k: _short(v) for k, v in row.items()} for row in rows]
-    _print_rows(rows, format, fields, title)
+    print_rows(rows, format, fields, title)
 
 
 def _short(value: Any) -> Any:
