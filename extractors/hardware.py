@@ -42,14 +42,14 @@ _NOUNS = {
     "chips", "tpu", "tpus", "device", "devices", "accelerator", "accelerators", "hardware", "pod",
     "pods",
 }  # fmt: skip
-_GLUED_COUNT = re.compile(r"^(\d+)[x×](.*)$", re.IGNORECASE)
+_GLUED_COUNT = re.compile(r"^(\d+)[x×](.*)$", re.IGNORECASE)  # "8xP100", "8×"
 _COUNT_WORDS = {"a", "an", "single", "one"}
-
-
+# After a hardware phrase, a time unit makes it compute ("140 GPU days"), not processors.
 _TIME_UNITS = {"hours", "hour", "days", "day", "h", "hrs", "weeks", "months", "years", "minutes"}
-MAX_COUNT = 100_000  # no paper has trained on more processors than this
-_EACH = re.compile(r"\b(?:each|per|every)\b", re.IGNORECASE)
+# Before a count and a bare name ("using 1024 V100 for"); anywhere else it is a table cell.
 _PREPOSITIONS = {"on", "using", "use", "uses", "used", "with", "across", "over", "(", "and", "of"}
+_EACH = re.compile(r"\b(?:each|per|every)\b", re.IGNORECASE)
+MAX_COUNT = 100_000  # more processors than any paper has trained on: a misread number
 
 
 @register(NAME, VERSION, kinds=("hardware",))
