@@ -141,6 +141,8 @@ class Fact(Base):
     auto_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_rereview: Mapped[bool] = mapped_column(Boolean, default=False)
     proposed: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # a newer extraction's values
+    # what the extractor last said, kept apart from a curator's corrections (see pipeline.store)
+    extracted: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -160,7 +162,8 @@ class ReviewEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     fact_id: Mapped[int] = mapped_column(ForeignKey("facts.id", ondelete="CASCADE"), index=True)
     reviewer: Mapped[str] = mapped_column(String(128))
-    action: Mapped[str] = mapped_column(String(16))  # accept|reject|edit|undo|auto_accept|flag
+    # accept | reject | edit | keep | undo | auto_accept | flag
+    action: Mapped[str] = mapped_column(String(16))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)

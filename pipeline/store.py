@@ -4,11 +4,13 @@ A fact is found again by its stable key (``ExtractedFact.identity``). Then:
 - new key: inserted as ``pending`` (or ``accepted`` with ``auto_accepted`` when its confidence
   reaches the configured auto-accept threshold, with an ``auto_accept`` review event);
 - key of a fact nobody decided on: updated in place to the new extraction;
-- key of a fact a curator decided on: if the new extraction says something else, the fact keeps
-  its decided values, is flagged ``needs_rereview`` with the new values in ``proposed`` and a
-  ``flag`` event in the audit trail; if it agrees, only the extractor version is refreshed;
-- a pending fact the new extraction no longer produces is removed (nobody looked at it); a
-  decided one stays.
+- key of a fact a curator decided on: if the extractor now says something else than it said
+  before (``Fact.extracted``, kept apart from the curator's corrections, so an edited value is
+  not "disagreed with" at every run), the fact keeps its decided values, is flagged
+  ``needs_rereview`` with the new values in ``proposed`` and a ``flag`` event in the audit
+  trail; otherwise only the extractor version is refreshed;
+- a pending fact the new extraction no longer produces is removed, unless it has review events
+  (a decision that was undone): the audit trail is never deleted.
 """
 
 from __future__ import annotations
@@ -71,11 +73,22 @@ def _extracted_values(new: ExtractedFact) -> dict[str, Any]:
     values = {name: getattr(new, name) for name in EXTRACTED_FIELDS}
     values["bbox"] = list(new.bbox) if new.bbox else None
     values["details"] = new.details or None
+    values["extracted"] = _judged(new)
     return values
+
+
+def _judged(new: ExtractedFact) -> dict[str, Any]:
+    return {name: getattr(new, name) for name in JUDGED_FIELDS}
 
 
 def _differs(fact: Fact, new: ExtractedFact) -> bool:
     return any(getattr(fact, name) != getattr(new, name) for name in JUDGED_FIELDS)
+
+
+def _extractor_changed_its_mind(fact: Fact, new: ExtractedFact) -> bool:
+    if fact.extracted is None:  # facts stored before the baseline existed
+        return _differs(fact, new)
+    return fact.extracted != _judged(new)
 
 
 def store_facts(
@@ -108,7 +121,7 @@ def store_facts(
                 _auto_accept(session, fact)
                 report.auto_accepted += 1
         elif fact.status in HUMAN_DECIDED and not fact.auto_accepted:
-            if _differs(fact, new):
+            if _extractor_changed_its_mind(fact, new):
                 _flag(session, fact, new)
                 report.flagged += 1
             else:
@@ -121,8 +134,15 @@ def store_facts(
             report.updated += 1
         else:
             report.unchanged += 1
+    audited = set(
+        session.scalars(
+            select(ReviewEvent.fact_id).where(
+                ReviewEvent.fact_id.in_([f.id for f in existing.values()])
+            )
+        )
+    )
     for key, fact in existing.items():
-        if key not in by_key and fact.status == "pending":
+        if key not in by_key and fact.status == "pending" and fact.id not in audited:
             session.delete(fact)
             report.removed += 1
     return report
@@ -145,11 +165,10 @@ def _auto_accept(session: Session, fact: Fact) -> None:
 
 
 def _flag(session: Session, fact: Fact, new: ExtractedFact) -> None:
-    proposed = {name: getattr(new, name) for name in JUDGED_FIELDS}
+    proposed = _judged(new)
     proposed["extractor_version"] = new.extractor_version
     proposed["evidence"] = new.evidence
-    if fact.needs_rereview and fact.proposed == proposed:
-        return
+    fact.extracted = _judged(new)  # the new baseline: the same opinion will not flag again
     fact.needs_rereview = True
     fact.proposed = proposed
     session.add(

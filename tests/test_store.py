@@ -112,3 +112,37 @@ def test_auto_accept_marks_and_audits_confident_facts(session: Session) -> None:
     assert accepted.auto_accepted and accepted.model == "ResNet-152"
     event = session.scalars(select(ReviewEvent)).one()
     assert (event.action, event.fact_id) == ("auto_accept", accepted.id)
+
+
+def test_an_edited_fact_is_not_flagged_while_the_extractor_says_what_it_said_before(
+    session: Session,
+) -> None:
+    paper = _paper(session)
+    store_facts(session, paper, [_result(value="7857")])  # a garbled number, corrected by hand
+    session.flush()
+    fact = session.scalars(select(Fact)).one()
+    fact.value, fact.error, fact.status = "78.57", 0.2143, "edited"
+    session.flush()
+
+    report = store_facts(session, paper, [replace(_result(value="7857"), extractor_version="2")])
+    session.flush()
+    assert (report.flagged, fact.needs_rereview, fact.value) == (0, False, "78.57")
+    assert fact.extractor_version == "2"
+
+
+def test_an_undone_decision_keeps_its_fact_and_audit_trail(session: Session) -> None:
+    paper = _paper(session)
+    store_facts(session, paper, [_result()])
+    session.flush()
+    fact = session.scalars(select(Fact)).one()
+    session.add_all(
+        [
+            ReviewEvent(fact_id=fact.id, reviewer="ann", action="accept"),
+            ReviewEvent(fact_id=fact.id, reviewer="ann", action="undo"),
+        ]
+    )
+    session.flush()  # back to pending, with two events
+    report = store_facts(session, paper, [])
+    session.flush()
+    assert report.removed == 0
+    assert len(session.scalars(select(ReviewEvent)).all()) == 2
