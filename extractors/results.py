@@ -56,6 +56,21 @@ DEFAULT_METRIC = {
     "wmt14_en_de": "bleu",
     "wmt14_en_fr": "bleu",
 }
+# The score each benchmark is ranked by (Thompson et al. v2), preferred for the headline.
+PRIMARY_METRIC = {**DEFAULT_METRIC, "squad11": "em"}
+# Scores (accuracy-like points) a real result can have; outside them a cell is something else
+# (a CIFAR or MNIST error, a VOC mAP, a count that happens to sit in the column).
+PLAUSIBLE_SCORES = {
+    "top1": (40.0, 92.5),
+    "top5": (65.0, 99.5),
+    "box_ap": (10.0, 70.0),
+    "ap50": (25.0, 90.0),
+    "ap75": (10.0, 75.0),
+    "em": (35.0, 96.0),
+    "f1": (45.0, 98.0),
+    "bleu": (5.0, 50.0),
+    "sacrebleu": (5.0, 50.0),
+}
 _ACCURACY = re.compile(r"\bacc(?:uracy|\.)?\b", re.I)
 
 
@@ -74,6 +89,7 @@ class _Context:
     caption_benchmarks: frozenset[str]
     mentions: dict[str, int]
     has_wmt14: bool
+    title_words: frozenset[str]
 
 
 @register(NAME, VERSION, kinds=("result",))
@@ -81,6 +97,7 @@ def extract_results(doc: Document) -> list[ExtractedFact]:
     """Benchmark results from result tables: one fact per model row and metric column."""
     mentions = dict(benchmark_mentions(doc))
     has_wmt14 = any(WMT14.search(p.text) for p in doc.pages)
+    title = title_words(doc)
     facts: list[ExtractedFact] = []
     for page in doc.pages:
         for table in page.tables:
@@ -88,7 +105,7 @@ def extract_results(doc: Document) -> list[ExtractedFact]:
             caption_benchmarks = _benchmarks(caption, has_wmt14)
             if not caption_benchmarks and mentions_other_dataset(caption):
                 continue
-            context = _Context(caption, frozenset(caption_benchmarks), mentions, has_wmt14)
+            context = _Context(caption, frozenset(caption_benchmarks), mentions, has_wmt14, title)
             for view in table_views(table):
                 facts.extend(_view_results(view, page, context))
     return _resolve_collisions(facts)
@@ -215,7 +232,7 @@ def _view_results(view: TableView, page: Page, context: _Context) -> list[Extrac
     _fix_swapped_top_k(readings)
     facts = []
     for (column, _), column_readings in readings.items():
-        facts.extend(_column_facts(view, column, column_readings, page))
+        facts.extend(_column_facts(view, column, column_readings, page, context))
     return facts
 
 
@@ -250,23 +267,27 @@ def _fix_swapped_top_k(readings: dict[tuple[int, int], list[_Reading]]) -> None:
 
 
 def _column_facts(
-    view: TableView, column: int, readings: list[_Reading], page: Page
+    view: TableView, column: int, readings: list[_Reading], page: Page, context: _Context
 ) -> list[ExtractedFact]:
     fraction = all(r.value <= 1.0 for r in readings)  # some tables print 0.763, not 76.3
     scale = 100.0 if fraction else 1.0
-    own_scores = [
-        _score(r.value * scale, r.spec)
+    scored = [
+        (r, r.value * scale, _score(r.value * scale, r.spec))
         for r in readings
+        if plausible(r.spec.metric, _score(r.value * scale, r.spec))
+    ]
+    own_scores = [
+        score
+        for r, _, score in scored
         if not _CITATION.search(r.model) and not _ENSEMBLE.search(r.model)
     ]
     best = max(own_scores) if own_scores else None
+    compares = any(_CITATION.search(r.model) for r in readings)  # a comparison with others
     facts = []
-    for r in readings:
-        percent = r.value * scale
+    for r, percent, score in scored:
         spec = r.spec
-        if not 0 < percent <= 100:
-            continue
-        details: dict[str, object] = {"header": view.headers.get(column, ""), "split": spec.split}
+        header = view.headers.get(column, "")
+        details: dict[str, object] = {"header": header, "split": spec.split}
         confidence = 0.6
         for reason in spec.reasons:
             details[reason] = True
@@ -277,16 +298,22 @@ def _column_facts(
         if _OWN.search(r.model):
             details["marked_own"] = True
             confidence += 0.15
-        if _ENSEMBLE.search(r.model) or _ENSEMBLE.search(view.headers.get(column, "")):
+        elif _names_the_paper(r.model, context.title_words):
+            details["named_in_title"] = True
+            confidence += 0.1
+        if _ENSEMBLE.search(r.model) or _ENSEMBLE.search(header):
             details["ensemble"] = True
             confidence -= 0.1
-        if spec.split in ("val", "minival", "dev") and spec.benchmark == "coco":
-            confidence -= 0.05
-        score = _score(percent, spec)
+        if spec.split in ("test", "test-dev"):
+            confidence += 0.05
+        elif spec.split in ("val", "minival", "dev") and spec.benchmark != "imagenet":
+            confidence -= 0.05  # ImageNet results are validation results; elsewhere test counts
+        if spec.metric == PRIMARY_METRIC.get(spec.benchmark):
+            confidence += 0.03
         headline_candidate = not {"quoted_from_other_paper", "ensemble"} & details.keys()
         if best is not None and score >= best and headline_candidate:
             details["best_in_column"] = True
-            confidence += 0.2
+            confidence += 0.15 + (0.05 if compares else 0.0)
         if r.marks:
             details["marks"] = r.marks
         error = (percent if spec.error else 100 - percent) / 100
@@ -310,6 +337,38 @@ def _column_facts(
             )
         )
     return facts
+
+
+def plausible(metric: str, score: float) -> bool:
+    """Whether a score (accuracy-like, in points) can be a result on our benchmarks at all."""
+    low, high = PLAUSIBLE_SCORES[metric]
+    return low <= score <= high
+
+
+def _names_the_paper(model: str, title_words: frozenset[str]) -> bool:
+    """The row's model is the one the title announces ("SpanBERT" in "SpanBERT: Improving...")."""
+    head = re.match(r"[A-Za-z][A-Za-z0-9]*", model)
+    return bool(head) and _stem(head.group(0)) in title_words
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    return word[:-1] if word.endswith("s") and len(word) > 4 else word
+
+
+def title_words(doc: Document) -> frozenset[str]:
+    """Distinctive words of the title: the largest type on the first page."""
+    if not doc.pages or not doc.pages[0].lines:
+        return frozenset()
+    lines = doc.pages[0].lines
+    biggest = max((w.size for line in lines for w in line.words), default=0.0)
+    words = [
+        w.text
+        for line in lines
+        for w in line.words
+        if biggest and w.size >= biggest - 0.5 and line.bbox[1] < doc.pages[0].height / 2
+    ]
+    return frozenset(_stem(m) for w in words for m in re.findall(r"[A-Za-z][A-Za-z0-9]{2,}", w))
 
 
 def _score(percent: float, spec: _Column) -> float:

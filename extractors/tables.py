@@ -44,6 +44,7 @@ _NUMBER = re.compile(
     r"(?P<interval>\s?\(?\s?(?:±|\+/-|\+-)\s?\d+(?:\.\d+)?\s?\)?)?"
     r"(?P<marks>[\s*†‡§¶♯#⋆∗°'’a-z]{0,3})$"
 )
+_GLYPH_CODE = re.compile(r"\(cid:\d+\)")
 _EMPTY_VALUES = {"-", "–", "—", "n/a", "N/A", "×", "✗"}
 _SCALES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 
@@ -168,8 +169,10 @@ def _regions(
     lines: Sequence[Line], width: float, gutter: float | None
 ) -> list[tuple[list[Line], float]]:
     """Streams of lines to look for tables in: each column, full-width lines in both."""
-    if gutter is None:
-        return [(sorted(lines, key=lambda ln: ln.bbox[1]), width)]
+    if gutter is None:  # the text block, not the paper size, is what prose fills
+        x0 = min((ln.bbox[0] for ln in lines), default=0.0)
+        x1 = max((ln.bbox[2] for ln in lines), default=width)
+        return [(sorted(lines, key=lambda ln: ln.bbox[1]), max(x1 - x0, 1.0))]
     left = [ln for ln in lines if ln.bbox[0] < gutter]
     right = [ln for ln in lines if ln.bbox[2] > gutter]
     return [
@@ -267,9 +270,9 @@ def _columns(body: Sequence[_Row]) -> list[tuple[float, float]]:
 
 
 def _build_table(rows: list[_Row]) -> Table | None:
-    left = min(r.line.bbox[0] for r in rows)
-    labelled = [r.line.bbox[0] <= left + 2 for r in rows]
     body_flags = [_is_body(r) and not _HEADER_LABEL.match(r.texts[0]) for r in rows]
+    left = min((r.line.bbox[0] for r, f in zip(rows, body_flags, strict=True) if f), default=0)
+    labelled = [r.line.bbox[0] <= left + 2 for r in rows]
     if any(f and lab for f, lab in zip(body_flags, labelled, strict=True)):
         # Rows without a name in the first column above the named ones are header rows
         # ("0.5:0.95 0.5 0.75" under "Avg. Precision, IoU:").
@@ -425,6 +428,7 @@ class TableView:
         for offset, cells in enumerate(body):
             index = table.header_rows + offset
             label = " ".join(cells[c] for c in self.label_columns if c < len(cells) and cells[c])
+            label = " ".join(_GLYPH_CODE.sub(" ", label).split())  # unmapped ✓/✗ glyphs
             if not any(c < len(cells) and cells[c] for c in self.value_columns):
                 section = label  # a section row ("CoNLL 2003 English") or a wrapped label
                 continue
