@@ -227,8 +227,13 @@ def _aligned_lines(rows: list[_Row], lines: Sequence[Line], width: float) -> lis
 
 
 def _is_prose(row: _Row, region_width: float) -> bool:
+    """A line of running text: one cell filling most of the column. A long row name followed
+    only by numbers ("Rescoring the 1000-best with an ensemble of 5 LSTMs   36.5") is a row."""
     widest = max(union_box(c)[2] - union_box(c)[0] for c in row.cells)
-    return widest > _MAX_CELL_SHARE * region_width
+    if widest <= _MAX_CELL_SHARE * region_width:
+        return False
+    texts = row.texts
+    return len(texts) < 2 or not all(is_numeric_cell(t) for t in texts[1:])
 
 
 def _zip_rows(a: list[_Row], b: list[_Row]) -> list[_Row]:
@@ -271,8 +276,7 @@ def _columns(body: Sequence[_Row]) -> list[tuple[float, float]]:
 
 def _build_table(rows: list[_Row]) -> Table | None:
     body_flags = [_is_body(r) and not _HEADER_LABEL.match(r.texts[0]) for r in rows]
-    left = min((r.line.bbox[0] for r, f in zip(rows, body_flags, strict=True) if f), default=0)
-    labelled = [r.line.bbox[0] <= left + 2 for r in rows]
+    labelled = [any(ch.isalpha() for ch in r.texts[0]) for r in rows]
     if any(f and lab for f, lab in zip(body_flags, labelled, strict=True)):
         # Rows without a name in the first column above the named ones are header rows
         # ("0.5:0.95 0.5 0.75" under "Avg. Precision, IoU:").
