@@ -23,10 +23,31 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "compute-trends/0.1 (literature mining for AI compute trends; polite: 1 req / 3 s)"
 TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+STALE_PARTIAL_SECONDS = 6 * 3600.0
 
 
 class FetchError(UserError):
     """A PDF could not be fetched or is not a PDF; recorded on the paper, the run goes on."""
+
+
+def remove_stale_partials(directory: Path, max_age: float = STALE_PARTIAL_SECONDS) -> int:
+    """Delete temporary files left by writers killed mid-write; returns how many.
+
+    They were never used (only a complete, checked file is renamed to a real name); only old
+    ones go, so a concurrent run's download in progress is left alone.
+    """
+    if not directory.is_dir():
+        return 0
+    cutoff = time.time() - max_age
+    removed = 0
+    for partial in directory.rglob(".incoming-*.part"):
+        try:
+            if partial.stat().st_mtime < cutoff:
+                partial.unlink()
+                removed += 1
+        except FileNotFoundError:  # another run cleaned it first
+            continue
+    return removed
 
 
 class RateLimiter:

@@ -24,7 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from db.models import IngestRun, Paper, utcnow
 from db.session import session_factory
 from pipeline.config import Settings, get_settings
-from pipeline.fetch import FetchError, PdfCache, PdfDownloader, RateLimiter
+from pipeline.fetch import (
+    FetchError,
+    PdfCache,
+    PdfDownloader,
+    RateLimiter,
+    remove_stale_partials,
+)
 from pipeline.progress import progress_bar
 from pipeline.sources import PaperRecord
 from pipeline.sources.arxiv_api import ArxivSearch
@@ -71,6 +77,9 @@ class Ingestor:
         self.sessions = session_factory(url)
         self.settings = settings
         self.cache = PdfCache(settings.pdf_cache_dir)
+        for directory in (settings.pdf_cache_dir, settings.parse_cache_dir):
+            if removed := remove_stale_partials(directory):
+                log.info("removed %d partial files left by killed runs in %s", removed, directory)
 
     def start_run(self, source: str, query: str, benchmark: str | None = None, **window) -> int:
         with self.sessions.begin() as session:
