@@ -31,10 +31,11 @@ from extractors.benchmarks import (
 from extractors.document import Document, Page
 from extractors.facts import ExtractedFact, normalize_model_name
 from extractors.registry import register
+from extractors.result_sentences import sentence_results
 from extractors.tables import BodyRow, TableView, cell_numbers, table_views
 
 NAME = "results"
-VERSION = "1"
+VERSION = "2"
 
 _CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet\s+al\b|\(\s*[A-Z][a-z]+.*\d{4}\s*\)")
 _OWN = re.compile(r"\bours?\b|\bproposed\b|\bthis\s+(?:work|paper)\b", re.I)
@@ -108,7 +109,39 @@ def extract_results(doc: Document) -> list[ExtractedFact]:
             context = _Context(caption, frozenset(caption_benchmarks), mentions, has_wmt14, title)
             for view in table_views(table):
                 facts.extend(_view_results(view, page, context))
+    facts.extend(_sentence_facts(doc, mentions))
     return _resolve_collisions(facts)
+
+
+def _sentence_facts(doc: Document, mentions: dict[str, int]) -> list[ExtractedFact]:
+    """Results stated in sentences; below table rows in confidence unless the paper claims
+    them as its own about a benchmark it names."""
+    facts = []
+    for st in sentence_results(doc, mentions):
+        if not plausible(st.metric, st.score):
+            continue
+        # Only a first-person claim about a named benchmark reaches the paper's table rows.
+        confidence = 0.3 + 0.15 * st.own_claim + 0.1 * st.benchmark_named
+        confidence += 0.05 * (st.own_claim and st.benchmark_named)
+        facts.append(
+            ExtractedFact(
+                kind="result",
+                value=st.value,
+                page=st.page.number,
+                evidence=st.sentence[:500],
+                confidence=round(confidence, 3),
+                extractor=NAME,
+                extractor_version=VERSION,
+                benchmark=st.benchmark,
+                metric=st.metric,
+                model=None,
+                unit=None if st.metric in ("bleu", "sacrebleu") else "%",
+                error=round(1 - st.score / 100, 6),
+                rule=f"sentence_{st.rule}",
+                details={"own_claim": st.own_claim, "benchmark_named": st.benchmark_named},
+            )
+        )
+    return facts
 
 
 def _benchmarks(text: str, has_wmt14: bool) -> set[str]:
@@ -386,7 +419,7 @@ def _resolve_collisions(facts: list[ExtractedFact]) -> list[ExtractedFact]:
         if key in seen:
             if seen[key].value == fact.value:
                 continue  # the same number read twice (e.g. a table found in two regions)
-            qualifier = fact.details.get("split") or fact.details.get("header") or "alt"
+            qualifier = fact.details.get("split") or fact.details.get("header") or fact.value
             fact.model = f"{fact.model or ''} ({qualifier})".strip()
             key = _key(fact)
             if key in seen:

@@ -64,6 +64,8 @@ def size_column(header: str) -> _SizeColumn | None:
     if _PER_INSTANCE.search(header):
         return None
     scale = header_scale(header)
+    if _PARAMS.search(header) and (_FLOPS.search(header) or _MULTIPLY_ADDS.search(header)):
+        return None  # one header over both columns: which is which is not known here
     if _MULTIPLY_ADDS.search(header):
         return _SizeColumn("flops", "multiply_adds", scale)
     if _FLOPS.search(header):
@@ -137,4 +139,6 @@ def _scale(spec: _SizeColumn, cell_scale: float, value: float) -> tuple[float | 
         return 1e6, "assumed_millions", 0.4
     if spec.kind == "flops" and value < 1_000:
         return 1e9, "assumed_billions", 0.35
+    if value >= 100_000:  # a full count ("22,855,952"): it is its own unit
+        return 1.0, "count_as_printed", 0.7
     return None, "", 0.0

@@ -154,3 +154,21 @@ def test_transposed_tables_take_the_model_from_the_header() -> None:
         ("Ours-H/14", "imagenet", "top1", "88.55 ± 0.04"),
         ("Ours-L/16", "imagenet", "top1", "87.76 ± 0.03"),
     }
+
+
+def test_results_stated_in_sentences() -> None:
+    text = (
+        "Our model achieves a top-1 accuracy of 84.3% on ImageNet.\n"
+        "Prior work [3] reported 76.1% top-1 accuracy.\n"
+        "Our ensemble has 3.57% top-5 error on the ImageNet test set.\n"
+        "On CIFAR-10 we reach 99.0% accuracy.\n"
+        "References\n"
+        "[1] A. Author. Top-1 accuracy of 80.0% on ImageNet. 2019.\n"
+    )
+    doc = doc_with([["Model", "Params"], ["A", "1M"], ["B", "2M"]], "Table 1: Sizes.", text=text)
+    facts = [f for f in extract_results(doc) if f.rule and f.rule.startswith("sentence")]
+    found = {(f.metric, f.value): f for f in facts}
+    assert set(found) == {("top1", "84.3%"), ("top1", "76.1%"), ("top5", "3.57%")}
+    assert found[("top5", "3.57%")].error == pytest.approx(0.0357)
+    assert found[("top1", "84.3%")].confidence > found[("top1", "76.1%")].confidence
+    assert all(f.benchmark == "imagenet" and f.page == 3 for f in facts)

@@ -66,3 +66,14 @@ def test_unitless_columns_are_assumed_with_low_confidence() -> None:
     assert params.normalized == pytest.approx(25.6e6) and params.rule == "assumed_millions"
     assert flops.normalized == pytest.approx(4.1e9) and flops.rule == "assumed_billions"
     assert max(params.confidence, flops.confidence) < 0.5
+
+
+def test_full_counts_need_no_unit_and_mixed_headers_are_skipped() -> None:
+    rows = [
+        ["Model", "Parameter count"],
+        ["Xception", "22,855,952"],
+        ["Inception V3", "23,626,728"],
+    ]
+    (xception, _) = extract_table_sizes(doc_with(rows, "Table 3: Size comparison."))
+    assert xception.normalized == 22_855_952 and xception.rule == "count_as_printed"
+    assert size_column("#param. FLOPs") is None

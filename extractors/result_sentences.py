@@ -1,0 +1,115 @@
+"""Benchmark results stated in sentences ("achieves a top-1 accuracy of 90.4%", "28.4 BLEU").
+
+Papers repeat their headline number in the abstract or the text, and some state it only there
+(an ablation reported in prose, a number beside a figure). A sentence gives a result when it
+names a metric next to a number; the benchmark comes from the sentence, else from the paper's
+own benchmarks that the metric fits. Claims in the first person ("we achieve", "our model")
+are the paper's own and rank higher than numbers quoted from others.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from extractors.benchmarks import (
+    WMT14,
+    benchmarks_in,
+    compatible,
+    mentions_other_dataset,
+    says_error,
+)
+from extractors.document import Document, Page
+
+_METRIC_WORDS: tuple[tuple[str, str], ...] = (
+    ("top1", r"top[- ]?1(?:\s+(?:accuracy|acc\.?|error))?"),
+    ("top5", r"top[- ]?5(?:\s+(?:accuracy|acc\.?|error))?"),
+    ("box_ap", r"(?:box\s+)?(?:m?AP|average precision)"),
+    ("em", r"EM|exact[- ]match(?:\s+score)?"),
+    ("f1", r"F1(?:\s+score)?"),
+    ("bleu", r"BLEU(?:\s+score)?"),
+)
+_NUMBER = r"(?P<num>\d{1,2}(?:\.\d+)?)\s?(?P<pct>%)?"
+# (metric, rule, pattern, the metric must also be named somewhere in the sentence)
+_PATTERNS: tuple[tuple[str, str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (
+        metric,
+        rule,
+        re.compile(pattern.format(m=words, n=_NUMBER), re.I),
+        re.compile(rf"\b(?:{words})\b", re.I),
+    )
+    for metric, words in _METRIC_WORDS
+    for rule, pattern in (
+        ("metric_of_number", r"\b(?:{m})\s+(?:of|is|=|:|at|reaches|reaching)\s+(?:about\s+)?{n}"),
+        ("number_metric", r"{n}\s+(?:{m})\b"),
+        ("improved_to", r"\bfrom\s+\d+(?:\.\d+)?%?\s+to\s+{n}"),
+    )
+)
+_OWN_CLAIM = re.compile(
+    r"\b(?:we|our|ours)\b|\b(?:achiev|obtain|attain|reach|improv|set|establish)\w*", re.I
+)
+
+
+@dataclass(frozen=True)
+class Statement:
+    page: Page
+    sentence: str
+    benchmark: str
+    metric: str
+    value: str  # as printed
+    score: float  # accuracy-like points (100 - error for an error statement)
+    rule: str
+    own_claim: bool  # first person or "achieves ...": the paper's own result
+    benchmark_named: bool  # the sentence names the benchmark (else: the paper's benchmarks)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_REFERENCES = re.compile(r"^\s*(?:References|REFERENCES|Bibliography)\s*$", re.M)
+
+
+def sentence_results(doc: Document, mentions: Mapping[str, int]) -> Iterator[Statement]:
+    """Every metric-and-number statement in the body of the paper (references excluded)."""
+    has_wmt14 = any(WMT14.search(p.text) for p in doc.pages)
+    for page in doc.pages:
+        text = _REFERENCES.split(page.text)[0]
+        text = re.sub(r"(\d) ?\. ?(\d)", r"\1.\2", re.sub(r"-\n(?=[a-z])", "", text))
+        for sentence in _SENTENCE_END.split(text.replace("\n", " ")):
+            yield from _statements(page, sentence, mentions, has_wmt14)
+        if _REFERENCES.search(page.text):
+            return
+
+
+def _statements(
+    page: Page, sentence: str, mentions: Mapping[str, int], has_wmt14: bool
+) -> Iterator[Statement]:
+    named = benchmarks_in(sentence)
+    if not (has_wmt14 or WMT14.search(sentence)):
+        named -= {"wmt14_en_de", "wmt14_en_fr"}
+    if not named and mentions_other_dataset(sentence):
+        return
+    seen: set[tuple[str, str]] = set()
+    for metric, rule, pattern, named_metric in _PATTERNS:
+        if not named_metric.search(sentence):
+            continue
+        for match in pattern.finditer(sentence):
+            candidates = {b for b in (named or set(mentions)) if compatible(b, metric)}
+            if not candidates:
+                continue
+            benchmark = max(candidates, key=lambda b: mentions.get(b, 0))
+            value = float(match.group("num"))
+            score = 100 - value if says_error(match.group(0)) else value
+            if (metric, match.group("num")) in seen:
+                continue
+            seen.add((metric, match.group("num")))
+            yield Statement(
+                page=page,
+                sentence=" ".join(sentence.split()),
+                benchmark=benchmark,
+                metric=metric,
+                value=match.group("num") + (match.group("pct") or ""),
+                score=score,
+                rule=rule,
+                own_claim=bool(_OWN_CLAIM.search(sentence)),
+                benchmark_named=bool(named),
+            )
