@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from spacy.tokens import Span
 
 from extractors.accelerators import find_accelerator
+from extractors.benchmarks import benchmarks_in, task_hints
 
 # Confidence levels, highest first. A statement about the paper's own training is "own"; one that
 # names fine-tuning, a baseline or inference is "secondary"; one citing others' work is "cited".
@@ -36,7 +37,9 @@ _INFERENCE = re.compile(
     r"measured|decod(?:e|ing)|evaluat(?:e|ed|ion)|fps|run-?time|timing)\b",
     re.IGNORECASE,
 )
-_BASELINE = re.compile(r"\b(?:baselines?|prior work|previous(?:ly)?|original|reported)\b", re.I)
+_BASELINE = re.compile(
+    r"\b(?:baselines?|prior work|previous(?:ly)?|original|reported|instead of)\b", re.IGNORECASE
+)
 _CITATION = re.compile(
     r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet al\.|\(\s*[A-Z][a-z]+(?: et al\.)?,? \d{4}"
 )
@@ -62,6 +65,17 @@ _MODEL_SUBJECT = re.compile(
 )
 _SIZE_MODEL = re.compile(
     r"\b(?:the|our)\s+(?P<model>base|big|large|small|tiny|huge|medium)\s+models?\b", re.IGNORECASE
+)
+# "In the Mobile setting, we use 50 P100 workers" -> "Mobile".
+_SETTING = re.compile(
+    r"\b(?:[Ii]n|[Ff]or) the (?P<model>[A-Z][\w-]*|base|big|large|small|mobile) "
+    r"(?:setting|configuration|variant|regime)s?\b"
+)
+# "the 152-layer ResNet (11.3 billion FLOPs)", "VGG-19 (19.6 billion FLOPs)": a name just before
+# the parenthesis the statement opens.
+_PARENTHESIZED = re.compile(
+    rf"(?P<model>(?:\d+-layer\s+)?{_MODEL_WORD}(?:\s+(?:Large|Base|Small|XL))?)\s*\(\s*"
+    r"(?:with\s+|~\s*|∼\s*|≈\s*|about\s+)?$"
 )
 _TRAIN_OBJECT = re.compile(rf"\b(?:to )?train(?:ing)?\s+(?:the |our |a )?(?P<model>{_MODEL_WORD})")
 _NOT_MODELS = {
@@ -121,6 +135,7 @@ class Context:
 
 _CLAUSE_BREAKS = re.compile(r"[;]")
 _PHRASE_BREAKS = re.compile(r"[;,()]")
+_STATEMENT_BREAKS = re.compile(r"[;,()]|\band\b")
 
 
 def context(sentence: str, at: int = 0, length: int = 0) -> Context:
@@ -134,7 +149,7 @@ def context(sentence: str, at: int = 0, length: int = 0) -> Context:
         effort=bool(_EFFORT.search(sentence)),
         fine_tuning=bool(_FINE_TUNING.search(phrase)),
         inference=bool(_INFERENCE.search(phrase)),
-        baseline=bool(_BASELINE.search(phrase)),
+        baseline=bool(_BASELINE.search(sentence[_last_break(_PHRASE_BREAKS, sentence, at) : end])),
         cited=bool(_CITATION.search(before) or _THEIRS.search(before)) and not _OWN.search(before),
     )
 
@@ -160,6 +175,29 @@ def is_own(sentence: str) -> bool:
     return bool(_OWN.search(sentence) or _OWN_MODEL.search(sentence))
 
 
+def benchmark_of(sentence: str, at: int = 0, length: int = 0) -> str | None:
+    """The benchmark a statement is about, when the words around it name just one.
+
+    Its own phrase first ("8 hours for NER" -> conll03), then what leads up to it in its clause
+    ("On WMT En → Fr, it takes around 6 days" -> wmt14_en_fr). A benchmark named after another
+    statement of the clause is that statement's ("12 hours for POS tagging and 8 hours for NER"
+    leaves the 12 hours without one). It links a statement to the results it produced.
+    """
+    end = at + length
+    phrase = sentence[_last_break(_STATEMENT_BREAKS, sentence, at) : _next_statement(sentence, end)]
+    lead_up = sentence[_last_break(_CLAUSE_BREAKS, sentence, at) : at]
+    for text in (phrase, lead_up):
+        named = benchmarks_in(text) | task_hints(text)
+        if len(named) == 1:
+            return named.pop()
+    return None
+
+
+def _next_statement(text: str, at: int) -> int:
+    m = _STATEMENT_BREAKS.search(text, at)
+    return m.start() if m else len(text)
+
+
 def _last_break(pattern: re.Pattern[str], text: str, at: int) -> int:
     starts = [m.end() for m in pattern.finditer(text, 0, at)]
     return starts[-1] if starts else 0
@@ -174,12 +212,16 @@ def model_in(sentence: str, at: int | None = None) -> str | None:
     """The model a statement at ``at`` in ``sentence`` is about, when the sentence names it.
 
     "ResNet-200 takes about 3 weeks to train" -> "ResNet-200"; "The big models were trained for
-    300,000 steps" -> "big". The nearest subject before ``at`` wins ("On CIFAR, ResNet-1001 takes
-    27 hours ...; ResNet-200 takes 3 weeks" gives each duration its own model). None when no
+    300,000 steps" -> "big"; "In the Mobile setting, we use 50 P100 workers" -> "Mobile"; "the
+    152-layer ResNet (11.3 billion FLOPs)" -> "152-layer ResNet". The nearest subject before
+    ``at`` wins ("On CIFAR, ResNet-1001 takes 27 hours ...; ResNet-200 takes 3 weeks" gives each
+    duration its own model). None when no
     model is named: the statement is then about the paper's main model. With no subject before
     it, what the sentence goes on to train counts ("64 V100 GPUs to train the base model").
     """
     end = len(sentence) if at is None else at
+    if (m := _PARENTHESIZED.search(sentence[:end])) and m.group("model") not in _NOT_MODELS:
+        return m.group("model")
     candidates = [
         (m.start(), m.group("model"))
         for m in _MODEL_SUBJECT.finditer(sentence)
@@ -188,6 +230,7 @@ def model_in(sentence: str, at: int | None = None) -> str | None:
         and find_accelerator(m.group("model")) is None
     ]
     candidates += [(m.start(), m.group("model").lower()) for m in _SIZE_MODEL.finditer(sentence)]
+    candidates += [(m.start(), m.group("model")) for m in _SETTING.finditer(sentence)]
     before = [c for c in candidates if c[0] < end]
     if before:
         return max(before)[1]

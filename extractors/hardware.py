@@ -20,6 +20,7 @@ from spacy.tokens import Span
 
 from extractors import cues
 from extractors.accelerators import find_accelerator
+from extractors.candidates import one_per_identity
 from extractors.document import Document
 from extractors.facts import ExtractedFact
 from extractors.nlp import Match, find
@@ -115,9 +116,11 @@ def _fact(match: Match) -> ExtractedFact | None:
     if count is not None and (count != int(count) or not 1 <= count <= MAX_COUNT):
         return None  # "80.5 Titan X" is a measurement
     count_unit = _TPU_UNITS.get(noun.lower(), "tpu_device") if is_tpu else "gpu"
-    context = cues.context(match.evidence, match.offset, len(match.span.text))
+    length = len(match.span.text)
+    context = cues.context(match.evidence, match.offset, length)
     return ExtractedFact(
         kind="hardware",
+        benchmark=cues.benchmark_of(match.evidence, match.offset, length),
         value=match.span.text,
         page=match.page.page.number,
         evidence=match.evidence,
@@ -177,7 +180,8 @@ def _split(span: Span, rule: str) -> tuple[float | None, list[str], str]:
 
 
 def _consolidate(facts: list[ExtractedFact]) -> list[ExtractedFact]:
-    """One fact per distinct statement; unnamed GPU counts borrow the paper's only named GPU.
+    """One fact per distinct statement and identity; unnamed GPU counts borrow the paper's only
+    named GPU.
 
     Only GPUs named in statements that are not about inference or others' work are lent: the
     GPU a paper times inference on is often not the one it trained on.
@@ -197,4 +201,6 @@ def _consolidate(facts: list[ExtractedFact]) -> list[ExtractedFact]:
         if key not in best or fact.confidence > best[key].confidence:
             best[key] = fact
     counted = {f.accelerator for f in best.values() if f.count is not None}
-    return [f for f in best.values() if f.count is not None or f.accelerator not in counted]
+    return one_per_identity(
+        [f for f in best.values() if f.count is not None or f.accelerator not in counted]
+    )

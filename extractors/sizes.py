@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterator
 from spacy.tokens import Span
 
 from extractors import cues
+from extractors.candidates import one_per_identity
 from extractors.document import Document
-from extractors.facts import ExtractedFact, normalize_model_name
+from extractors.facts import ExtractedFact
 from extractors.nlp import Match, find
 from extractors.units import parse_number, scale_factor
 
@@ -53,18 +54,27 @@ def size_facts(
     label: str,
     read: Callable[[Match], ExtractedFact | None],
 ) -> Iterator[ExtractedFact]:
-    """``read`` every match of ``label``; one fact per (value, model), the most confident kept."""
-    best: dict[tuple[float | None, str], ExtractedFact] = {}
+    """``read`` every match of ``label``; one fact per value, then one per identity.
+
+    A value stated twice is one size ("LSTMs (with 384M parameters ...)" on page 2, "The resulting
+    LSTM has 384M parameters" on page 5): the most confident statement is kept, and it takes the
+    model name another statement of the value gives when it names none.
+    """
+    best: dict[float | None, ExtractedFact] = {}
+    models: dict[float | None, str] = {}
     for match in find(document, label):
         if cues.is_bound(match.span):
             continue
         fact = read(match)
         if fact is None:
             continue
-        key = (fact.normalized, normalize_model_name(fact.model))
-        if key not in best or fact.confidence > best[key].confidence:
-            best[key] = fact
-    yield from best.values()
+        if fact.model:
+            models.setdefault(fact.normalized, fact.model)
+        if fact.normalized not in best or fact.confidence > best[fact.normalized].confidence:
+            best[fact.normalized] = fact
+    for value, fact in best.items():
+        fact.model = fact.model or models.get(value)
+    yield from one_per_identity(list(best.values()))
 
 
 def size_confidence(match: Match) -> float:

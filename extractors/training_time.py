@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from spacy.tokens import Span
 
 from extractors import cues
+from extractors.candidates import one_per_identity
 from extractors.document import Document
 from extractors.facts import ExtractedFact, normalize_model_name
 from extractors.nlp import Match, find
@@ -41,7 +42,7 @@ def extract_training_time(document: Document) -> Iterator[ExtractedFact]:
         key = (fact.normalized, normalize_model_name(fact.model))
         if key not in seen or fact.confidence > seen[key].confidence:
             seen[key] = fact
-    yield from seen.values()
+    yield from one_per_identity(list(seen.values()))
 
 
 def _fact(match: Match) -> ExtractedFact | None:
@@ -64,6 +65,7 @@ def _fact(match: Match) -> ExtractedFact | None:
     is_bound = cues.is_bound(span)
     return ExtractedFact(
         kind="training_time",
+        benchmark=cues.benchmark_of(match.evidence, match.offset, len(span.text)),
         value=text,
         page=match.page.page.number,
         evidence=match.evidence,

@@ -43,11 +43,7 @@ def counted(facts: list[ExtractedFact]) -> set[tuple[str | None, float | None, s
             "Experiments in this part are performed on a v3-128 Cloud TPU v3 Pod.",
             ("TPU v3", 128, "tpu_core"),
         ),
-        # Devlin et al. 2019 (BERT): both units of one statement
-        (
-            "Training of BERTLARGE was performed on 16 Cloud TPUs (64 TPU chips total).",
-            (None, 16, "tpu_device"),
-        ),
+        # Devlin et al. 2019 (BERT): the same hardware in two units, the larger number kept
         (
             "Training of BERTLARGE was performed on 16 Cloud TPUs (64 TPU chips total).",
             (None, 64, "tpu_chip"),
@@ -193,6 +189,42 @@ def test_facts_keep_page_evidence_box_rule_and_model() -> None:
     assert fact.bbox is not None and fact.bbox[1] == pytest.approx(72.0)
     assert fact.model == "base"
     assert fact.extractor == "hardware"
+
+
+def test_one_fact_per_identity_the_largest_setting_kept_the_others_noted() -> None:
+    # Liang et al. 2021: two settings on one page, no model named; the store keeps one fact per
+    # (page, model, accelerator), so the extractor chooses
+    (fact,) = hardware(
+        "We train the IWSLT translations on 1 GEFORCE RTX 3090 card and the WMT translations on "
+        "8 GEFORCE RTX 3090 cards."
+    )
+    assert (fact.accelerator, fact.count) == ("RTX 3090", 8)
+    assert fact.details["also_stated"] == ["1 GEFORCE RTX 3090 card"]
+
+
+def test_settings_name_the_model_so_both_are_kept() -> None:
+    # Liu et al. 2018 (PNASNet)
+    facts = hardware(
+        "In the Mobile setting, we use distributed synchronous SGD with 50 P100 workers. "
+        "In the Large setting, we use 100 P100 workers."
+    )
+    assert {(f.model, f.count) for f in facts} == {("Mobile", 50), ("Large", 100)}
+
+
+def test_a_baseline_count_after_instead_of_is_secondary() -> None:
+    # Peters et al. 2017
+    facts = hardware(
+        "We used synchronous parameter updates across four GPUs instead of asynchronous updates "
+        "across 32 GPUs and ended training after 10 epochs."
+    )
+    (kept,) = facts  # one identity on the page: the more confident statement wins
+    assert kept.count == 4
+    assert kept.details["also_stated"] == ["32 GPUs"]
+
+
+def test_statements_name_their_benchmark() -> None:
+    (fact,) = hardware("On WMT En→Fr, it takes around 6 days to train using 96 NVIDIA K80 GPUs.")
+    assert fact.benchmark == "wmt14_en_fr"
 
 
 def test_repeated_statements_are_reported_once() -> None:

@@ -133,6 +133,18 @@ def test_sizes_are_linked_to_the_model_the_sentence_names() -> None:
     assert fact.model == "SE-ResNet-50"
 
 
+def test_sizes_in_parentheses_belong_to_the_name_before_them() -> None:
+    # He et al. 2016: two FLOPs figures on one page stay two facts
+    facts = flops(
+        "This model has 3.8 billion FLOPs. Remarkably, the 152-layer ResNet (11.3 billion FLOPs) "
+        "still has lower complexity than VGG-16/19 nets (15.3/19.6 billion FLOPs)."
+    )
+    assert {(f.model, f.normalized) for f in facts} >= {
+        (None, 3.8e9),
+        ("152-layer ResNet", 11.3e9),
+    }
+
+
 def test_one_fact_per_value_and_model() -> None:
     facts = parameters(
         "LSTMs (with 384M parameters and 8,000 dimensional state each).",

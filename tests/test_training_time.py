@@ -122,9 +122,12 @@ def test_base_and_big_models() -> None:
 
 
 def test_confidence_separates_own_training_from_fine_tuning_and_cited_work() -> None:
+    # Touvron et al. 2021; one sentence per page, as the store keeps one fact per page and model
     own, fine_tuning = times(
         "In our paper, we train a vision transformer on a single 8-GPU node in 53 hours of "
-        "pre-training, and optionally 20 hours of fine-tuning."
+        "pre-training.",
+        "In our paper, we train a vision transformer in 53 hours of pre-training, and optionally "
+        "20 hours of fine-tuning.",
     )
     (cited,) = times("Their single best model took three weeks to train on 32 GPUs.")
     (other,) = times("The RL method in [41] trains 20,000 networks across 500 GPUs over 4 days.")
@@ -161,6 +164,15 @@ def test_abbreviated_hours_and_figure_text() -> None:
     assert [f.normalized for f in times("Training takes 40 h on 8 GPUs.")] == [40 * HOUR]
     assert times("Self-Attention Transition h t+2 1 1 1 h t training") == []
     assert times("4.2 H ESSIAN S PECTRA of the training loss") == []
+
+
+def test_times_name_their_benchmark_and_share_a_page_without_colliding() -> None:
+    # Ma & Hovy 2016
+    facts = times("The model training requires about 12 hours for POS tagging and 8 hours for NER.")
+    assert {(f.benchmark, f.normalized) for f in facts} == {
+        (None, 12 * HOUR),
+        ("conll03", 8 * HOUR),
+    }
 
 
 def test_the_same_time_stated_twice_is_one_fact() -> None:
