@@ -41,8 +41,13 @@ def scan_directory(directory: Path, metadata_file: Path | None = None) -> LocalS
         raise SourceUnavailable(f"{directory} is not a directory")
     metadata = _load_metadata(metadata_file or _find_metadata(directory))
     scan = LocalScan()
+    root = directory.resolve()
     for path in sorted(directory.iterdir()):
         if path.suffix.lower() != ".pdf" or path.name.startswith("."):
+            continue
+        refusal = _refusal(path, root)
+        if refusal:
+            scan.skipped.append((path.name, refusal))
             continue
         try:
             arxiv_id, version = split_arxiv_id(path.stem)
@@ -69,6 +74,17 @@ def scan_directory(directory: Path, metadata_file: Path | None = None) -> LocalS
             )
         )
     return scan
+
+
+def _refusal(path: Path, root: Path) -> str | None:
+    """Why ``path`` may not be read: only regular files inside the directory itself are (a
+    symlink to elsewhere would let a shared directory read any file the user can)."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
+        return "a link to a file outside the source directory: refused"
+    if not resolved.is_file():
+        return "not a regular file"
+    return None
 
 
 def _find_metadata(directory: Path) -> Path | None:
