@@ -22,7 +22,7 @@ from extractors.sizes import quantity, size_confidence, size_facts
 from extractors.units import SCALES
 
 NAME = "prose_flops"
-VERSION = "1"
+VERSION = "2"
 MIN_FLOPS = 1e5
 MAX_FLOPS = 1e16  # per forward pass; anything larger is a training total
 

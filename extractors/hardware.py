@@ -28,7 +28,7 @@ from extractors.registry import register
 from extractors.units import parse_number
 
 NAME = "hardware"
-VERSION = "1"
+VERSION = "2"
 
 _TPU_UNITS = {
     "core": "tpu_core",

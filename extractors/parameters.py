@@ -18,7 +18,7 @@ from extractors.registry import register
 from extractors.sizes import quantity, size_confidence, size_facts
 
 NAME = "prose_parameters"
-VERSION = "1"
+VERSION = "2"
 MIN_COUNT = 1e3
 MAX_COUNT = 1e13
 

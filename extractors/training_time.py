@@ -22,7 +22,7 @@ from extractors.registry import register
 from extractors.units import parse_duration, parse_number
 
 NAME = "training_time"
-VERSION = "1"
+VERSION = "2"
 
 # Words after a duration that make it a rate or a part ("3 hours per epoch").
 _RATE = {"per", "/"}
