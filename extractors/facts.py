@@ -17,6 +17,8 @@ BENCHMARKS = ("imagenet", "coco", "squad11", "conll03", "wmt14_en_de", "wmt14_en
 METRICS = ("top1", "top5", "box_ap", "ap50", "ap75", "em", "f1", "bleu", "sacrebleu")
 FLOPS_KINDS = ("flops", "multiply_adds")
 COUNT_UNITS = ("gpu", "tpu_core", "tpu_chip", "tpu_device")
+# Short fields have bounded columns in the store (PostgreSQL enforces them; SQLite does not).
+MAX_LENGTHS = {"unit": 32, "accelerator": 32, "rule": 128, "extractor": 64, "extractor_version": 16}
 
 
 @dataclass
@@ -48,6 +50,10 @@ class ExtractedFact:
         _check(self.metric, METRICS, "metric")
         _check(self.flops_kind, FLOPS_KINDS, "flops_kind")
         _check(self.count_unit, COUNT_UNITS, "count_unit")
+        for name, limit in MAX_LENGTHS.items():
+            value = getattr(self, name)
+            if value is not None and len(value) > limit:
+                raise ValueError(f"{name} is longer than {limit} characters: {value[:60]!r}")
         if not 0.0 <= self.confidence <= 1.0:
             raise ValueError(f"confidence must be in 0..1, got {self.confidence}")
         if self.page < 1:
