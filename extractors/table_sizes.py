@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from extractors.document import Document, Page, Table
-from extractors.facts import ExtractedFact
+from extractors.facts import MAX_LENGTHS, ExtractedFact
 from extractors.registry import register
 from extractors.tables import TableView, cell_number, table_views
 
@@ -116,7 +116,8 @@ def _view_sizes(view: TableView, page: Page) -> list[ExtractedFact]:
                     extractor=NAME,
                     extractor_version=VERSION,
                     model=row.label,
-                    unit=header,
+                    # the header names the unit ("Params (M)"); a misread header stays in details
+                    unit=header if len(header) <= MAX_LENGTHS["unit"] else None,
                     normalized=normalized,
                     flops_kind=spec.flops_kind,
                     rule=rule,
