@@ -157,7 +157,7 @@ def _split(span: Span, rule: str) -> tuple[float | None, list[str], str]:
     if rule == "hw.pod_slice":  # "v3-128 Cloud TPU Pod": the number after the dash counts cores
         dash = tokens.index("-")
         return parse_number(tokens[dash + 1]), ["TPU", *tokens[:dash]], "cores"
-    if rule == "hw.named_with_count":  # "TPUv3 with 128 cores"
+    if rule == "hw.named_with_count":  # "TPUv3 (pod) with 128 cores"
         return parse_number(tokens[-2]), tokens[:-3], tokens[-1]
     if rule == "hw.named_count_unit":  # "TPUv3 128 cores"
         return parse_number(tokens[-2]), tokens[:-2], tokens[-1]

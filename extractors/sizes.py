@@ -36,7 +36,7 @@ def quantity(span: Span) -> tuple[float | None, str]:
     form "13.6 10 6 parameters" -> (1.36e7, "parameters"); "11.3×10^9 FLOPs" -> (1.13e10,
     "FLOPs"); "4.1 GFLOPs" -> (4.1, "GFLOPs"): a scale glued to the head word is the caller's.
     """
-    m = _QUANTITY.match(span.text)
+    m = _QUANTITY.match(span.text.replace("-", " "))  # "1.5-billion-parameter"
     if m is None:
         return None, ""
     mantissa = parse_number(m.group("mantissa"))

@@ -155,7 +155,7 @@ def parse_duration(text: str) -> float | None:
     the stated figure. A range ("2-3 weeks", "five to six days") gives its upper end, as Thompson
     et al. recorded AlexNet's "between five and six days" as 6 days.
     """
-    s = text.strip().lower().replace("~", " ")
+    s = re.sub(r"[~∼≈]", " ", text.strip().lower())
     s = re.sub(
         r"\b(?:about|roughly|approximately|approx\.?|around|nearly|almost|over|under|between)\b",
         " ",

@@ -48,6 +48,7 @@ def counted(facts: list[ExtractedFact]) -> set[tuple[str | None, float | None, s
             "Training of BERTLARGE was performed on 16 Cloud TPUs (64 TPU chips total).",
             (None, 64, "tpu_chip"),
         ),
+        ("We pre-train on a TPUv3 pod with 1024 chips.", ("TPU v3", 1024, "tpu_chip")),
         # Yang et al. 2019 (XLNet)
         ("We train on 512 TPU v3 chips for 500K steps.", ("TPU v3", 512, "tpu_chip")),
         # Sutskever et al. 2014

@@ -37,6 +37,9 @@ def flops(*pages: str) -> list[ExtractedFact]:
         ("adapter tuning with size 64 yields approximately 2 M trainable parameters", 2e6),
         # He et al. 2021
         ("DeBERTa with 1.5 billion parameters surpasses the human baseline.", 1.5e9),
+        ("the 1.5-billion-parameter DeBERTa is much more energy efficient", 1.5e9),
+        # Raffel et al. 2020
+        ("We train an 11B-parameter model.", 11e9),
     ],
 )
 def test_parameter_counts(sentence: str, count: float) -> None:

@@ -56,6 +56,7 @@ def times(*pages: str) -> list[ExtractedFact]:
         ),
         # Devlin et al. 2019
         ("Each pretraining took 4 days to complete.", "4 days", 4 * DAY),
+        ("Pre-training took ~3 days on 8 GPUs.", "~3 days", 3 * DAY),
         # He et al. 2017 (Mask R-CNN)
         (
             "Training with ResNet-50-FPN on COCO trainval35k takes 32 hours in our synchronized "
