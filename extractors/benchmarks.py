@@ -22,12 +22,13 @@ BENCHMARK_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bCoNLL[- ]?(?:20)?03\b(?!\s*(?:German|Spanish|Dutch))|\bCoNLL\b(?=.*\bNER\b)", re.I
     ),
     "wmt14_en_de": re.compile(
-        r"\b(?:EN|English)\s?(?:-|–|→|->|to|⇒)\s?(?:DE|German)\b|\bEn-?De\b", re.I
+        r"\b(?:EN|English)\s?(?:-to-|-|–|→|->|to|⇒)\s?(?:DE|German)\b|\bEn-?De\b", re.I
     ),
     "wmt14_en_fr": re.compile(
-        r"\b(?:EN|English)\s?(?:-|–|→|->|to|⇒)\s?(?:FR|French)\b|\bEn-?Fr\b", re.I
+        r"\b(?:EN|English)\s?(?:-to-|-|–|→|->|to|⇒)\s?(?:FR|French)\b|\bEn-?Fr\b", re.I
     ),
 }
+OTHER_WMT = re.compile(r"\bWMT\s?['’]?(?:20)?1[5-9]\b|\bnewstest\s?201[5-9]\b", re.I)
 WMT14 = re.compile(r"\bWMT\s?['’]?(?:20)?14\b|\bnewstest\s?2014\b|\bntst14\b", re.I)
 
 # Other datasets whose tables look like ours; a table captioned only with these is not ours.

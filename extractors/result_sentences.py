@@ -74,17 +74,20 @@ def sentence_results(doc: Document, mentions: Mapping[str, int]) -> Iterator[Sta
     for page in doc.pages:
         text = _REFERENCES.split(page.text)[0]
         text = re.sub(r"(\d) ?\. ?(\d)", r"\1.\2", re.sub(r"-\n(?=[a-z])", "", text))
-        for sentence in _SENTENCE_END.split(text.replace("\n", " ")):
-            yield from _statements(page, sentence, mentions, has_wmt14)
+        sentences = _SENTENCE_END.split(text.replace("\n", " "))
+        for i, sentence in enumerate(sentences):
+            nearby = " ".join(sentences[max(i - 1, 0) : i + 2])
+            yield from _statements(page, sentence, nearby, mentions, has_wmt14)
         if _REFERENCES.search(page.text):
             return
 
 
 def _statements(
-    page: Page, sentence: str, mentions: Mapping[str, int], has_wmt14: bool
+    page: Page, sentence: str, nearby: str, mentions: Mapping[str, int], has_wmt14: bool
 ) -> Iterator[Statement]:
-    named = benchmarks_in(sentence)
-    if not (has_wmt14 or WMT14.search(sentence)):
+    """Statements in ``sentence``; the benchmark may be named in the sentences around it."""
+    named = benchmarks_in(sentence) or benchmarks_in(nearby)
+    if not (has_wmt14 or WMT14.search(nearby)):
         named -= {"wmt14_en_de", "wmt14_en_fr"}
     if not named and mentions_other_dataset(sentence):
         return
@@ -97,6 +100,8 @@ def _statements(
             if not candidates:
                 continue
             benchmark = max(candidates, key=lambda b: mentions.get(b, 0))
+            if "." not in match.group("num") and not match.group("pct"):
+                continue  # "50 top-1" in a run-in table header, "28 layers": not a score
             value = float(match.group("num"))
             score = 100 - value if says_error(match.group(0)) else value
             if (metric, match.group("num")) in seen:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from extractors.benchmarks import (
     BENCHMARK_PATTERNS,
     GENERIC_ACCURACY,
+    OTHER_WMT,
     WMT14,
     benchmark_mentions,
     benchmarks_in,
@@ -71,6 +72,13 @@ PLAUSIBLE_SCORES = {
     "f1": (45.0, 98.0),
     "bleu": (5.0, 50.0),
     "sacrebleu": (5.0, 50.0),
+}
+# How much each doubt about a column lowers the confidence of its values.
+DOUBTS = {
+    "metric_from_caption": 0.1,
+    "benchmark_from_paper": 0.2,
+    "language_pair_from_paper": 0.05,
+    "swapped_top_k": 0.1,
 }
 _ACCURACY = re.compile(r"\bacc(?:uracy|\.)?\b", re.I)
 
@@ -145,8 +153,12 @@ def _sentence_facts(doc: Document, mentions: dict[str, int]) -> list[ExtractedFa
 
 
 def _benchmarks(text: str, has_wmt14: bool) -> set[str]:
+    """Benchmarks a caption, header or row name gives; a bare language pair is WMT 2014 only
+    in a paper that uses WMT 2014 and where no other WMT year is named."""
     found = benchmarks_in(text)
-    if not (has_wmt14 or WMT14.search(text)):
+    if WMT14.search(text):
+        return found
+    if not has_wmt14 or OTHER_WMT.search(text):
         found -= {"wmt14_en_de", "wmt14_en_fr"}
     return found
 
@@ -194,7 +206,11 @@ def _column_spec(
     candidates = named or section_benchmarks or set(context.caption_benchmarks)
     if not candidates:
         candidates = {b for b, n in context.mentions.items() if n > 0}
-        reasons.append("benchmark_from_paper")
+        if WMT14.search(f"{header} {context.caption}"):  # "newstest2014": only the pair is open
+            candidates &= {"wmt14_en_de", "wmt14_en_fr"}
+            reasons.append("language_pair_from_paper")
+        else:
+            reasons.append("benchmark_from_paper")
     candidates = {b for b in candidates if compatible(b, metric)}
     if not candidates:
         return None
@@ -310,12 +326,10 @@ def _column_facts(
         if plausible(r.spec.metric, _score(r.value * scale, r.spec))
     ]
     own_scores = [
-        score
-        for r, _, score in scored
-        if not _CITATION.search(r.model) and not _ENSEMBLE.search(r.model)
+        score for r, _, score in scored if not quoted(r.model) and not _ENSEMBLE.search(r.model)
     ]
     best = max(own_scores) if own_scores else None
-    compares = any(_CITATION.search(r.model) for r in readings)  # a comparison with others
+    compares = any(quoted(r.model) for r in readings)  # a comparison with others
     facts = []
     for r, percent, score in scored:
         spec = r.spec
@@ -324,8 +338,8 @@ def _column_facts(
         confidence = 0.6
         for reason in spec.reasons:
             details[reason] = True
-            confidence -= 0.1
-        if _CITATION.search(r.model):
+            confidence -= DOUBTS[reason]
+        if quoted(r.model):
             details["quoted_from_other_paper"] = True
             confidence -= 0.3
         if _OWN.search(r.model):
@@ -370,6 +384,14 @@ def _column_facts(
             )
         )
     return facts
+
+
+def quoted(model: str) -> bool:
+    """A row naming another paper ("ResNet-50 [14]", "Lample et al. (2016)") quotes its
+    result; one that builds on it ("ResNet-50 [14] + SE", "BERT [7] w/ adapters") is new."""
+    citations = list(_CITATION.finditer(model))
+    extends = any(re.match(r"\s*(?:\+|w/|with\b)", model[c.end() :]) for c in citations)
+    return bool(citations) and not extends
 
 
 def plausible(metric: str, score: float) -> bool:
