@@ -17,7 +17,7 @@ from extractors.registry import register
 from extractors.tables import TableView, cell_number, table_views
 
 NAME = "table_sizes"
-VERSION = "1"
+VERSION = "2"
 
 _PARAMS = re.compile(r"param|#\s?P\b|\bweights\b", re.I)
 _MULTIPLY_ADDS = re.compile(
