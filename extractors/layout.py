@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from statistics import median
 
 from extractors.document import BBox, Line, Word
 
@@ -158,9 +157,3 @@ def _band_order(band: list[tuple[str, Line]]) -> list[Line]:
     return [line for side, line in band if side == "L"] + [
         line for side, line in band if side == "R"
     ]
-
-
-def typical_size(lines: Sequence[Line]) -> float:
-    """The body font size of a page (median word size), for size-relative thresholds."""
-    sizes = [w.size for line in lines for w in line.words if w.size > 0]
-    return median(sizes) if sizes else 10.0
