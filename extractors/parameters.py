@@ -1,5 +1,6 @@
 """Parameter counts stated in prose: "The resulting LSTM has 384M parameters", "about 2.6 million
-parameters", "13.6 · 10^6 parameters", "a 137B parameter pretrained language model".
+parameters", "13.6 · 10^6 parameters", "a 137B parameter pretrained language model", "the same
+number of parameters as the base configuration (6.5 × 10^7)".
 
 Table columns of parameter counts are :mod:`extractors.table_sizes`' job; this module reads the
 sentences. Counts outside 10^3..10^13 are not model sizes ("12 parameters per layer"), and a
@@ -30,12 +31,15 @@ def extract_parameters(document: Document) -> Iterator[ExtractedFact]:
 
 
 def _fact(match: Match) -> ExtractedFact | None:
-    count, _head = quantity(match.span)
+    span = match.span
+    if match.rule == "params.number_of_paren":  # "number of parameters as ... (6.5 × 10^7)"
+        span = span[[t.text for t in span].index("(") + 1 : -1]
+    count, _head = quantity(span)
     if count is None or not MIN_COUNT <= count <= MAX_COUNT:
         return None
     return ExtractedFact(
         kind="parameters",
-        value=match.span.text,
+        value=span.text,
         page=match.page.page.number,
         evidence=match.evidence,
         confidence=size_confidence(match),

@@ -40,6 +40,12 @@ def flops(*pages: str) -> list[ExtractedFact]:
         ("the 1.5-billion-parameter DeBERTa is much more energy efficient", 1.5e9),
         # Raffel et al. 2020
         ("We train an 11B-parameter model.", 11e9),
+        # Jaderberg et al. 2017, the exponent flattened by the text layer
+        (
+            "This model has the same number of parameters as the base configuration that runs on "
+            "8 GPUs (6.5 × 10 7), but sees fewer examples.",
+            6.5e7,
+        ),
     ],
 )
 def test_parameter_counts(sentence: str, count: float) -> None:
