@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from extractors.document import Document, Page
 from extractors.nlp import (
     EVIDENCE_WINDOW,
     LABELS,
@@ -145,3 +146,14 @@ def test_a_later_appendix_letter_does_not_end_the_references() -> None:
 def test_find_rejects_unknown_labels() -> None:
     with pytest.raises(ValueError, match="unknown label"):
         find(document("text"), "RESULTS")
+
+
+def test_pages_without_lines_are_read_from_their_text_without_boxes() -> None:
+    page = Page(number=1, width=612.0, height=792.0, text="We train on\n8 NVIDIA P100 GPUs.")
+    (match,) = find(Document(sha256="x", pages=[page]), "HARDWARE")
+    assert match.span.text == "8 NVIDIA P100 GPUs"
+    assert match.bbox is None
+
+
+def test_an_empty_document_has_no_matches() -> None:
+    assert find(Document(sha256="x", pages=[]), "DURATION") == []
