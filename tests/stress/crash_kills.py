@@ -173,7 +173,13 @@ def main() -> None:
         figures["kill_points"] += args.kills * len(STAGES)
         figures["kills_mid_run"] += killed
         got = snapshot(url)
-        figures["databases_differing"] += got != expected
+        if got != expected:
+            figures["databases_differing"] += 1
+            for table in expected:
+                missing = sorted(set(expected[table]) - set(got[table]))[:3]
+                extra = sorted(set(got[table]) - set(expected[table]))[:3]
+                if missing or extra:
+                    print(f"seed {seed} {table}: -{missing} +{extra}", file=sys.stderr)
         figures["rows_lost"] += sum(len(expected[t]) - len(got[t]) for t in expected)
         check_caches(work / f"data{seed}", url)
         if args.database_url:
