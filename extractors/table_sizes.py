@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 
 from extractors.document import Document, Page, Table
-from extractors.facts import MAX_LENGTHS, ExtractedFact
+from extractors.facts import MAX_LENGTHS, ExtractedFact, normalize_model_name
 from extractors.registry import register
-from extractors.tables import TableView, cell_number, table_views
+from extractors.tables import TableView, caption_label, cell_number, table_views
 
 NAME = "table_sizes"
-VERSION = "2"
+VERSION = "3"
 
 _PARAMS = re.compile(r"param|#\s?P\b|\bweights\b", re.I)
 _MULTIPLY_ADDS = re.compile(
@@ -49,13 +49,25 @@ def extract_table_sizes(doc: Document) -> list[ExtractedFact]:
     """Parameter counts and FLOPs/multiply-adds from table columns, linked to the row's model."""
     facts: list[ExtractedFact] = []
     seen: set[tuple[str, str, float]] = set()
+    identities: set[tuple[str, str, int]] = set()
     for page in doc.pages:
         for table in page.tables:
+            where = caption_label(table.caption or "") or "table"
             for fact in _table_sizes(table, page):
-                key = (fact.kind, (fact.model or "").lower(), fact.normalized or 0.0)
-                if key not in seen:
-                    seen.add(key)
-                    facts.append(fact)
+                key = (fact.kind, normalize_model_name(fact.model), fact.normalized or 0.0)
+                if key in seen:
+                    continue  # the same number for the same model, e.g. in two tables
+                seen.add(key)
+                # One fact per model, kind and page is what the store keeps (its identity), so
+                # a second value for the same name on the page says where it comes from.
+                for qualifier in ("", where, fact.value):
+                    model = f"{fact.model} ({qualifier})" if qualifier else fact.model
+                    identity = (fact.kind, normalize_model_name(model), fact.page)
+                    if identity not in identities:
+                        identities.add(identity)
+                        fact.model = model
+                        facts.append(fact)
+                        break
     return facts
 
 
@@ -99,8 +111,8 @@ def _view_sizes(view: TableView, page: Page) -> list[ExtractedFact]:
         for row in view.rows:
             text = row.cells[column] if column < len(row.cells) else ""
             number = cell_number(text)
-            if number is None or not row.label:
-                continue
+            if number is None or not row.label or "%" in text:
+                continue  # a share of the parameters or FLOPs is not a count
             scale, rule, confidence = _scale(spec, number.scale, number.value)
             if scale is None:
                 continue
