@@ -28,7 +28,6 @@ from pipeline.fetch import (
     FetchError,
     PdfCache,
     PdfDownloader,
-    RateLimiter,
     remove_stale_partials,
 )
 from pipeline.progress import progress_bar
@@ -268,7 +267,7 @@ def ingest_arxiv(
     )
     downloader = PdfDownloader(
         ingestor.cache,
-        RateLimiter(settings.arxiv_delay_seconds),
+        search.limiter,  # one limit for feed pages and PDFs: arXiv asks for 1 request / 3 s
         retries=settings.arxiv_retries,
         backoff=max(settings.arxiv_delay_seconds, 0.01),
         max_bytes=settings.pdf_max_bytes,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import IngestRun, Paper
 from pipeline import ingest
+from pipeline.fetch import RateLimiter
 from pipeline.ingest import ingest_arxiv
 from pipeline.sources.arxiv_api import ArxivGaveUp
 from tests.support.fake_arxiv import Entry, FakeArxiv
@@ -140,3 +141,21 @@ def test_quiet_windows_never_move_the_watermark_backwards(
     fake.entries.append(_entry(20, hours_ago=-80))
     ingest_arxiv(benchmarks=["imagenet"], now=NOW + timedelta(days=4))
     assert ("2405.00020", 1) in _stored(session)
+
+
+def test_feed_pages_and_pdfs_share_one_rate_limit(
+    fake: FakeArxiv, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[int] = []
+    original = RateLimiter.wait
+
+    def recorded(limiter: RateLimiter) -> None:
+        waits.append(id(limiter))
+        original(limiter)
+
+    monkeypatch.setattr(RateLimiter, "wait", recorded)
+    fake.api_faults.append("503")
+    fake.pdf_faults.append("cut")
+    ingest_arxiv(benchmarks=["imagenet"], now=NOW)
+    assert len(waits) == len(fake.requests), "every request, retries included, waits its turn"
+    assert len(set(waits)) == 1, "one limiter for feed pages and PDF downloads"

@@ -20,7 +20,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from pipeline.errors import SourceUnavailable, UserError
-from pipeline.fetch import USER_AGENT
+from pipeline.fetch import USER_AGENT, RateLimiter
 from pipeline.sources import PaperRecord, split_arxiv_id
 
 log = logging.getLogger(__name__)
@@ -37,14 +37,18 @@ class MalformedFeedError(arxiv.ArxivError):
         super().__init__(url, 0, f"malformed feed: {error}")
 
 
-class _TimeoutSession(requests.Session):
-    def __init__(self, timeout: float) -> None:
+class _PoliteSession(requests.Session):
+    """Every request waits its turn on the shared rate limiter and has a timeout."""
+
+    def __init__(self, timeout: float, limiter: RateLimiter) -> None:
         super().__init__()
         self.timeout = timeout
+        self.limiter = limiter
         self.headers["User-Agent"] = USER_AGENT
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", self.timeout)
+        self.limiter.wait()
         response = super().request(*args, **kwargs)
         if response.status_code == 200:
             _check_well_formed(response)
@@ -63,10 +67,11 @@ def _check_well_formed(response: requests.Response) -> None:
 class _StrictClient(arxiv.Client):
     """An ``arxiv.Client`` that fails loudly instead of truncating a result set."""
 
-    def __init__(self, api_url: str, page_size: int, delay: float, timeout: float) -> None:
-        super().__init__(page_size=page_size, delay_seconds=delay, num_retries=0)
+    def __init__(self, api_url: str, page_size: int, limiter: RateLimiter, timeout: float) -> None:
+        # the session's limiter spaces requests (shared with PDF downloads), not the client
+        super().__init__(page_size=page_size, delay_seconds=0, num_retries=0)
         self.query_url_format = api_url + "?{}"
-        self._session = _TimeoutSession(timeout)
+        self._session = _PoliteSession(timeout, limiter)
 
     def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0) -> Any:
         # The client calls a resumed query's page "first" and reads an empty one as the end of
@@ -132,8 +137,10 @@ class ArxivSearch:
         retries: int,
         backoff: float | None = None,
         timeout: float = 60.0,
+        limiter: RateLimiter | None = None,
     ) -> None:
-        self.client = _StrictClient(api_url, page_size, delay, timeout)
+        self.limiter = limiter or RateLimiter(delay)
+        self.client = _StrictClient(api_url, page_size, self.limiter, timeout)
         self.retries = retries
         self.backoff = delay if backoff is None else backoff
         self.api_url = api_url
