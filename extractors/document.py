@@ -40,6 +40,9 @@ class Table:
     row_boxes: list[BBox] = field(default_factory=list)
     method: str = "words"  # how it was found: "ruled" (pdfplumber lines) or "words" (alignment)
     header_rows: int = 0  # the first rows are header rows (column titles, multi-level)
+    # Per cell (row-major, like ``rows``): set in bold, which is how papers mark their best
+    # numbers. Empty when unknown.
+    bold: list[list[bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -99,6 +102,7 @@ class Document:
                     row_boxes=[tuple(b) for b in t.get("row_boxes", [])],
                     method=t.get("method", "words"),
                     header_rows=t.get("header_rows", 0),
+                    bold=t.get("bold", []),
                 )
                 for t in p["tables"]
             ]

@@ -28,7 +28,7 @@ from extractors.layout import find_gutter, reading_order_lines
 from extractors.tables import find_tables
 
 # Part of the parse-cache key: bump whenever the Document a PDF turns into can change.
-PARSER_VERSION = "6"
+PARSER_VERSION = "7"
 PARSER_NAME = "pdfplumber"
 
 log = logging.getLogger(__name__)

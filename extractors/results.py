@@ -36,7 +36,7 @@ from extractors.result_sentences import sentence_results
 from extractors.tables import BodyRow, TableView, cell_numbers, table_views
 
 NAME = "results"
-VERSION = "2"
+VERSION = "3"
 
 _CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet\s+al\b|\(\s*[A-Z][a-z]+.*\d{4}\s*\)")
 _OWN = re.compile(r"\bours?\b|\bproposed\b|\bthis\s+(?:work|paper)\b", re.I)
@@ -361,6 +361,9 @@ def _column_facts(
         if best is not None and score >= best and headline_candidate:
             details["best_in_column"] = True
             confidence += 0.15 + (0.05 if compares else 0.0)
+        if view.is_bold(r.row, column) and "quoted_from_other_paper" not in details:
+            details["bold"] = True  # the paper marks it as its best
+            confidence += 0.1
         if r.marks:
             details["marks"] = r.marks
         error = (percent if spec.error else 100 - percent) / 100

@@ -300,8 +300,10 @@ def _build_table(rows: list[_Row]) -> Table | None:
     if len(columns) < 2:
         return None
     grid: list[list[str]] = []
+    bold: list[list[bool]] = []
     for index, row in enumerate(rows):
         cells = [""] * len(columns)
+        bold_cells = [True] * len(columns)
         if index < first_body - 1:  # an upper header row: its cells group the columns below
             placed = _group_headers(row.cells, columns)
         else:
@@ -309,13 +311,16 @@ def _build_table(rows: list[_Row]) -> Table | None:
         for col, words in placed:
             text = " ".join(w.text for w in words)
             cells[col] = f"{cells[col]} {text}".strip()
+            bold_cells[col] = bold_cells[col] and all(w.bold for w in words)
         grid.append(cells)
+        bold.append([flag and bool(text) for flag, text in zip(bold_cells, cells, strict=True)])
     return Table(
         bbox=union_box([w for r in rows for w in r.line.words]),
         rows=grid,
         row_boxes=[r.line.bbox for r in rows],
         method="words",
         header_rows=first_body,
+        bold=bold,
     )
 
 
@@ -443,6 +448,11 @@ class TableView:
     @property
     def value_columns(self) -> list[int]:
         return [c for c in self.columns if c not in self.label_columns]
+
+    def is_bold(self, row: BodyRow, column: int) -> bool:
+        """Whether the cell is set in bold (papers' mark for their best numbers)."""
+        flags = self.table.bold[row.index] if row.index < len(self.table.bold) else []
+        return column < len(flags) and flags[column]
 
     def evidence(self, row: BodyRow, column: int) -> str:
         cells = [row.cells[c] for c in self.columns if c < len(row.cells) and row.cells[c]]
