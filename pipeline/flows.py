@@ -14,8 +14,8 @@ without Prefect and the flows only add orchestration:
   Dask workers write each paper's facts to the database themselves (PostgreSQL for a cluster).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: Prefect validates a deployment's parameters
+# against the flow's annotations, which must be real types, not strings.
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -155,33 +155,25 @@ def serve(
     """Serve the nightly flow as a Prefect deployment on a cron schedule (default 02:00 UTC).
 
     Runs until interrupted; each scheduled run is `ctrends run` under Prefect (run lock and
-    summary included). Late runs wait for the running one (deployment concurrency limit 1).
+    summary included), at most one at a time. Uses PREFECT_API_URL when set, else starts a
+    local Prefect server (Prefect schedules only through a server).
     """
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from prefect.schedules import Cron
-
-    from pipeline.flows import nightly_flow
+    from pipeline.deploy import nightly_schedule, serve_nightly
 
     ensure_schema()
     settings = get_settings()
     directory = _source_directory(source)
     cron = cron or settings.schedule_cron
     timezone = timezone or settings.schedule_timezone
-    try:
-        ZoneInfo(timezone)
-        schedule = Cron(cron, timezone=timezone)
-    except (ValueError, ZoneInfoNotFoundError) as exc:
-        raise UserError(f"invalid schedule {cron!r} in time zone {timezone!r}: {exc}") from exc
+    schedule = nightly_schedule(cron, timezone)
     console.print(
         f"serving the nightly flow: cron {cron!r} ({timezone}), source {source}; Ctrl-C stops",
         highlight=False,
     )
-    nightly_flow.serve(
-        name="nightly",
-        schedules=[schedule],
-        parameters={"source": str(directory) if directory else "arxiv"},
-        global_limit=1,  # one nightly run at a time; a late one waits for the running one
+    serve_nightly(
+        schedule,
+        str(directory) if directory else "arxiv",
+        log_file=settings.data_dir / "prefect-server.log",
     )
 
 
