@@ -172,3 +172,14 @@ def test_results_stated_in_sentences() -> None:
     assert found[("top5", "3.57%")].error == pytest.approx(0.0357)
     assert found[("top1", "84.3%")].confidence > found[("top1", "76.1%")].confidence
     assert all(f.benchmark == "imagenet" and f.page == 3 for f in facts)
+
+
+def test_bold_own_numbers_rank_higher() -> None:
+    rows = [["Model", "Top-1"], ["Ours-A", "76.1"], ["Ours-B", "75.9"], ["Net [3]", "77.0"]]
+    plain = by_model(extract_results(doc_with(rows, "Table 1: Accuracy on ImageNet.")), "top1")
+    doc = doc_with(rows, "Table 1: Accuracy on ImageNet.")
+    doc.pages[0].tables[0].bold = [[False, False], [False, False], [False, True], [False, True]]
+    marked = by_model(extract_results(doc), "top1")
+    assert marked["Ours-B"].details["bold"] is True
+    assert marked["Ours-B"].confidence == pytest.approx(plain["Ours-B"].confidence + 0.1)
+    assert "bold" not in marked["Net [3]"].details  # a quoted row stays quoted

@@ -173,3 +173,14 @@ def test_full_width_table_on_a_two_column_page_is_one_table(tmp_path: Path) -> N
     assert table.rows[0] == ["Method", "Backbone", "AP", "AP50", "AP75"]
     assert table.rows[2] == ["Ours", "ResNeXt-101", "40.8", "61.1", "44.1"]
     assert table.caption == "Table 2: Results on COCO test-dev."
+
+
+def test_bold_cells_are_marked(tmp_path: Path) -> None:
+    runs = [Run(60, 40, "Table 1: Results on ImageNet.", 9)]
+    runs += table_runs(60, 60, [["Model", "Top-1"], ["Base", "76.1"]], [0, 120])
+    runs += [Run(60, 84, "Ours", 8), Run(180, 84, "79.3", 8, bold=True)]
+    doc = parse_pdf(write_pdf(tmp_path / "bold.pdf", [runs]))
+    (table,) = doc.pages[0].tables
+    assert table.rows[2] == ["Ours", "79.3"]
+    assert table.bold[2] == [False, True]
+    assert table.bold[1] == [False, False]
