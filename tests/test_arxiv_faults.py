@@ -5,6 +5,7 @@ the watermark never skips a paper."""
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from pipeline import ingest
 from pipeline.fetch import RateLimiter
 from pipeline.ingest import ingest_arxiv
 from pipeline.sources.arxiv_api import ArxivGaveUp
+from tests.stress.arxiv_chaos import nights
 from tests.support.fake_arxiv import Entry, FakeArxiv
 from tests.support.pdfgen import make_pdf
 
@@ -159,3 +161,17 @@ def test_feed_pages_and_pdfs_share_one_rate_limit(
     ingest_arxiv(benchmarks=["imagenet"], now=NOW)
     assert len(waits) == len(fake.requests), "every request, retries included, waits its turn"
     assert len(set(waits)) == 1, "one limiter for feed pages and PDF downloads"
+
+
+def test_nights_of_random_faults_store_every_version_once(
+    fake: FakeArxiv, ctrends_env: dict[str, str]
+) -> None:
+    fake.entries = []
+    figures = nights(fake, ctrends_env["CTRENDS_DATABASE_URL"], random.Random(5), 3, rate=0.3)
+    assert figures["requests"] > 30 and figures["paper_versions"] > 5
+    assert (
+        figures["missing"],
+        figures["duplicated"],
+        figures["without_pdf"],
+        figures["watermark_went_back"],
+    ) == (0, 0, 0, 0), figures

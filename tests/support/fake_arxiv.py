@@ -5,7 +5,8 @@ window, ascending ``lastUpdatedDate`` order, ``start``/``max_results`` paging an
 totals; ``/pdf/<id>v<n>`` serves the PDF bytes. ``faults`` is a queue of scripted misbehaviours
 (``503``, ``429``, ``malformed``, ``truncated``, ``empty``, ``drop``, ``slow:<s>``) consumed one
 per request, so tests can script exactly when the API fails. ``api_faults`` and ``pdf_faults``
-are the same for feed requests or PDF requests only (consulted before ``faults``). ``cut``
+are the same for feed requests or PDF requests only (consulted before ``faults``); ``chaos``, a
+function of the request path, picks faults when the queues are empty. ``cut``
 announces the whole body and sends half of it before closing the connection.
 """
 
@@ -16,6 +17,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +50,7 @@ class FakeArxiv:
         self.faults: deque[str | None] = deque()
         self.api_faults: deque[str | None] = deque()
         self.pdf_faults: deque[str | None] = deque()
+        self.chaos: Callable[[str], str | None] | None = None
         self.requests: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -161,7 +164,7 @@ class FakeArxiv:
                 for queue in (targeted, fake.faults):
                     if queue:
                         return queue.popleft()
-                return None
+                return fake.chaos(self.path) if fake.chaos else None
 
             def _pdf(self, vid: str, fault: str | None) -> None:
                 for e in fake.entries:
