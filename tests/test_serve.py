@@ -83,3 +83,19 @@ def test_serve_runs_the_nightly_flow_on_its_schedule(tmp_path: Path) -> None:
     assert status == "succeeded", output[-3000:]
     assert flow_run_id, "the run was started by Prefect, so it knows its flow run"
     assert "serving the nightly flow: cron '* * * * *' (Europe/Paris)" in output
+
+
+def test_prefect_yaml_deploys_the_nightly_flow_on_the_default_schedule() -> None:
+    import yaml
+    from prefect.flows import load_flow_from_entrypoint
+
+    from pipeline.deploy import nightly_schedule
+    from pipeline.flows import nightly_flow
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "prefect.yaml").read_text())
+    (deployment,) = config["deployments"]
+    assert load_flow_from_entrypoint(deployment["entrypoint"]).name == nightly_flow.name
+    (schedule,) = deployment["schedules"]
+    assert (schedule["cron"], schedule["timezone"]) == ("0 2 * * *", "UTC")  # as `ctrends serve`
+    nightly_schedule(schedule["cron"], schedule["timezone"])  # valid cron and time zone
+    assert deployment["concurrency_limit"] == {"limit": 1, "collision_strategy": "ENQUEUE"}
