@@ -36,6 +36,7 @@ from db.session import dispose_engines
 from extractors.pdf import parse_pdf
 from extractors.registry import run_extractors
 from pipeline.config import Settings, get_settings
+from pipeline.extract import warm_up_extractors
 from pipeline.isolation import map_isolated
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "pdfs"
@@ -73,6 +74,7 @@ def parse_and_extract(pdf: Path) -> dict[str, float]:
 
 
 def per_paper(pdfs: list[Path], settings: Settings) -> list[dict[str, Any]]:
+    warm_up_extractors()  # as pipeline.extract does before it forks a child per paper
     rows = []
     for pdf in pdfs:
         ref_wall, ref_cpu = pdftotext(pdf)

@@ -20,7 +20,7 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 from sqlalchemy import or_, select
@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db.models import Paper
 from db.session import session_factory
+from extractors.document import Document, Line, Page
 from extractors.facts import ExtractedFact
 from extractors.registry import run_extractors, signature
 from pipeline.config import Settings, get_settings
@@ -108,10 +109,29 @@ def papers_to_extract(url: str | None, *, retry_failed: bool = False) -> list[Pa
     ]
 
 
+# A paper's worth of sentences every extractor reads: running the extractors on it once loads
+# what they build lazily (the spaCy pipeline and its rules, compiled patterns), ~1 s.
+_WARM_UP_LINES = (
+    "ResNet-50 has 25.6M parameters and 4.1 GFLOPs (multiply-adds).",
+    "It reaches 76.1% top-1 accuracy on ImageNet and 38.0 box AP on COCO.",
+    "We trained it on 8 NVIDIA V100 GPUs for 3 days; BLEU 28.4 on WMT 2014 En-De.",
+)
+
+
+@cache
+def warm_up_extractors() -> None:
+    """Build the extractors' lazy state once in this process, before it forks a child per paper,
+    so children inherit it instead of each paying for it again."""
+    text = "\n".join(_WARM_UP_LINES)
+    lines = [Line(t, (0.0, 12.0 * i, 500.0, 12.0 * i + 10)) for i, t in enumerate(_WARM_UP_LINES)]
+    run_extractors(Document(sha256="", pages=[Page(1, 612.0, 792.0, text, lines)]))
+
+
 def process_isolated(
     work: Iterable[PaperWork], settings: Settings, workers: int
 ) -> Iterator[Outcome[PaperWork, Processed]]:
     """Parse + extract each paper in its own child process, up to ``workers`` at once."""
+    warm_up_extractors()
     worker = partial(
         process_paper, cache_dir=settings.parse_cache_dir, max_pages=settings.pdf_max_pages
     )
