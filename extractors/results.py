@@ -36,7 +36,7 @@ from extractors.result_sentences import sentence_results
 from extractors.tables import BodyRow, TableView, cell_numbers, table_views
 
 NAME = "results"
-VERSION = "3"
+VERSION = "4"
 
 _CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet\s+al\b|\(\s*[A-Z][a-z]+.*\d{4}\s*\)")
 _OWN = re.compile(r"\bours?\b|\bproposed\b|\bthis\s+(?:work|paper)\b", re.I)
@@ -70,8 +70,8 @@ PLAUSIBLE_SCORES = {
     "ap75": (10.0, 75.0),
     "em": (35.0, 96.0),
     "f1": (45.0, 98.0),
-    "bleu": (5.0, 50.0),
-    "sacrebleu": (5.0, 50.0),
+    "bleu": (10.0, 50.0),
+    "sacrebleu": (10.0, 50.0),
 }
 # How much each doubt about a column lowers the confidence of its values.
 DOUBTS = {
@@ -80,6 +80,9 @@ DOUBTS = {
     "language_pair_from_paper": 0.05,
     "swapped_top_k": 0.1,
 }
+_OTHER_IMAGENET_TASK = re.compile(
+    r"(?i:\bdetection\b|\blocali[sz]ation\b|\bsegmentation\b)|\bLOC\b"
+)
 _ACCURACY = re.compile(r"\bacc(?:uracy|\.)?\b", re.I)
 
 
@@ -118,7 +121,24 @@ def extract_results(doc: Document) -> list[ExtractedFact]:
             for view in table_views(table):
                 facts.extend(_view_results(view, page, context))
     facts.extend(_sentence_facts(doc, mentions))
+    _mark_best_in_paper(facts)
     return _resolve_collisions(facts)
+
+
+def _mark_best_in_paper(facts: list[ExtractedFact]) -> None:
+    """The paper's headline is usually its best own number on a benchmark: among the facts
+    already ranked as the paper's best of their column, the highest score gets a little more."""
+    best: dict[tuple[str | None, str | None], ExtractedFact] = {}
+    for fact in facts:
+        doubted = sum(bool(fact.details.get(reason)) for reason in DOUBTS) >= 2
+        if not fact.details.get("best_in_column") or fact.error is None or doubted:
+            continue
+        key = (fact.benchmark, fact.metric)
+        if key not in best or fact.error < (best[key].error or 1.0):
+            best[key] = fact
+    for fact in best.values():
+        fact.details["best_in_paper"] = True
+        fact.confidence = round(min(fact.confidence + 0.05, 0.95), 3)
 
 
 def _sentence_facts(doc: Document, mentions: dict[str, int]) -> list[ExtractedFact]:
@@ -212,6 +232,8 @@ def _column_spec(
         else:
             reasons.append("benchmark_from_paper")
     candidates = {b for b in candidates if compatible(b, metric)}
+    if _OTHER_IMAGENET_TASK.search(f"{header} {context.caption}"):
+        candidates.discard("imagenet")  # ImageNet detection / localization is not the benchmark
     if not candidates:
         return None
     benchmark = max(candidates, key=lambda b: (b in named, context.mentions.get(b, 0)))
@@ -275,19 +297,23 @@ def _view_results(view: TableView, page: Page, context: _Context) -> list[Extrac
                     _benchmarks(header, context.has_wmt14)
                 )
                 model = _transposed_model(row.label, header) if transposed else row.label
-                readings.setdefault((column, part), []).append(
-                    _Reading(row, text, number.value, number.marks, spec, model)
+                # Values compete within their column; in a transposed table (a row per
+                # benchmark, a column per model) within their row.
+                group = (-1 - row.index, part) if transposed else (column, part)
+                readings.setdefault(group, []).append(
+                    _Reading(row, column, text, number.value, number.marks, spec, model)
                 )
     _fix_swapped_top_k(readings)
     facts = []
-    for (column, _), column_readings in readings.items():
-        facts.extend(_column_facts(view, column, column_readings, page, context))
+    for group_readings in readings.values():
+        facts.extend(_column_facts(view, group_readings, page, context))
     return facts
 
 
 @dataclass
 class _Reading:
     row: BodyRow
+    column: int
     text: str  # the cell as printed
     value: float
     marks: str
@@ -316,8 +342,10 @@ def _fix_swapped_top_k(readings: dict[tuple[int, int], list[_Reading]]) -> None:
 
 
 def _column_facts(
-    view: TableView, column: int, readings: list[_Reading], page: Page, context: _Context
+    view: TableView, readings: list[_Reading], page: Page, context: _Context
 ) -> list[ExtractedFact]:
+    """Facts for values that compete with each other (a column, or a row of a transposed
+    table): the best of the paper's own single-model values ranks highest."""
     fraction = all(r.value <= 1.0 for r in readings)  # some tables print 0.763, not 76.3
     scale = 100.0 if fraction else 1.0
     scored = [
@@ -326,14 +354,16 @@ def _column_facts(
         if plausible(r.spec.metric, _score(r.value * scale, r.spec))
     ]
     own_scores = [
-        score for r, _, score in scored if not quoted(r.model) and not _ENSEMBLE.search(r.model)
+        score
+        for r, _, score in scored
+        if not quoted(r.model) and not _ENSEMBLE.search(r.model) and _named(r.model)
     ]
     best = max(own_scores) if own_scores else None
     compares = any(quoted(r.model) for r in readings)  # a comparison with others
     facts = []
     for r, percent, score in scored:
         spec = r.spec
-        header = view.headers.get(column, "")
+        header = view.headers.get(r.column, "")
         details: dict[str, object] = {"header": header, "split": spec.split}
         confidence = 0.6
         for reason in spec.reasons:
@@ -348,6 +378,9 @@ def _column_facts(
         elif _names_the_paper(r.model, context.title_words):
             details["named_in_title"] = True
             confidence += 0.1
+        if not _named(r.model):
+            details["unnamed_row"] = True  # "0", "3": a plot's ticks, or a name lost in layout
+            confidence -= 0.1
         if _ENSEMBLE.search(r.model) or _ENSEMBLE.search(header):
             details["ensemble"] = True
             confidence -= 0.1
@@ -357,11 +390,12 @@ def _column_facts(
             confidence -= 0.05  # ImageNet results are validation results; elsewhere test counts
         if spec.metric == PRIMARY_METRIC.get(spec.benchmark):
             confidence += 0.03
-        headline_candidate = not {"quoted_from_other_paper", "ensemble"} & details.keys()
+        doubts = {"quoted_from_other_paper", "ensemble", "unnamed_row"}
+        headline_candidate = not doubts & details.keys()
         if best is not None and score >= best and headline_candidate:
             details["best_in_column"] = True
             confidence += 0.15 + (0.05 if compares else 0.0)
-        if view.is_bold(r.row, column) and "quoted_from_other_paper" not in details:
+        if view.is_bold(r.row, r.column) and "quoted_from_other_paper" not in details:
             details["bold"] = True  # the paper marks it as its best
             confidence += 0.1
         if r.marks:
@@ -372,7 +406,7 @@ def _column_facts(
                 kind="result",
                 value=r.text,
                 page=page.number,
-                evidence=view.evidence(r.row, column),
+                evidence=view.evidence(r.row, r.column),
                 confidence=round(min(max(confidence, 0.05), 0.95), 3),
                 extractor=NAME,
                 extractor_version=VERSION,
@@ -395,6 +429,10 @@ def quoted(model: str) -> bool:
     citations = list(_CITATION.finditer(model))
     extends = any(re.match(r"\s*(?:\+|w/|with\b)", model[c.end() :]) for c in citations)
     return bool(citations) and not extends
+
+
+def _named(model: str) -> bool:
+    return bool(re.search(r"[A-Za-z]", model))
 
 
 def plausible(metric: str, score: float) -> bool:

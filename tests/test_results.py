@@ -183,3 +183,31 @@ def test_bold_own_numbers_rank_higher() -> None:
     assert marked["Ours-B"].details["bold"] is True
     assert marked["Ours-B"].confidence == pytest.approx(plain["Ours-B"].confidence + 0.1)
     assert "bold" not in marked["Net [3]"].details  # a quoted row stays quoted
+
+
+def test_imagenet_detection_tables_are_not_the_benchmark() -> None:
+    rows = [["Method", "mAP", "top-5 LOC err."], ["Ours", "58.8", "9.0"], ["Other", "43.9", "12.0"]]
+    caption = "Table 12: Our results (mAP, %) on the ImageNet detection dataset."
+    assert extract_results(doc_with(rows, caption)) == []
+
+
+def test_the_paper_best_own_number_ranks_first() -> None:
+    rows = [
+        ["Model", "Top-1", "Top-5"],
+        ["Ours-S", "76.1", "93.0"],
+        ["Ours-L", "78.3", "94.1"],
+        ["0", "79.0", "95.0"],  # a plot's tick label, not a model
+    ]
+    facts = extract_results(doc_with(rows, "Table 1: Accuracy on ImageNet."))
+    top = max(facts, key=lambda f: f.confidence)
+    assert (top.model, top.metric, top.details.get("best_in_paper")) == ("Ours-L", "top1", True)
+    unnamed = by_model(facts, "top1")["0"]
+    assert unnamed.details["unnamed_row"] is True
+
+
+def test_transposed_values_compete_within_their_row() -> None:
+    rows = [["Models", "GNMT [62]", "Ours-6", "Ours-12"], ["EN-DE", "24.6", "26.4", "26.8"]]
+    caption = "Table 5: Machine translation on WMT 2014. Tokenized BLEU on newstest2014."
+    facts = extract_results(doc_with(rows, caption, text=caption))
+    best = [f for f in facts if f.details.get("best_in_column")]
+    assert [f.model for f in best] == ["Ours-12"]
