@@ -75,12 +75,32 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     return count
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """PDF text like ``=HYPERLINK(...)`` must not run as a formula when a CSV is opened in a
+    spreadsheet: prefix such cells with an apostrophe (numbers such as ``-0.5`` stay as they are).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _is_number(value):
+        return "'" + value
+    return value
+
+
 def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, fields: tuple[str, ...]) -> int:
     writer = csv.DictWriter(out, fieldnames=list(fields), extrasaction="ignore")
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
         count += 1
     return count
 
