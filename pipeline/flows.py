@@ -46,7 +46,7 @@ from pipeline.ingest import IngestReport, ingest_arxiv, ingest_directory
 from pipeline.runlock import run_lock
 from pipeline.runs import fail_run, finish_run, start_run, summarise
 from pipeline.sources.arxiv_api import ArxivGaveUp
-from pipeline.sources.arxiv_api import _is_transient as arxiv_transient
+from pipeline.sources.arxiv_api import is_transient as arxiv_transient
 
 RETRIES = 2
 BACKOFF_SECONDS = 30.0  # first retry after ~30 s, the second after ~60 s (with jitter)

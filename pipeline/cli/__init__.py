@@ -26,7 +26,10 @@ def _configure_runtime() -> None:
     from pipeline.config import get_settings
 
     settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(settings.data_dir / "prefect"))
+    # Prefect's 20 s default for its temporary API server is too short on a loaded 2-core host.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     level = os.environ.get("CTRENDS_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(
         level=level,

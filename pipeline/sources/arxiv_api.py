@@ -97,7 +97,7 @@ TRANSIENT = (
 )
 
 
-def _is_transient(exc: Exception) -> bool:
+def is_transient(exc: Exception) -> bool:
     if isinstance(exc, arxiv.HTTPError):
         return exc.status == 429 or exc.status >= 500
     return isinstance(exc, TRANSIENT)
@@ -166,7 +166,7 @@ class ArxivSearch:
             except Exception as exc:
                 if offset == 0 and failures == 0 and _cannot_connect(exc):
                     raise unreachable(self.api_url, exc) from exc
-                if not _is_transient(exc):
+                if not is_transient(exc):
                     raise
                 if failures >= self.retries:
                     raise ArxivGaveUp(
