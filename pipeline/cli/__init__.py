@@ -8,6 +8,7 @@ import sys
 
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from pipeline.cli import (
     backup,  # noqa: F401  (registers backup, restore)
@@ -45,7 +46,8 @@ def main() -> None:
     try:
         app()
     except UserError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        message = f"[bold red]error:[/] {escape(str(exc))}"
+        Console(stderr=True, soft_wrap=True).print(message, highlight=False)
         sys.exit(2)
 
 
