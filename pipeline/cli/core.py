@@ -89,8 +89,7 @@ def ingest(
             f"{report.new_versions} new versions, {len(report.failed)} failed",
             highlight=False,
         )
-        for paper, reason in report.failed:
-            console.print(f"  [red]failed[/] {escape(paper)}: {escape(reason)}", highlight=False)
+        _print_failures(report.failed)
 
 
 @app.command()
@@ -110,7 +109,11 @@ def extract(
         f"facts: {facts}",
         highlight=False,
     )
-    for paper, reason in report.failed:
+    _print_failures(report.failed)
+
+
+def _print_failures(failed: list[tuple[str, str]]) -> None:
+    for paper, reason in failed:  # PDF-derived text: escaped so it is never read as markup
         console.print(f"  [red]failed[/] {escape(paper)}: {escape(reason)}", highlight=False)
 
 
