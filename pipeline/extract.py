@@ -24,7 +24,7 @@ from functools import cache, partial
 from pathlib import Path
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from db.models import Paper
 from db.session import session_factory
@@ -150,11 +150,11 @@ def store_outcome(
     """Store one processed paper's facts, or mark the paper failed with the reason."""
     item = outcome.item
     if outcome.error is not None or outcome.result is None:
-        reason = outcome.error or "no result"
-        _mark_failed(url, item, reason)
-        log.warning("%s: failed: %s", item.label, reason)
-        return PaperOutcome(item.label, error=reason)
-    counts = _store(url, item, outcome.result, signature(), settings)
+        return _failed(url, item, outcome.error or "no result")
+    try:
+        counts = _store(url, item, outcome.result, signature(), settings)
+    except (DataError, ValueError) as exc:  # a value the database refuses fails this paper only
+        return _failed(url, item, f"facts could not be stored ({type(exc).__name__}: {exc})"[:500])
     log.info(
         "%s: %d facts (%s)",
         item.label,
@@ -162,6 +162,12 @@ def store_outcome(
         ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v) or "no change",
     )
     return PaperOutcome(item.label, len(outcome.result.facts), dict(counts))
+
+
+def _failed(url: str | None, item: PaperWork, reason: str) -> PaperOutcome:
+    _mark_failed(url, item, reason)
+    log.warning("%s: failed: %s", item.label, reason)
+    return PaperOutcome(item.label, error=reason)
 
 
 def extract_pending(

@@ -127,3 +127,33 @@ def test_dev_corpus_sample_yields_facts_with_evidence(
     assert all(
         f.page >= 1 and f.evidence and f.extractor_version for f in session.scalars(select(Fact))
     )
+
+
+def test_a_fact_the_database_refuses_fails_its_paper_only(
+    ctrends_env: dict[str, str],
+    session: Session,
+    pdf_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A broken font map can put a lone UTF-16 surrogate into evidence text, which no database
+    driver encodes: that paper is marked failed with the reason, the others are stored."""
+    from extractors import registry
+    from pipeline import extract
+
+    def poisoned(doc):  # type: ignore[no-untyped-def]
+        facts, failures = registry.run_extractors(doc)
+        if "1+" in doc.text:  # the appendix paper only
+            facts[0].evidence += "\ud800"
+        return facts, failures
+
+    (pdf_dir / "1605.07146.pdf").write_bytes(make_pdf([*GOOD_TEXT, ["1+ appendix page."]]))
+    monkeypatch.setattr(extract, "run_extractors", poisoned)  # children fork with it
+    _invoke("ingest", "--source", str(pdf_dir))
+    _invoke("extract")
+    rows = session.execute(select(Paper.id, Paper.arxiv_id, Paper.status, Paper.error)).all()
+    papers = {r.arxiv_id: r for r in rows}
+    assert papers["1512.03385"].status == "extracted"
+    assert papers["1605.07146"].status == "failed"
+    assert papers["1605.07146"].error.startswith("facts could not be stored (UnicodeEncodeError")
+    stored = set(session.scalars(select(Fact.paper_id)))
+    assert stored == {papers["1512.03385"].id}, "the refused paper's transaction left nothing"
