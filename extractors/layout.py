@@ -17,6 +17,7 @@ _GUTTER_SEARCH = (0.35, 0.65)  # fraction of the page width where a column gutte
 _GUTTER_MAX_CROSSING = 0.01  # at most this share of words may cross a real gutter
 _GUTTER_MIN_SIDE = 0.2  # each column holds at least this share of the words
 _MIN_ROW_OVERLAP = 0.4  # vertical overlap (of the smaller word) to share a row
+_SAME_HEIGHT = 0.05  # points: word heights closer than this are one font size
 
 
 def find_gutter(words: Sequence[Word], width: float) -> float | None:
@@ -67,7 +68,8 @@ def group_rows(words: Iterable[Word]) -> list[list[Word]]:
                 best, best_overlap = row, ratio
         if best is not None and best_overlap >= _MIN_ROW_OVERLAP:
             best[0].append(word)
-            if height > best[1][1] - best[1][0]:  # the row's extent follows its largest word
+            # The row's extent follows a larger word (a bigger font), not rounding noise.
+            if height > best[1][1] - best[1][0] + _SAME_HEIGHT:
                 best[1][0], best[1][1] = top, bottom
         else:
             rows.append(([word], [top, bottom]))

@@ -123,7 +123,7 @@ def map_isolated(
         for conn in list(running):
             item, proc, deadline = running[conn]
             if conn in ready:
-                outcome = _collect(conn, proc, item)
+                outcome = _collect(conn, proc, item, memory_bytes)
             elif clock() >= deadline:
                 proc.kill()
                 outcome = Outcome(item, error=f"timed out after {timeout:g} s (time limit)")
@@ -136,12 +136,21 @@ def map_isolated(
             start_next()
 
 
-def _collect(conn: Connection, proc: multiprocessing.process.BaseProcess, item: T) -> Outcome:
+def _collect(
+    conn: Connection, proc: multiprocessing.process.BaseProcess, item: T, memory_bytes: int | None
+) -> Outcome:
     try:
         status, payload = conn.recv()
     except (EOFError, OSError):
         proc.join()
         code = proc.exitcode
+        if memory_bytes and code == -signal.SIGABRT:
+            # C++ code (PDFium) aborts when an allocation fails, where Python would raise.
+            return Outcome(
+                item,
+                error=f"exceeded the memory limit of {memory_bytes // 2**20} MiB "
+                f"(the PDF library aborted: exit code {code})",
+            )
         hint = " (killed: likely out of memory)" if code in (-9, 137) else ""
         return Outcome(item, error=f"worker died with exit code {code}{hint}")
     if status == "ok":

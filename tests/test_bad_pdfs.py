@@ -20,9 +20,9 @@ from tests.stress.bad_pdfs import (
     GOOD_TEXT,
     SCRATCH_KINDS,
     generate,
+    glyph_pile,
     good_pdf,
     inflating_content,
-    lying_length,
     write_inputs,
 )
 from tests.support.pdfgen import make_pdf
@@ -88,12 +88,14 @@ def test_a_run_over_bad_inputs_loses_nothing(
     for arxiv_id, error in failed.items():
         assert error and any(reason in error for reason in CLEAR_REASONS), (kinds[arxiv_id], error)
         assert "Traceback" not in error and len(error) < 600
-    must_fail = {"zero-byte": "empty", "encrypted": "encrypted", "lying-length": "memory"}
+    must_fail = {"zero-byte": "empty", "encrypted": "encrypted"}
     for arxiv_id, kind in kinds.items():
         if kind in must_fail:
             assert must_fail[kind] in (failed.get(arxiv_id) or ""), (kind, papers[arxiv_id])
+    # what a robust parser reads anyway: a lying /Length, cycles, a password-less encryption
+    readable = {"good", "lying-length", "cyclic-pages", "cyclic-references", "encrypted-open"}
+    assert all(papers[a][0] == "extracted" for a, kind in kinds.items() if kind in readable)
     good = [a for a, kind in kinds.items() if kind == "good"]
-    assert all(papers[a][0] == "extracted" for a in good)
     with session_scope(sqlite_env) as s:
         with_facts = set(s.scalars(select(Paper.arxiv_id).join(Fact)))
     assert set(good) <= with_facts
@@ -137,8 +139,8 @@ def test_a_pdf_over_the_time_limit_is_stopped_and_the_rest_go_on(
 ) -> None:
     monkeypatch.setenv("CTRENDS_PDF_TIMEOUT", "8")
     (tmp_path / "pdfs").mkdir()
-    # 64 MB of content-stream comments: pdfminer needs most of a minute to tokenize them
-    (tmp_path / "pdfs" / "2001.00001.pdf").write_bytes(inflating_content(64))
+    # 200,000 glyphs on one spot: PDFium needs about a minute to build the page's text
+    (tmp_path / "pdfs" / "2001.00001.pdf").write_bytes(glyph_pile(200_000))
     (tmp_path / "pdfs" / "2001.00002.pdf").write_bytes(make_pdf([GOOD_TEXT]))
     _invoke("ingest", "--source", str(tmp_path / "pdfs"))
     out = _invoke("extract")
@@ -152,8 +154,8 @@ def test_a_pdf_over_the_memory_limit_fails_and_passes_under_a_higher_one(
     ctrends_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "pdfs").mkdir()
-    # a stream /Length of 600 MiB: the parser allocates that much to read it
-    (tmp_path / "pdfs" / "2001.00001.pdf").write_bytes(lying_length(600 * 2**20))
+    # a content stream that inflates to 256 MB: the parser holds all of it
+    (tmp_path / "pdfs" / "2001.00001.pdf").write_bytes(inflating_content(256))
     _invoke("ingest", "--source", str(tmp_path / "pdfs"))
     monkeypatch.setenv("CTRENDS_PDF_MAX_MEMORY_MB", "128")
     _invoke("extract")

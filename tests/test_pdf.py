@@ -111,7 +111,7 @@ def test_truncated_pdf_is_an_error_or_keeps_what_it_can(
         doc = parse_pdf(path)
     except PdfParseError as exc:
         assert "truncated.pdf" in str(exc)
-    else:  # pdfminer may recover some pages; it must not invent any
+    else:  # PDFium may recover some pages; it must not invent any
         assert doc.page_count <= 3
 
 

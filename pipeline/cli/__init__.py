@@ -37,7 +37,7 @@ def _configure_runtime() -> None:
         format="%(message)s",
         handlers=[RichHandler(console=Console(stderr=True), show_path=False)],
     )
-    for noisy in ("httpx", "pdfminer", "alembic.runtime.migration", "arxiv"):
+    for noisy in ("httpx", "alembic.runtime.migration", "arxiv"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -2,7 +2,7 @@
 
 A curator checks a number fastest against the page itself (a table cell can be misread as text).
 The region spans the page's width and a few lines above and below the fact's box, which is drawn
-in; without a box the whole page is shown. Boxes are pdfplumber's: points, origin top-left.
+in; without a box the whole page is shown. Boxes are the parser's: points, origin top-left.
 PNGs are cached by PDF hash, page and box, so paging back and forth renders nothing twice.
 """
 
@@ -18,13 +18,12 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
+from extractors.pdfium_words import PDFIUM_LOCK
 from pipeline.errors import UserError
 
 MARGIN_POINTS = 36.0  # about three lines of body text above and below the box
 MAX_WIDTH_PIXELS = 1400
 HIGHLIGHT = (220, 30, 30)
-# PDFium is not thread-safe and the web server renders from a thread pool.
-_PDFIUM_LOCK = threading.Lock()
 
 
 class RegionUnavailable(UserError):
@@ -82,7 +81,7 @@ def _rasterize(
 
 
 def _render(pdf_path: Path, page_number: int, box: tuple[float, ...] | None) -> bytes:
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         try:
             image, scale, top, box = _rasterize(pdf_path, page_number, box)
         except pdfium.PdfiumError as exc:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import os
 import random
@@ -23,7 +24,7 @@ import tempfile
 import time
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,12 +116,22 @@ def huge_image(side: int) -> bytes:
 
 def inflating_content(megabytes: int) -> bytes:
     """A content stream of a few hundred KB that inflates to ``megabytes`` MB (a zip bomb)."""
-    compressor = zlib.compressobj(9)
     chunk = b"% padding\n" * (1 << 16)
-    parts = [compressor.compress(_TEXT_OPS + b"\n")]
-    for _ in range(megabytes * (1 << 20) // len(chunk)):
-        parts.append(compressor.compress(chunk))
-    parts.append(compressor.flush())
+    padding = (chunk for _ in range(megabytes * (1 << 20) // len(chunk)))
+    return _compressed_page(itertools.chain([_TEXT_OPS + b"\n"], padding))
+
+
+def glyph_pile(count: int = 200_000) -> bytes:
+    """A page that draws ``count`` glyphs on one spot: PDFium's text-page build is quadratic in
+    overlapping glyphs, so a 2 KB file keeps a parser busy for a minute."""
+    line = b"BT /F1 1 Tf 1 0 0 1 10 10 Tm " + b"(ab) Tj " * 500 + b"ET\n"
+    return _compressed_page(line for _ in range(count // 1000))
+
+
+def _compressed_page(content: Iterable[bytes]) -> bytes:
+    """A one-page PDF whose content stream is ``content``, deflated."""
+    compressor = zlib.compressobj(9)
+    parts = [compressor.compress(chunk) for chunk in content] + [compressor.flush()]
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
