@@ -84,16 +84,20 @@ SPLIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 TASK_HINTS: dict[str, re.Pattern[str]] = {"conll03": re.compile(r"\bNER\b")}
 
 
+_LETTER_SPACED = re.compile(r"(?<=\b[A-Z]) (?=[A-Z])")
+
+
 def benchmarks_in(text: str) -> set[str]:
     """Benchmarks a short text (caption, header) names; WMT pairs need only the language pair.
 
     Small capitals often come out of PDFs letter-spaced ("E N -D E"); those are read joined too.
     """
-    joined = re.sub(r"(?<=\b[A-Z]) (?=[A-Z])", "", text)
+    joined = _LETTER_SPACED.sub("", text)
+    texts = (text,) if joined == text else (text, joined)
     return {
         name
         for name, pattern in BENCHMARK_PATTERNS.items()
-        if pattern.search(text) or pattern.search(joined)
+        if any(pattern.search(t) for t in texts)
     }
 
 

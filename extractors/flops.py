@@ -42,7 +42,7 @@ def _fact(match: Match) -> ExtractedFact | None:
     amount, head = quantity(match.span)
     if amount is None or head.lower().startswith("t") or "/s" in head.lower():
         return None  # TFLOPS are device rates
-    following = match.span.doc.text[match.span.end_char : match.span.end_char + 30]
+    following = match.page.text[match.span.end_char : match.span.end_char + 30]
     if _RATE_AFTER.match(following):
         return None
     if scaled := _SCALED_HEAD.match(head.replace(" ", "")):

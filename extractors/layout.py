@@ -129,17 +129,16 @@ def reading_order_lines(words: Sequence[Word], gutter: float | None) -> list[Lin
 def _join_across(sides: list[tuple[str, list[Word]]]) -> list[tuple[str, list[Word]]]:
     """A left and a right part separated by no more than a word space are one full-width line
     (a centred title whose words happen to leave the gutter free)."""
-    rights = [row for side, row in sides if side == "R"]
+    rights = [(row, min(w.bbox[0] for w in row)) for side, row in sides if side == "R"]
     joined: list[tuple[str, list[Word]]] = []
     taken: set[int] = set()
     for side, row in sides:
         if side != "L":
             continue
         last = max(row, key=lambda w: w.bbox[2])
-        for right in rights:
-            first = min(right, key=lambda w: w.bbox[0])
-            gap = first.bbox[0] - last.bbox[2]
-            if id(right) not in taken and _same_row(row, right) and gap < 0.8 * last.size:
+        for right, first_x0 in rights:
+            gap = first_x0 - last.bbox[2]
+            if gap < 0.8 * last.size and id(right) not in taken and _same_row(row, right):
                 taken.add(id(right))
                 joined.append(("X", row + right))
                 break

@@ -37,6 +37,17 @@ _BOLD_WEIGHT = 600  # CSS/PDF font weight from which a face is bold
 _DEFAULT_DESCENT = -0.2  # per point of font size, when a font does not say
 
 
+# FPDFText_GetTextObject and FPDFTextObj_GetFont returning bare addresses: cache keys without a
+# ctypes.cast per character (the loop below runs ~5,000 times a page).
+_text_object_address = ctypes.cast(
+    pdfium_c.FPDFText_GetTextObject,
+    ctypes.CFUNCTYPE(ctypes.c_void_p, pdfium_c.FPDF_TEXTPAGE, ctypes.c_int),
+)
+_font_address = ctypes.cast(
+    pdfium_c.FPDFTextObj_GetFont, ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
+)
+
+
 class _Style(NamedTuple):
     """What pdfplumber's ``extra_attrs=["fontname", "size"]`` compared: a change ends a word."""
 
@@ -47,9 +58,13 @@ class _Style(NamedTuple):
 
 
 class _Run(NamedTuple):
-    """One text object's characters: their style and the bottom of their boxes (top-left origin)."""
+    """One text object's characters: their style and box extent (top-left origin). Boxes are one
+    printed size tall and sit on the font's descent, as pdfminer made them (row grouping is
+    tuned to that); PDFium's loose boxes follow each glyph and font's own extent, which for math
+    fonts (the "x" of "3 x 3") reaches into the next line."""
 
     style: _Style
+    top: float
     bottom: float
 
 
@@ -72,21 +87,22 @@ def _words(
     raw: pdfium_c.FPDF_TEXTPAGE, left: float, top_edge: float, x_tol: float, y_tol: float
 ) -> list[Word]:
     get_unicode, get_box = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_GetLooseCharBox
-    get_object = pdfium_c.FPDFText_GetTextObject
     rect = pdfium_c.FS_RECTF()
+    rect_ref = ctypes.byref(rect)
     runs: dict[int, _Run] = {}  # text object address -> its run
     fonts: dict[int, _Font] = {}  # font address -> font facts
     words: list[Word] = []
     chars: list[str] = []
-    box = [0.0, 0.0, 0.0, 0.0]  # the current word's x0, top, x1, bottom
-    style = _Style(0.0, False, True, 0)
-    start_top = last_x1 = 0.0
+    # The current word: the run of its first character and its box; the last character's x1.
+    run = char_run = _Run(_Style(0.0, False, True, 0), 0.0, 0.0)
+    x0 = top = x1 = bottom = last_x1 = 0.0
+    run_obj = -1  # the text object of the last character
 
     def flush() -> None:
-        if chars and style.upright:
+        if chars and run.style.upright:
             text = _unicode("".join(chars)).translate(_LIGATURES)
             if text.strip():
-                words.append(Word(text, (box[0], box[1], box[2], box[3]), style.size, style.bold))
+                words.append(Word(text, (x0, top, x1, bottom), run.style.size, run.style.bold))
         chars.clear()
 
     for index in range(pdfium_c.FPDFText_CountChars(raw)):
@@ -96,33 +112,34 @@ def _words(
         elif code <= 0x20 or code == 0xA0 or 0x2000 <= code <= 0x200B:
             flush()  # a space, generated or typeset, ends a word; so does a line break
             continue
-        if not get_box(raw, index, ctypes.byref(rect)):
+        if not get_box(raw, index, rect_ref):
             continue
-        obj = ctypes.cast(get_object(raw, index), ctypes.c_void_p).value or 0
-        run = runs.get(obj)
-        if run is None:
-            run = runs[obj] = _run(raw, index, obj, top_edge, fonts)
-        x0, x1 = rect.left - left, rect.right - left
-        # Boxes are one printed size tall and sit on the font's descent, as pdfminer made them
-        # (row grouping is tuned to that); PDFium's loose boxes follow each glyph and font's
-        # own extent, which for math fonts (the "x" of "3 x 3") reaches into the next line.
-        bottom = run.bottom if obj else top_edge - rect.bottom
-        top = bottom - run.style.size
+        char_x0, char_x1 = rect.left - left, rect.right - left
+        obj = _text_object_address(raw, index) or 0
+        if obj != run_obj or not obj:  # most characters share the previous one's text object
+            cached = runs.get(obj) if obj else None
+            char_run = cached or _run(raw, index, obj, top_edge, rect.bottom, fonts)
+            if obj and cached is None:
+                runs[obj] = char_run
+            run_obj = obj
         if chars and (
-            x0 > last_x1 + x_tol
-            or x0 < box[0] - x_tol
-            or abs(top - start_top) > y_tol
-            or run.style != style
+            char_x0 > last_x1 + x_tol
+            or char_x0 < x0 - x_tol
+            or (
+                char_run is not run
+                and (char_run.style != run.style or abs(char_run.top - run.top) > y_tol)
+            )
         ):
             flush()
-        if not chars:
-            box[:] = [x0, top, x1, bottom]
-            start_top, style = top, run.style
+        if chars:
+            x0, x1 = min(x0, char_x0), max(x1, char_x1)
+            if char_run is not run:  # same style, nearly the same baseline: take in both
+                top, bottom = min(top, char_run.top), max(bottom, char_run.bottom)
         else:
-            box[0], box[1] = min(box[0], x0), min(box[1], top)
-            box[2], box[3] = max(box[2], x1), max(box[3], bottom)
+            run = char_run
+            x0, top, x1, bottom = char_x0, char_run.top, char_x1, char_run.bottom
         chars.append(chr(code))
-        last_x1 = x1
+        last_x1 = char_x1
     flush()
     return words
 
@@ -130,13 +147,18 @@ def _words(
 def _unicode(text: str) -> str:
     """PDFium reports characters outside the BMP as UTF-16 surrogate halves: pair them up, and
     turn a lone half (a broken font map) into U+FFFD, since no database accepts one."""
-    if not _SURROGATE.search(text):
+    if text.isascii() or not _SURROGATE.search(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _run(
-    raw: pdfium_c.FPDF_TEXTPAGE, index: int, obj: int, top_edge: float, fonts: dict[int, _Font]
+    raw: pdfium_c.FPDF_TEXTPAGE,
+    index: int,
+    obj: int,
+    top_edge: float,
+    box_bottom: float,
+    fonts: dict[int, _Font],
 ) -> _Run:
     """Style and baseline of the text object that character ``index`` belongs to. The size is
     the printed one (tables are often shrunk with \\resizebox), as pdfminer reported it."""
@@ -149,14 +171,18 @@ def _run(
         upright = matrix.a > 0 and abs(matrix.b) <= _MAX_ROTATION * matrix.a
     font_key, font = 0, _Font(False, _DEFAULT_DESCENT)
     if obj:
-        handle = pdfium_c.FPDFTextObj_GetFont(ctypes.cast(obj, pdfium_c.FPDF_PAGEOBJECT))
-        font_key = ctypes.cast(handle, ctypes.c_void_p).value or 0
+        font_key = _font_address(obj) or 0
         if font_key:
-            font = fonts.get(font_key) or fonts.setdefault(font_key, _font(handle))
+            font = fonts.get(font_key) or fonts.setdefault(
+                font_key, _font(ctypes.cast(font_key, pdfium_c.FPDF_FONT))
+            )
     x, y = ctypes.c_double(), ctypes.c_double()
-    pdfium_c.FPDFText_GetCharOrigin(raw, index, ctypes.byref(x), ctypes.byref(y))
-    bottom = top_edge - (y.value + font.descent * size)
-    return _Run(_Style(round(size, 2), font.bold, upright, font_key), bottom)
+    if obj and pdfium_c.FPDFText_GetCharOrigin(raw, index, ctypes.byref(x), ctypes.byref(y)):
+        bottom = top_edge - (y.value + font.descent * size)
+    else:  # no text object to share a baseline with: the character's own loose box
+        bottom = top_edge - box_bottom
+    style = _Style(round(size, 2), font.bold, upright, font_key)
+    return _Run(style, bottom - style.size, bottom)
 
 
 def _font(handle: pdfium_c.FPDF_FONT) -> _Font:

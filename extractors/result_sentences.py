@@ -86,15 +86,16 @@ def _statements(
     page: Page, sentence: str, nearby: str, mentions: Mapping[str, int], has_wmt14: bool
 ) -> Iterator[Statement]:
     """Statements in ``sentence``; the benchmark may be named in the sentences around it."""
+    metrics = [entry for entry in _PATTERNS if entry[3].search(sentence)]
+    if not metrics or not any(ch.isdigit() for ch in sentence):
+        return  # most sentences state no score: skip the benchmark search
     named = benchmarks_in(sentence) or benchmarks_in(nearby)
     if not (has_wmt14 or WMT14.search(nearby)):
         named -= {"wmt14_en_de", "wmt14_en_fr"}
     if not named and mentions_other_dataset(sentence):
         return
     seen: set[tuple[str, str]] = set()
-    for metric, rule, pattern, named_metric in _PATTERNS:
-        if not named_metric.search(sentence):
-            continue
+    for metric, rule, pattern, _ in metrics:
         for match in pattern.finditer(sentence):
             candidates = {b for b in (named or set(mentions)) if compatible(b, metric)}
             if not candidates:

@@ -59,9 +59,9 @@ class CellNumber:
 
 def cell_number(text: str) -> CellNumber | None:
     """Read a table cell as a number: '76.2', '25.6M', '4.1G†', '77.3±0.2', '(22.1)', '1,024'."""
-    s = _clean(text)
-    if not s or not any(ch.isdigit() for ch in s):
+    if not any(ch.isdigit() for ch in text):  # most words: no need to clean them up
         return None
+    s = _clean(text)
     m = _NUMBER.match(s)
     if m is None:
         return None
@@ -117,16 +117,19 @@ class _Row:
 def split_cells(words: Sequence[Word]) -> list[list[Word]]:
     """Split a line into cells at wide gaps; two adjacent numbers are always separate cells."""
     cells: list[list[Word]] = []
+    prev_number: CellNumber | None = None
     for word in sorted(words, key=lambda w: w.bbox[0]):
+        number = cell_number(word.text)
         if not cells:
             cells.append([word])
+            prev_number = number
             continue
         prev = cells[-1][-1]
         gap = word.bbox[0] - prev.bbox[2]
         size = max(word.size, prev.size, 4.0)
         glued = word.text in {"±", "%", "M", "B", "G", "K"} or prev.text in {"±", "+/-"}
-        number = cell_number(word.text)
-        both_numbers = number is not None and cell_number(prev.text) is not None
+        both_numbers = number is not None and prev_number is not None
+        prev_number = number
         # "ResNet50 [5] 25.56M": a measurement right after a name starts a cell even when the
         # column gap is narrow; bare integers stay (they are part of names: "ResNet 50").
         measurement = number is not None and bool(re.search(r"[.%MGBK]", word.text))

@@ -60,8 +60,11 @@ def _write_atomically(path: Path, doc: Document) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as handle:
-            json.dump(doc.to_dict(), handle)
+        # json.dumps takes the C encoder (json.dump to a stream does not); level 1 compresses
+        # this text nearly as well as 9 at a fraction of the time.
+        payload = json.dumps(doc.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        with os.fdopen(fd, "wb") as raw:
+            raw.write(gzip.compress(payload.encode("utf-8"), compresslevel=1))
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
