@@ -9,8 +9,8 @@ the current ones (``extractors.registry.signature``). Three steps, each usable o
 - :func:`store_outcome` stores one paper's facts (one transaction), or records why it failed, so
   a broken PDF or a crash costs one paper.
 
-:func:`extract_pending` chains them on this machine; :func:`extract_one` is the unit of work a
-Dask worker runs for one paper (``pipeline.flows``), with PostgreSQL as the shared store.
+:func:`extract_pending` chains them on this machine; :func:`extract_batch` is the unit of work a
+Dask worker runs for a few papers (``pipeline.flows``), with PostgreSQL as the shared store.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -185,15 +185,16 @@ def extract_pending(
     return report
 
 
-def extract_one(work: PaperWork, settings: Settings) -> PaperOutcome:
-    """Parse, extract and store one paper in ``settings.database_url``: a Dask worker's unit."""
+def extract_batch(batch: Sequence[PaperWork], settings: Settings) -> list[PaperOutcome]:
+    """Parse, extract and store a few papers in ``settings.database_url``, one after the other,
+    each in its own child process and transaction: a Dask worker's unit of work."""
     if multiprocessing.current_process().daemon:
         raise UserError(
             "this Dask worker is a daemonic process, so it cannot parse PDFs in isolated child "
             "processes; start workers with DASK_DISTRIBUTED__WORKER__DAEMON=False"
         )
-    (outcome,) = process_isolated([work], settings, workers=1)
-    return store_outcome(settings.database_url, outcome, settings)
+    outcomes = process_isolated(batch, settings, workers=1)
+    return [store_outcome(settings.database_url, outcome, settings) for outcome in outcomes]
 
 
 def _store(

@@ -19,7 +19,7 @@ from extractors.pdf import parse_pdf
 from extractors.registry import run_extractors
 from pipeline.config import get_settings
 from pipeline.errors import UserError
-from pipeline.extract import PaperWork, extract_one
+from pipeline.extract import PaperWork, extract_batch
 from pipeline.flows import nightly_flow
 from tests.support.prefect_api import prefect_api_server
 from tests.test_flows import write_corpus
@@ -103,7 +103,7 @@ def test_a_temporary_local_cluster_is_started_when_no_address_is_set(
 
 def _in_daemon(work: PaperWork, out: Any) -> None:
     try:
-        extract_one(work, get_settings())
+        extract_batch([work], get_settings())
     except UserError as exc:
         out.put(str(exc))
     else:

@@ -20,8 +20,8 @@ from db.models import Fact, Paper, PipelineRun
 from extractors.pdf import PdfParseError
 from pipeline.config import get_settings
 from pipeline.errors import UserError
-from pipeline.extract import extract_pending
-from pipeline.flows import RETRYING, is_transient, nightly_flow
+from pipeline.extract import PaperWork, extract_pending
+from pipeline.flows import MAX_DASK_BATCH, RETRYING, dask_batches, is_transient, nightly_flow
 from pipeline.ingest import ingest_directory
 from pipeline.runlock import RunLocked, run_lock
 from pipeline.sources.arxiv_api import ArxivGaveUp
@@ -216,3 +216,16 @@ def test_two_extractors_at_once_never_duplicate_a_fact(
     assert len(per_paper) == 4 and len(set(per_paper.values())) == 1  # same text, same facts
     statuses = set(session.scalars(select(Paper.status)))
     assert statuses == {"extracted"}
+
+
+@pytest.mark.parametrize(
+    ("papers", "workers", "size"), [(0, 2, 1), (3, 2, 1), (66, 2, 8), (10_000, 8, MAX_DASK_BATCH)]
+)
+def test_dask_batches_cover_every_paper_once_and_keep_every_worker_busy(
+    papers: int, workers: int, size: int
+) -> None:
+    work = [PaperWork(i, f"2001.{i:05d}v1", f"/pdfs/{i}.pdf", "0" * 64) for i in range(papers)]
+    batches = dask_batches(work, workers)
+    assert [w for batch in batches for w in batch] == work
+    assert max((len(b) for b in batches), default=size) == size
+    assert len(batches) >= min(papers, 4 * workers)
