@@ -40,6 +40,9 @@ _LOAD_ERRORS = {
     pdfium_c.FPDF_ERR_SECURITY: "the PDF uses an unsupported encryption scheme",
     pdfium_c.FPDF_ERR_FORMAT: "damaged PDF (not in PDF format or corrupted)",
     pdfium_c.FPDF_ERR_FILE: "unreadable PDF (the file cannot be opened)",
+    # PDFium gave up without saying why (it reports "success" or "unknown" for some breakage)
+    pdfium_c.FPDF_ERR_SUCCESS: "damaged PDF (PDFium could not load it)",
+    pdfium_c.FPDF_ERR_UNKNOWN: "damaged PDF (PDFium could not load it)",
 }
 
 

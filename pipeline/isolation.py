@@ -9,6 +9,7 @@ the run goes on. Up to ``workers`` children run at once, which is also how a run
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import logging
 import multiprocessing
 import os
@@ -69,6 +70,9 @@ def _child(conn: Connection, fn: Callable[[Any], Any], item: Any, memory_bytes: 
 
     _die_with_parent()
     forget_engines_after_fork()
+    # An abort inside the PDF library is an outcome the parent reports, not a crash to dump
+    # (pytest and PYTHONFAULTHANDLER turn the dump on; it would print every thread's stack).
+    faulthandler.disable()
     try:
         if memory_bytes:
             limit = _current_address_space() + memory_bytes
