@@ -29,8 +29,9 @@ from extractors.document import Word
 # UI's thread pool) holds this lock. The pipeline parses each PDF in its own child process.
 PDFIUM_LOCK = threading.Lock()
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st"})
-# PDFium reports a hyphen that ends a line as one of these codes, not as "-".
-_SOFT_HYPHENS = {0x02, 0x03, 0xAD, 0xFFFE}
+# PDFium reports a hyphen that ends a line as U+0002 (FPDFText_IsHyphen), not as "-". Other
+# control codes come from glyphs a font does not map to Unicode: they end a word, like a space.
+_LINE_END_HYPHEN = 0x02
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_ROTATION = 0.05  # |b| / a of the text matrix: tan of about 3 degrees
 _BOLD_WEIGHT = 600  # CSS/PDF font weight from which a face is bold
@@ -107,7 +108,7 @@ def _words(
 
     for index in range(pdfium_c.FPDFText_CountChars(raw)):
         code = get_unicode(raw, index)
-        if code in _SOFT_HYPHENS:
+        if code == _LINE_END_HYPHEN:
             code = 0x2D
         elif code <= 0x20 or code == 0xA0 or 0x2000 <= code <= 0x200B:
             flush()  # a space, generated or typeset, ends a word; so does a line break

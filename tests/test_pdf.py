@@ -130,3 +130,20 @@ def test_encrypted_pdf_says_so(two_column_pdf: Path, tmp_path: Path) -> None:
         writer.write(fh)
     with pytest.raises(PdfParseError, match="encrypted"):
         parse_pdf(path)
+
+
+def test_words_keep_printed_size_weight_and_line_end_hyphens(tmp_path: Path) -> None:
+    """What the layout and table code read from each word: PDFium reports a hyphen that ends a
+    line as U+0002 and the font size before the text matrix; both come back as printed."""
+    page = [
+        Run(60, 60, "Deep Residual Learning", 14, bold=True),
+        Run(60, 100, "networks with up to 152 lay-", 9),
+        Run(60, 112, "ers reach 3.57% error.", 9),
+    ]
+    doc = parse_pdf(write_pdf(tmp_path / "styles.pdf", [page]))
+    words = {w.text: w for line in doc.pages[0].lines for w in line.words}
+    assert words["Residual"].bold and words["Residual"].size == pytest.approx(14, abs=0.05)
+    assert not words["lay-"].bold and words["lay-"].size == pytest.approx(9, abs=0.05)
+    assert "3.57%" in words
+    _, top, _, bottom = words["Residual"].bbox
+    assert bottom - top == pytest.approx(14, abs=0.05)  # one printed size tall, as pdfminer
