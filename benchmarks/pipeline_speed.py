@@ -35,7 +35,7 @@ from typing import Any
 
 from db.migrate import upgrade
 from db.session import dispose_engines
-from extractors.pdf import parse_pdf
+from extractors.parse.pdf import parse_pdf
 from extractors.registry import run_extractors
 from pipeline.config import Settings, get_settings
 from pipeline.extract import warm_up_extractors

@@ -7,8 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from db.session import get_engine, normalize_url
-from pipeline.config import get_settings
+from db.session import get_engine, resolve_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -17,9 +16,7 @@ def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     # "%" is ConfigParser's interpolation character; URL-encoded passwords contain it.
-    cfg.set_main_option(
-        "sqlalchemy.url", normalize_url(url or get_settings().database_url).replace("%", "%%")
-    )
+    cfg.set_main_option("sqlalchemy.url", resolve_url(url).replace("%", "%%"))
     return cfg
 
 

@@ -1,16 +1,19 @@
-"""Engines and transactional sessions for SQLite (default) and PostgreSQL (teams)."""
+"""Engines and transactional sessions for SQLite (default) and PostgreSQL (teams).
+
+The store knows nothing of the configuration: calls without a URL use the default database that
+the application named with :func:`use_default_url` (``pipeline`` does so when it is imported), so
+no import runs from ``db`` back up to the pipeline.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-
-from pipeline.config import get_settings
 
 
 def normalize_url(url: str) -> str:
@@ -34,11 +37,27 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 _ENGINES: dict[str, Engine] = {}
+_default_url: Callable[[], str] | None = None
+
+
+def use_default_url(resolver: Callable[[], str]) -> None:
+    """Name the database that calls without a URL use (read when needed, so settings may change)."""
+    global _default_url
+    _default_url = resolver
+
+
+def resolve_url(url: str | None = None) -> str:
+    """``url``, or the application's default database, in the form our driver expects."""
+    if url is None:
+        if _default_url is None:
+            raise RuntimeError("no database URL given and no default named (db.use_default_url)")
+        url = _default_url()
+    return normalize_url(url)
 
 
 def get_engine(url: str | None = None) -> Engine:
     """One engine per URL per process (engines own connection pools)."""
-    url = normalize_url(url or get_settings().database_url)
+    url = resolve_url(url)
     if url not in _ENGINES:
         _ENGINES[url] = _create_engine(url)
     return _ENGINES[url]

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from extractors.document import Document
+from extractors.parse.document import Document
 
 # Benchmark names as papers write them. Order matters only for readability.
 BENCHMARK_PATTERNS: dict[str, re.Pattern[str]] = {

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from extractors.document import BBox
+from extractors.parse.document import BBox
 
 KINDS = ("result", "parameters", "flops", "hardware", "training_time")
 BENCHMARKS = ("imagenet", "coco", "squad11", "conll03", "wmt14_en_de", "wmt14_en_fr")

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterator
 
 from extractors import cues
-from extractors.document import Document
 from extractors.facts import ExtractedFact
 from extractors.nlp import Match
+from extractors.parse.document import Document
 from extractors.registry import register
 from extractors.sizes import quantity, size_confidence, size_facts
 from extractors.units import SCALES

@@ -21,9 +21,9 @@ from spacy.tokens import Span
 from extractors import cues
 from extractors.accelerators import find_accelerator
 from extractors.candidates import one_per_identity
-from extractors.document import Document
 from extractors.facts import ExtractedFact
 from extractors.nlp import Match, find
+from extractors.parse.document import Document
 from extractors.registry import register
 from extractors.units import parse_number
 

@@ -26,7 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from extractors.document import BBox, Document, Page
+from extractors.parse.document import BBox, Document, Page
 
 RULES_DIR = Path(__file__).with_name("rules")
 SPANS_KEY = "ctrends"

@@ -1,7 +1,7 @@
 """The registry of extractors: built-in ones register the same way an added one would.
 
-An extractor is a small function from a parsed :class:`~extractors.document.Document` to facts.
-Its ``version`` is part of every fact it emits and of the signature stored on each paper, so
+An extractor is a small function from a parsed :class:`~extractors.parse.document.Document` to
+facts. Its ``version`` is part of every fact it emits and of the signature stored on each paper, so
 bumping a version is how "papers not yet extracted by the current extractor versions" are found.
 """
 
@@ -11,8 +11,8 @@ import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from extractors.document import Document
 from extractors.facts import ExtractedFact
+from extractors.parse.document import Document
 
 ExtractorFn = Callable[[Document], Iterable[ExtractedFact]]
 

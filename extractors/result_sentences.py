@@ -20,7 +20,7 @@ from extractors.benchmarks import (
     mentions_other_dataset,
     says_error,
 )
-from extractors.document import Document, Page
+from extractors.parse.document import Document, Page
 
 _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("top1", r"top[- ]?1(?:\s+(?:accuracy|acc\.?|error))?"),

@@ -29,11 +29,11 @@ from extractors.benchmarks import (
     split_in,
     task_hints,
 )
-from extractors.document import Document, Page
 from extractors.facts import ExtractedFact, normalize_model_name
+from extractors.parse.document import Document, Page
+from extractors.parse.tables import BodyRow, TableView, cell_numbers, table_views
 from extractors.registry import register
 from extractors.result_sentences import sentence_results
-from extractors.tables import BodyRow, TableView, cell_numbers, table_views
 
 NAME = "results"
 VERSION = "4"

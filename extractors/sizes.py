@@ -15,9 +15,9 @@ from spacy.tokens import Span
 
 from extractors import cues
 from extractors.candidates import one_per_identity
-from extractors.document import Document
 from extractors.facts import ExtractedFact
 from extractors.nlp import Match, find
+from extractors.parse.document import Document
 from extractors.units import parse_number, scale_factor
 
 _QUANTITY = re.compile(

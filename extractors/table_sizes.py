@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.document import Document, Page, Table
 from extractors.facts import MAX_LENGTHS, ExtractedFact, normalize_model_name
+from extractors.parse.document import Document, Page, Table
+from extractors.parse.tables import TableView, caption_label, cell_number, table_views
 from extractors.registry import register
-from extractors.tables import TableView, caption_label, cell_number, table_views
 
 NAME = "table_sizes"
 VERSION = "3"

@@ -28,13 +28,13 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from db.models import Paper
 from db.session import session_factory
-from extractors.document import Document, Line, Page
 from extractors.facts import ExtractedFact
+from extractors.parse.cache import cached_document
+from extractors.parse.document import Document, Line, Page
 from extractors.registry import run_extractors, signature
 from pipeline.config import Settings, get_settings
 from pipeline.errors import UserError
 from pipeline.isolation import Outcome, map_isolated
-from pipeline.parse import cached_document
 from pipeline.progress import progress_bar
 from pipeline.store import store_facts
 

@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from db.models import Fact, Paper, ReviewEvent, utcnow
 from extractors.facts import BENCHMARKS, KINDS, normalize_model_name
+from pipeline.analysis.observations import COMPUTE_KINDS, CURATED
 from pipeline.corrections import correct
 from pipeline.errors import UserError
-from pipeline.observations import COMPUTE_KINDS, CURATED
 from pipeline.sources import UNKNOWN_VERSION
 from pipeline.store import JUDGED_FIELDS
 from pipeline.store import snapshot as store_snapshot
@@ -333,9 +333,9 @@ class _Links:
     """Which facts of the same paper belong together: same model, or one of them paper-wide.
 
     A hardware or training-time statement often names no model ("trained on 8 GPUs for 3 days");
-    it may then join every result of the paper (``pipeline.observations`` joins it when it is the
-    paper's only one of its kind). For ordering work the looser rule is enough: such a fact
-    could change an observation, so it goes early.
+    it may then join every result of the paper (``pipeline.analysis.observations`` joins it when
+    it is the paper's only one of its kind). For ordering work the looser rule is enough: such a
+    fact could change an observation, so it goes early.
     """
 
     def __init__(self, rows: Iterable[Any]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extractors.document import Document, Line, Page
+from extractors.parse.document import Document, Line, Page
 
 LINE_HEIGHT = 12.0
 

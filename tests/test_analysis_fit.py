@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from db.models import Observation, TrendFit
 from pipeline.analysis.fit import run_fits
-from pipeline.analysis.importers import import_futuretech
 from pipeline.analysis.queries import fit_history, fit_record, latest_fits
+from pipeline.sources.curated import import_futuretech
 from tests.support.futuretech_csv import imagenet_rows, write_imagenet
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Observation
-from pipeline.analysis.importers import (
+from pipeline.errors import UserError
+from pipeline.sources.curated import (
     FUTURETECH,
     epoch_benchmark,
     import_epoch,
@@ -19,7 +20,6 @@ from pipeline.analysis.importers import (
     parse_duration,
     parse_number,
 )
-from pipeline.errors import UserError
 from tests.support.futuretech_csv import imagenet_rows, write_imagenet
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Fact, Paper
-from extractors.pdf import parse_pdf
+from extractors.parse.pdf import parse_pdf
 from extractors.registry import run_extractors
 from pipeline.config import get_settings
 from pipeline.errors import UserError

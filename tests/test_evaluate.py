@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from extractors.evaluate import (
+from pipeline.cli import app
+from pipeline.evaluate import (
     GoldError,
     accelerator_family,
     devices,
@@ -18,7 +19,6 @@ from extractors.evaluate import (
     load_gold,
     matches,
 )
-from pipeline.cli import app
 from tests.fixtures.pdfs import Run, table_runs, write_pdf
 
 ROW: dict[str, Any] = {

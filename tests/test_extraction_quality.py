@@ -1,6 +1,6 @@
 """Extraction quality on the real development corpus (../shared/corpus/dev), through the same
 path users run: ingest + extract into a throw-away database, facts read back, scored against
-gold by ``extractors.evaluate``.
+gold by ``pipeline.evaluate``.
 
 Targets are the issue's. Where a target is not met yet, the test holds the measured level as a
 floor (measured minus a small margin, never lower) so that a regression fails CI; each such
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.evaluate import Evaluation, evaluate, extract_into_database, load_gold
+from pipeline.evaluate import Evaluation, evaluate, extract_into_database, load_gold
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
 

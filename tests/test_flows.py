@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from db.models import Fact, Paper, PipelineRun
-from extractors.pdf import PdfParseError
+from extractors.parse.pdf import PdfParseError
 from pipeline.config import get_settings
 from pipeline.errors import UserError
 from pipeline.extract import PaperWork, extract_pending

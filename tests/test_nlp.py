@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from extractors.document import Document, Page
 from extractors.nlp import (
     EVIDENCE_WINDOW,
     LABELS,
@@ -21,6 +20,7 @@ from extractors.nlp import (
     load_rules,
     reference_lines,
 )
+from extractors.parse.document import Document, Page
 from tests.prose_helpers import document
 
 

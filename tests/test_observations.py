@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Fact, Observation, Paper
 from extractors.accelerators import peak_flops
-from pipeline.observations import rebuild_extracted, upsert_observations
+from pipeline.analysis.observations import rebuild_extracted, upsert_observations
 
 _keys = itertools.count()
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.document import Document
-from extractors.pdf import PARSER_VERSION, PdfParseError, parse_pdf
+from extractors.parse.document import Document
+from extractors.parse.pdf import PARSER_VERSION, PdfParseError, parse_pdf
 from tests.fixtures.pdfs import Run, prose_runs, table_runs, write_pdf
 
 LEFT = [f"Left column line number {i} of prose." for i in range(1, 31)]

@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from pipeline.analysis.fit import run_fits
-from pipeline.analysis.importers import FUTURETECH, import_futuretech
 from pipeline.analysis.measures import Conversion, fit_conversion
 from pipeline.analysis.points import Point
 from pipeline.analysis.queries import latest_fits, observation_points
 from pipeline.analysis.regress import INTERCEPT, SLOPE, YEAR
 from pipeline.analysis.spec import FitSpec, estimate, prepare
+from pipeline.sources.curated import FUTURETECH, import_futuretech
 
 pytestmark = pytest.mark.shared
 

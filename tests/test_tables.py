@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from extractors.document import Line, Table, Word
-from extractors.layout import make_line
-from extractors.pdf import parse_pdf
-from extractors.tables import (
+from extractors.parse.document import Line, Table, Word
+from extractors.parse.layout import make_line
+from extractors.parse.pdf import parse_pdf
+from extractors.parse.tables import (
     caption_label,
     cell_number,
     cell_numbers,

@@ -1,4 +1,4 @@
-"""``ctrends eval``: measure the extractors on a gold corpus (see :mod:`extractors.evaluate`)."""
+"""``ctrends eval``: measure the extractors on a gold corpus (see :mod:`pipeline.evaluate`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from extractors.evaluate import Evaluation, GoldError, evaluate, extract_into_database, load_gold
 from pipeline.cli.app import app
 from pipeline.errors import UserError
+from pipeline.evaluate import Evaluation, GoldError, evaluate, extract_into_database, load_gold
 
 console = Console()
 

@@ -369,7 +369,7 @@ def import_futuretech(
     directory: Annotated[Path, typer.Argument(help="The dataset (with data/*.csv) or its data/.")],
 ) -> None:
     """Import Thompson et al.'s FutureTech leaderboards as `futuretech` observations."""
-    from pipeline.analysis.importers import import_futuretech as run_import
+    from pipeline.sources.curated import import_futuretech as run_import
 
     ensure_schema()
     with session_scope() as session:
@@ -382,7 +382,7 @@ def import_epoch(
     csv_file: Annotated[Path, typer.Argument(help="Epoch's parameter/compute CSV.")],
 ) -> None:
     """Import Epoch's rows on our benchmarks as compute-only `epoch` observations (no errors)."""
-    from pipeline.analysis.importers import import_epoch as run_import
+    from pipeline.sources.curated import import_epoch as run_import
 
     ensure_schema()
     with session_scope() as session:

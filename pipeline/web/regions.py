@@ -18,7 +18,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
-from extractors.pdfium_words import PDFIUM_LOCK
+from extractors.parse.pdfium_words import PDFIUM_LOCK
 from pipeline.errors import UserError
 
 MARGIN_POINTS = 36.0  # about three lines of body text above and below the box

@@ -1,4 +1,5 @@
-"""Parse: PDF -> :class:`~extractors.document.Document`, cached by PDF hash and parser version.
+"""Parse: PDF -> :class:`~extractors.parse.document.Document`, cached by PDF hash and parser
+version.
 
 Parsing is the expensive step; extraction rules change far more often than the parser. Caching
 the parsed document as gzipped JSON lets a new extractor version re-run over a whole corpus
@@ -15,8 +16,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from extractors.document import Document
-from extractors.pdf import PARSER_VERSION, parse_pdf, sha256_of
+from extractors.parse.document import Document
+from extractors.parse.pdf import PARSER_VERSION, parse_pdf, sha256_of
 
 
 def cache_path(cache_dir: Path, sha256: str, max_pages: int) -> Path:

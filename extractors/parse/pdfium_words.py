@@ -23,7 +23,7 @@ from typing import NamedTuple
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from extractors.document import Word
+from extractors.parse.document import Word
 
 # PDFium is not thread-safe: every use in a process (parsing here, page pictures in the review
 # UI's thread pool) holds this lock. The pipeline parses each PDF in its own child process.

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from statistics import median
 
-from extractors.document import BBox, Line, Table, Word
-from extractors.layout import union_box
+from extractors.parse.document import BBox, Line, Table, Word
+from extractors.parse.layout import union_box
 
 _CAPTION = re.compile(r"^\s*(?:Table|TABLE|Tab\.)\s*([0-9]+|[IVXL]+)\b")
 _MAX_CELL_SHARE = 0.6  # a cell wider than this share of its region is prose, not a table cell
@@ -141,7 +141,7 @@ def split_cells(words: Sequence[Word]) -> list[list[Word]]:
 
 
 def find_tables(lines: Sequence[Line], width: float, gutter: float | None = None) -> list[Table]:
-    """Table candidates on a page, from its reading-order lines (see :mod:`extractors.layout`)."""
+    """Table candidates on a page, from its reading-order lines (:mod:`extractors.parse.layout`)."""
     regions = _regions(lines, width, gutter)
     found = [(i, block) for i, (rl, rw) in enumerate(regions) for block in _blocks(rl, rw)]
     consumed: set[int] = set()

@@ -19,6 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from db.migrate import upgrade
+from db.models import Paper
+from db.session import session_scope
+from pipeline.export import fact_to_dict, iter_facts
+from pipeline.extract import extract_pending
+from pipeline.ingest import ingest_directory
+
 SCORE_TOLERANCE = 0.06  # points
 PARAMETERS_TOLERANCE = 0.03
 FLOPS_TOLERANCE = 0.05
@@ -392,15 +401,6 @@ def extract_into_database(
     Returns facts per arXiv id and, per paper that failed, the reason. The PDF and parse caches
     are the configured data directory's (content-addressed, so sharing them is safe).
     """
-    from sqlalchemy import select
-
-    from db.migrate import upgrade
-    from db.models import Paper
-    from db.session import session_scope
-    from pipeline.export import fact_to_dict, iter_facts
-    from pipeline.extract import extract_pending
-    from pipeline.ingest import ingest_directory
-
     pdfs = corpus_pdfs(corpus)
     if not pdfs:
         raise GoldError(f"{corpus / 'pdfs'} holds no PDFs")

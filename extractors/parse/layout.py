@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from extractors.document import BBox, Line, Word
+from extractors.parse.document import BBox, Line, Word
 
 _GUTTER_SEARCH = (0.35, 0.65)  # fraction of the page width where a column gutter may lie
 _GUTTER_MAX_CROSSING = 0.01  # at most this share of words may cross a real gutter

@@ -1,11 +1,12 @@
-"""PDF -> :class:`~extractors.document.Document`: words with boxes, lines in reading order, tables.
+"""PDF -> :class:`~extractors.parse.document.Document`: words with boxes, lines in reading
+order, tables.
 
 PDFium (through pypdfium2) gives every word with its coordinates and font (see
-:mod:`extractors.pdfium_words`; pdfplumber's per-character Python objects made parsing 30x slower
-than ``pdftotext``); from those we rebuild what a reader sees: lines (split at the gutter of
-two-column pages so the left column reads before the right), and table candidates reconstructed
-from word alignment (most papers typeset tables with booktabs, which has no vertical rules for a
-ruling-based finder to follow; see :mod:`extractors.tables`).
+:mod:`extractors.parse.pdfium_words`; pdfplumber's per-character Python objects made parsing
+30x slower than ``pdftotext``); from those we rebuild what a reader sees: lines (split at the
+gutter of two-column pages so the left column reads before the right), and table candidates
+reconstructed from word alignment (most papers typeset tables with booktabs, which has no
+vertical rules for a ruling-based finder to follow; see :mod:`extractors.parse.tables`).
 
 Input is untrusted: anything that is not a readable PDF raises :class:`PdfParseError` with a
 one-line reason, and a single broken page becomes a warning on the document, not a failure.
@@ -20,10 +21,10 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from extractors.document import Document, Line, Page
-from extractors.layout import find_gutter, reading_order_lines
-from extractors.pdfium_words import PDFIUM_LOCK, page_words
-from extractors.tables import find_tables
+from extractors.parse.document import Document, Line, Page
+from extractors.parse.layout import find_gutter, reading_order_lines
+from extractors.parse.pdfium_words import PDFIUM_LOCK, page_words
+from extractors.parse.tables import find_tables
 
 # Part of the parse-cache key: bump whenever the Document a PDF turns into can change.
 PARSER_VERSION = "8"
