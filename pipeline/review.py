@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from db.models import Fact, Paper, ReviewEvent, utcnow
 from extractors.facts import BENCHMARKS, KINDS, normalize_model_name
-from pipeline.analysis.observations import COMPUTE_KINDS, CURATED
 from pipeline.corrections import correct
 from pipeline.errors import UserError
+from pipeline.observation_store import COMPUTE_KINDS, CURATED
 from pipeline.sources import UNKNOWN_VERSION
 from pipeline.store import JUDGED_FIELDS
 from pipeline.store import snapshot as store_snapshot

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from db.models import Fact, Observation, Paper
 from extractors.accelerators import peak_flops
-from pipeline.analysis.observations import rebuild_extracted, upsert_observations
+from pipeline.analysis.observations import rebuild_extracted
+from pipeline.observation_store import upsert_observations
 
 _keys = itertools.count()
 

@@ -24,10 +24,11 @@ from db.models import Observation, TrendFit
 from pipeline.analysis.drift import slope_drift
 from pipeline.analysis.forms import DEFAULT_FORMS
 from pipeline.analysis.measures import fit_conversion
-from pipeline.analysis.observations import UpsertCounts, rebuild_extracted
+from pipeline.analysis.observations import rebuild_extracted
 from pipeline.analysis.queries import latest_fits, observation_points
 from pipeline.analysis.regress import Regression
 from pipeline.analysis.spec import FitData, FitSpec, Skip, estimate, grid, prepare
+from pipeline.observation_store import UpsertCounts
 from pipeline.progress import progress_bar
 
 log = logging.getLogger(__name__)

@@ -7,87 +7,25 @@ model. A compute fact without a model name is a paper-level statement ("we train
 Hardware burden follows Thompson et al.: count x peak FLOP/s per counted unit x training
 seconds, no utilisation factor; without a training time there is no hardware burden.
 
-``upsert_observations`` is the one writer for every source: keyed on (source, source_key), so
-re-imports and re-builds update rows in place and never duplicate them.
+Every source writes through :func:`pipeline.observation_store.upsert_observations`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Fact, Observation, Paper
+from db.models import Fact, Paper
 from extractors.accelerators import peak_flops
 from extractors.facts import normalize_model_name
+from pipeline.observation_store import COMPUTE_KINDS, CURATED, UpsertCounts, upsert_observations
 
 log = logging.getLogger(__name__)
-
-CURATED = ("accepted", "edited")
-COMPUTE_KINDS = ("parameters", "flops", "hardware", "training_time")
-
-
-@dataclass
-class UpsertCounts:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        text = (
-            f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.deleted} deleted"
-        )
-        if self.skipped:
-            text += "; skipped: " + ", ".join(f"{n} {why}" for why, n in self.skipped.items())
-        return text
-
-
-def upsert_observations(
-    session: Session, source: str, rows: Iterable[Mapping[str, Any]], *, prune: bool = False
-) -> UpsertCounts:
-    """Insert or update ``rows`` (Observation column values keyed by ``source_key``).
-
-    With ``prune``, rows of ``source`` whose key is no longer produced are deleted: a rebuild
-    must drop the observation of a fact a curator has since rejected.
-    """
-    counts = UpsertCounts()
-    existing = {
-        obs.source_key: obs
-        for obs in session.scalars(select(Observation).where(Observation.source == source))
-    }
-    seen: set[str] = set()
-    for row in rows:
-        key = row["source_key"]
-        if key in seen:
-            raise ValueError(f"duplicate {source} observation key {key!r}")
-        seen.add(key)
-        obs = existing.get(key)
-        if obs is None:
-            session.add(Observation(source=source, **row))
-            counts.inserted += 1
-            continue
-        changed = {name: value for name, value in row.items() if getattr(obs, name) != value}
-        for name, value in changed.items():
-            setattr(obs, name, value)
-        if changed:
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
-    if prune:
-        stale = [obs.id for key, obs in existing.items() if key not in seen]
-        if stale:
-            session.execute(delete(Observation).where(Observation.id.in_(stale)))
-            counts.deleted = len(stale)
-    session.flush()
-    return counts
 
 
 def rebuild_extracted(session: Session) -> UpsertCounts:

@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pipeline.analysis.observations import UpsertCounts, upsert_observations
 from pipeline.errors import UserError
+from pipeline.observation_store import UpsertCounts, upsert_observations
 from pipeline.progress import progress_bar
 
 log = logging.getLogger(__name__)
