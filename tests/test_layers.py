@@ -35,7 +35,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("review", ("pipeline.corrections", "pipeline.review", "pipeline.web")),
     ("fit", ("pipeline.analysis",)),
-    ("query and tools", ("pipeline.export", "pipeline.evaluate", "pipeline.backup")),
+    (
+        "query and tools",
+        ("pipeline.export", "pipeline.evaluate", "pipeline.hand_labels", "pipeline.backup"),
+    ),
     ("orchestration", ("pipeline.runs", "pipeline.runlock", "pipeline.flows", "pipeline.deploy")),
     ("command line", ("pipeline.cli",)),
 )
