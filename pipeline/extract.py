@@ -131,7 +131,9 @@ def process_isolated(
     work: Iterable[PaperWork], settings: Settings, workers: int
 ) -> Iterator[Outcome[PaperWork, Processed]]:
     """Parse + extract each paper in its own child process, up to ``workers`` at once."""
-    warm_up_extractors()
+    work = list(work)
+    if work:  # nothing to do costs nothing (a no-op nightly run)
+        warm_up_extractors()
     worker = partial(
         process_paper, cache_dir=settings.parse_cache_dir, max_pages=settings.pdf_max_pages
     )
@@ -155,7 +157,7 @@ def store_outcome(
         counts = _store(url, item, outcome.result, signature(), settings)
     except (DataError, ValueError) as exc:  # a value the database refuses fails this paper only
         return _failed(url, item, f"facts could not be stored ({type(exc).__name__}: {exc})"[:500])
-    log.info(
+    log.debug(
         "%s: %d facts (%s)",
         item.label,
         len(outcome.result.facts),

@@ -239,6 +239,9 @@ def nightly_flow(
             with _timed(timings, "fit"):
                 fit = fit_flow()
             summary = summarise(ingest, extract, fit, timings)
+        except KeyboardInterrupt as exc:
+            fail_run(url, run_id, exc)
+            raise KeyboardInterrupt(f"run #{run_id} interrupted") from None
         except BaseException as exc:
             fail_run(url, run_id, exc)
             raise

@@ -143,7 +143,7 @@ class Ingestor:
         if error:
             return "failed"
         outcome = "new_version" if is_new and older else "new" if is_new else "unchanged"
-        log.info("%s: %s (%s)", label, outcome.replace("_", " "), record.source)
+        log.debug("%s: %s (%s)", label, outcome.replace("_", " "), record.source)
         return outcome
 
     def ingest(

@@ -35,6 +35,8 @@ def _configure_runtime() -> None:
     # SQLite file during a run it prints a traceback between our logs.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     level = os.environ.get("CTRENDS_LOG_LEVEL", "INFO").upper()
+    # A quiet log: Prefect's banners, links and state changes only when debugging.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "DEBUG" if level == "DEBUG" else "WARNING")
     logging.basicConfig(
         level=level,
         format="%(message)s",
