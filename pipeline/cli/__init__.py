@@ -29,8 +29,6 @@ def _configure_runtime() -> None:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(settings.data_dir / "prefect"))
-    # Prefect's 20 s default for its temporary API server is too short on a loaded 2-core host.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # The temporary server's anonymous telemetry: no use offline, and when it cannot get at its
     # SQLite file during a run it prints a traceback between our logs.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
