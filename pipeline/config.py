@@ -50,6 +50,7 @@ class Settings:
     pdf_max_bytes: int = field(metadata={"env": "CTRENDS_PDF_MAX_BYTES"})
     pdf_timeout_seconds: float = field(metadata={"env": "CTRENDS_PDF_TIMEOUT"})
     pdf_max_memory_mb: int = field(metadata={"env": "CTRENDS_PDF_MAX_MEMORY_MB"})
+    max_facts_per_paper: int = field(metadata={"env": "CTRENDS_MAX_FACTS_PER_PAPER"})
     workers: int = field(metadata={"env": "CTRENDS_WORKERS"})
     task_runner: str = field(metadata={"env": "CTRENDS_TASK_RUNNER"})  # local | dask
     dask_address: str | None = field(metadata={"env": "CTRENDS_DASK_ADDRESS"})
@@ -91,6 +92,7 @@ def get_settings() -> Settings:
         pdf_max_bytes=int(_env("CTRENDS_PDF_MAX_BYTES", str(80 * 1024 * 1024))),
         pdf_timeout_seconds=float(_env("CTRENDS_PDF_TIMEOUT", "180")),
         pdf_max_memory_mb=int(_env("CTRENDS_PDF_MAX_MEMORY_MB", "2048")),
+        max_facts_per_paper=int(_env("CTRENDS_MAX_FACTS_PER_PAPER", "2000")),
         workers=int(_env("CTRENDS_WORKERS", str(min(2, os.cpu_count() or 1)))),
         task_runner=_choice("CTRENDS_TASK_RUNNER", ("local", "dask")),
         dask_address=os.environ.get("CTRENDS_DASK_ADDRESS") or None,

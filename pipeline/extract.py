@@ -55,6 +55,17 @@ class Processed:
     facts: list[ExtractedFact]
     extractor_failures: list[str]
     parse_warnings: list[str]
+    candidates: int = 0  # facts found before the cap (CTRENDS_MAX_FACTS_PER_PAPER)
+
+    @property
+    def capped(self) -> str | None:
+        """The note stored on a paper whose candidates were cut to the cap, else None."""
+        if self.candidates <= len(self.facts):
+            return None
+        return (
+            f"{self.candidates} candidate facts, more than CTRENDS_MAX_FACTS_PER_PAPER: kept the "
+            f"{len(self.facts)} most confident"
+        )
 
 
 @dataclass(frozen=True)
@@ -82,11 +93,23 @@ class ExtractReport:
             self.facts.update(outcome.counts)
 
 
-def process_paper(work: PaperWork, *, cache_dir: Path, max_pages: int) -> Processed:
+def process_paper(work: PaperWork, *, cache_dir: Path, max_pages: int, max_facts: int) -> Processed:
     """Parse + extract one paper. Runs in a child process: no database access here."""
     doc = cached_document(Path(work.pdf_path), work.sha256, cache_dir, max_pages)
     facts, failures = run_extractors(doc)
-    return Processed(doc.page_count, facts, failures, doc.warnings)
+    return Processed(
+        doc.page_count, most_confident(facts, max_facts), failures, doc.warnings, len(facts)
+    )
+
+
+def most_confident(facts: list[ExtractedFact], limit: int) -> list[ExtractedFact]:
+    """At most ``limit`` facts, the most confident (ties: the earlier in the paper), in their
+    order. A machine-made PDF can yield tens of thousands of candidates (31,200 from one 10 MB
+    synthetic file): a review queue nobody can work through and a page too big to load."""
+    if len(facts) <= limit:
+        return facts
+    ranked = sorted(range(len(facts)), key=lambda i: -facts[i].confidence)[:limit]
+    return [facts[i] for i in sorted(ranked)]
 
 
 def papers_to_extract(url: str | None, *, retry_failed: bool = False) -> list[PaperWork]:
@@ -131,9 +154,14 @@ def process_isolated(
     work: Iterable[PaperWork], settings: Settings, workers: int
 ) -> Iterator[Outcome[PaperWork, Processed]]:
     """Parse + extract each paper in its own child process, up to ``workers`` at once."""
-    warm_up_extractors()
+    work = list(work)
+    if work:  # nothing to do costs nothing (a no-op nightly run)
+        warm_up_extractors()
     worker = partial(
-        process_paper, cache_dir=settings.parse_cache_dir, max_pages=settings.pdf_max_pages
+        process_paper,
+        cache_dir=settings.parse_cache_dir,
+        max_pages=settings.pdf_max_pages,
+        max_facts=settings.max_facts_per_paper,
     )
     return map_isolated(
         worker,
@@ -155,7 +183,7 @@ def store_outcome(
         counts = _store(url, item, outcome.result, signature(), settings)
     except (DataError, ValueError) as exc:  # a value the database refuses fails this paper only
         return _failed(url, item, f"facts could not be stored ({type(exc).__name__}: {exc})"[:500])
-    log.info(
+    log.debug(
         "%s: %d facts (%s)",
         item.label,
         len(outcome.result.facts),
@@ -215,7 +243,7 @@ def _store(
                     paper.error = "extractors failed: " + "; ".join(result.extractor_failures)
                 else:
                     paper.status = "extracted"
-                    paper.error = None
+                    paper.error = result.capped  # extracted, with a note when the cap cut it
                 return Counter(vars(report))
         except IntegrityError:
             if attempt:

@@ -18,11 +18,17 @@ from pathlib import Path
 import requests
 
 from pipeline.errors import UserError
+from pipeline.retry import (
+    TRANSIENT_STATUS,
+    RetriesExhausted,
+    RetryPolicy,
+    TransientHTTPError,
+    retry_after_seconds,
+)
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "compute-trends/0.1 (literature mining for AI compute trends; polite: 1 req / 3 s)"
-TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 STALE_PARTIAL_SECONDS = 6 * 3600.0
 
 
@@ -120,8 +126,9 @@ def _check_pdf_header(path: Path) -> None:
 
 
 class PdfDownloader:
-    """Download PDFs politely: one shared rate limit, timeouts, retries with exponential backoff
-    on transient faults (connection errors, 429 and 5xx), none on permanent ones (404, not a PDF).
+    """Download PDFs politely: one shared rate limit, timeouts, and the one retry policy
+    (``pipeline.retry``) on transient faults (connection errors, 429 and 5xx), none on
+    permanent ones (404, not a PDF).
     """
 
     def __init__(
@@ -129,39 +136,38 @@ class PdfDownloader:
         cache: PdfCache,
         limiter: RateLimiter,
         *,
-        retries: int,
-        backoff: float,
+        policy: RetryPolicy,
         max_bytes: int,
         timeout: float = 60.0,
         session: requests.Session | None = None,
     ) -> None:
         self.cache = cache
         self.limiter = limiter
-        self.retries = retries
-        self.backoff = backoff
+        self.policy = policy
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
 
     def download(self, url: str) -> tuple[Path, str]:
-        last_error = ""
-        for attempt in range(self.retries + 1):
-            if attempt:
-                pause = self.backoff * 2 ** (attempt - 1)
-                log.info("retrying %s in %.1f s (%s)", url, pause, last_error)
-                time.sleep(pause)
+        attempts = self.policy.attempts(f"download {url}")
+        while True:
             self.limiter.wait()
             try:
-                with self.session.get(url, stream=True, timeout=self.timeout) as resp:
-                    if resp.status_code in TRANSIENT_STATUS:
-                        last_error = f"HTTP {resp.status_code}"
-                        continue
-                    if resp.status_code != 200:
-                        raise FetchError(f"HTTP {resp.status_code} for {url}")
-                    return self.cache.add_chunks(resp.iter_content(1 << 16), self.max_bytes)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last_error = f"{type(exc).__name__}: {exc}"
+                return self._attempt(url)
+            except (TransientHTTPError, requests.ConnectionError, requests.Timeout) as exc:
+                fault: Exception = exc
             except requests.exceptions.ChunkedEncodingError as exc:
-                last_error = f"connection dropped mid-download: {exc}"
-        raise FetchError(f"gave up on {url} after {self.retries + 1} attempts: {last_error}")
+                fault = ConnectionError(f"connection dropped mid-download: {exc}")
+            try:
+                attempts.failed(fault)
+            except RetriesExhausted as exc:
+                raise FetchError(f"gave up on {url}: {exc}") from fault
+
+    def _attempt(self, url: str) -> tuple[Path, str]:
+        with self.session.get(url, stream=True, timeout=self.timeout) as resp:
+            if resp.status_code in TRANSIENT_STATUS:
+                raise TransientHTTPError(url, resp.status_code, retry_after_seconds(resp.headers))
+            if resp.status_code != 200:
+                raise FetchError(f"HTTP {resp.status_code} for {url}")
+            return self.cache.add_chunks(resp.iter_content(1 << 16), self.max_bytes)

@@ -3,9 +3,10 @@
 Each task wraps one plain stage function (the same ones the CLI calls), so the logic is tested
 without Prefect and the flows only add orchestration:
 
-- retries with exponential backoff only where a fault is transient (:func:`is_transient`: the
-  network, arXiv's 429/5xx, a lost or busy database connection); none where it is not (a broken
-  PDF is recorded on its paper, not retried; a bad option or unreachable source is the user's);
+- task retries with exponential backoff only where a fault is transient and a retry adds
+  something (:func:`is_transient`: a lost or busy database connection); none where it is not (a
+  broken PDF is recorded on its paper; a bad option or unreachable source is the user's; HTTP
+  faults were already retried by ``pipeline.retry``, counted once);
 - one nightly run at a time (``pipeline.runlock``) and a summary of each (``pipeline.runs``);
 - the extract stage on the configured task runner: ``CTRENDS_TASK_RUNNER=local`` (default) runs
   one task that parses ``CTRENDS_WORKERS`` papers at a time in isolated child processes;
@@ -45,8 +46,6 @@ from pipeline.extract import (
 from pipeline.ingest import IngestReport, ingest_arxiv, ingest_directory
 from pipeline.runlock import run_lock
 from pipeline.runs import fail_run, finish_run, start_run, summarise
-from pipeline.sources.arxiv_api import ArxivGaveUp
-from pipeline.sources.arxiv_api import is_transient as arxiv_transient
 
 RETRIES = 2
 BACKOFF_SECONDS = 30.0  # first retry after ~30 s, the second after ~60 s (with jitter)
@@ -56,9 +55,11 @@ TRANSIENT_SQLSTATES = ("08", "40001", "40P01", "57P01", "57P02", "57P03")
 
 
 def is_transient(exc: BaseException) -> bool:
-    """True for faults a later attempt can get past; never for a user's or a PDF's fault."""
-    if isinstance(exc, ArxivGaveUp):  # arXiv failed every quick retry: try again much later
-        return True
+    """True for faults a later attempt can get past; never for a user's or a PDF's fault.
+
+    HTTP faults are retried by ``pipeline.retry`` where they happen, attempts counted once; when
+    that policy gives up (:class:`ArxivGaveUp`), a task retry would only multiply the attempts.
+    """
     if isinstance(exc, UserError):
         return False
     if isinstance(exc, DBAPIError):
@@ -71,7 +72,7 @@ def is_transient(exc: BaseException) -> bool:
         if sqlstate is None:  # psycopg: the server could not be reached at all
             return isinstance(exc, OperationalError)
         return sqlstate.startswith(TRANSIENT_SQLSTATES)
-    return isinstance(exc, Exception) and arxiv_transient(exc)
+    return False
 
 
 def _retry_if_transient(_task: Any, _run: Any, state: Any) -> bool:
@@ -238,6 +239,9 @@ def nightly_flow(
             with _timed(timings, "fit"):
                 fit = fit_flow()
             summary = summarise(ingest, extract, fit, timings)
+        except KeyboardInterrupt as exc:
+            fail_run(url, run_id, exc)
+            raise KeyboardInterrupt(f"run #{run_id} interrupted") from None
         except BaseException as exc:
             fail_run(url, run_id, exc)
             raise

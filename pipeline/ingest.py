@@ -31,6 +31,7 @@ from pipeline.fetch import (
     remove_stale_partials,
 )
 from pipeline.progress import progress_bar
+from pipeline.retry import RetryPolicy
 from pipeline.sources import PaperRecord
 from pipeline.sources.arxiv_api import ArxivSearch
 from pipeline.sources.local_dir import scan_directory
@@ -142,7 +143,7 @@ class Ingestor:
         if error:
             return "failed"
         outcome = "new_version" if is_new and older else "new" if is_new else "unchanged"
-        log.info("%s: %s (%s)", label, outcome.replace("_", " "), record.source)
+        log.debug("%s: %s (%s)", label, outcome.replace("_", " "), record.source)
         return outcome
 
     def ingest(
@@ -258,18 +259,19 @@ def ingest_arxiv(
     settings = get_settings()
     ingestor = Ingestor(url, settings)
     now = now or datetime.now(UTC)
+    # one retry policy and one rate limit for feed pages and PDFs (arXiv asks for 1 req / 3 s)
+    policy = RetryPolicy(settings.arxiv_retries, backoff=max(settings.arxiv_delay_seconds, 0.01))
     search = ArxivSearch(
         settings.arxiv_api_url,
         page_size=settings.arxiv_page_size,
         delay=settings.arxiv_delay_seconds,
-        retries=settings.arxiv_retries,
+        policy=policy,
         timeout=HTTP_TIMEOUT,
     )
     downloader = PdfDownloader(
         ingestor.cache,
-        search.limiter,  # one limit for feed pages and PDFs: arXiv asks for 1 request / 3 s
-        retries=settings.arxiv_retries,
-        backoff=max(settings.arxiv_delay_seconds, 0.01),
+        search.limiter,
+        policy=policy,
         max_bytes=settings.pdf_max_bytes,
         timeout=HTTP_TIMEOUT,
     )

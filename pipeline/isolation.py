@@ -42,8 +42,9 @@ def _current_address_space() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this child when its parent dies (a killed run leaves no workers)."""
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this child when its parent dies (a killed run leaves no workers,
+    no temporary Prefect server)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -68,7 +69,10 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
 def _child(conn: Connection, fn: Callable[[Any], Any], item: Any, memory_bytes: int | None) -> None:
     from db.session import forget_engines_after_fork
 
-    _die_with_parent()
+    die_with_parent()
+    # A terminal's Ctrl+C reaches the whole process group: the parent decides (it stops the run
+    # and kills its children); a child must not report its paper as failed "KeyboardInterrupt".
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     forget_engines_after_fork()
     # An abort inside the PDF library is an outcome the parent reports, not a crash to dump
     # (pytest and PYTHONFAULTHANDLER turn the dump on; it would print every thread's stack).
@@ -119,25 +123,31 @@ def map_isolated(
         running[parent_end] = (item, proc, clock() + timeout)
         return True
 
-    while len(running) < max(1, workers) and start_next():
-        pass
-    while running:
-        nearest = min(deadline for _, _, deadline in running.values())
-        ready = wait(list(running), timeout=max(0.0, nearest - clock()))
-        for conn in list(running):
-            item, proc, deadline = running[conn]
-            if conn in ready:
-                outcome = _collect(conn, proc, item, memory_bytes)
-            elif clock() >= deadline:
-                proc.kill()
-                outcome = Outcome(item, error=f"timed out after {timeout:g} s (time limit)")
-            else:
-                continue
+    try:
+        while len(running) < max(1, workers) and start_next():
+            pass
+        while running:
+            nearest = min(deadline for _, _, deadline in running.values())
+            ready = wait(list(running), timeout=max(0.0, nearest - clock()))
+            for conn in list(running):
+                item, proc, deadline = running[conn]
+                if conn in ready:
+                    outcome = _collect(conn, proc, item, memory_bytes)
+                elif clock() >= deadline:
+                    proc.kill()
+                    outcome = Outcome(item, error=f"timed out after {timeout:g} s (time limit)")
+                else:
+                    continue
+                proc.join()
+                conn.close()
+                del running[conn]
+                yield outcome
+                start_next()
+    finally:  # interrupted (Ctrl+C) or abandoned: the items in hand are not finished, not stored
+        for conn, (_, proc, _) in running.items():
+            proc.kill()
             proc.join()
             conn.close()
-            del running[conn]
-            yield outcome
-            start_next()
 
 
 def _collect(

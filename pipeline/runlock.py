@@ -9,6 +9,9 @@ A second run waits up to ``CTRENDS_RUN_LOCK_WAIT`` seconds (default 0) for the l
 with :class:`RunLocked`, whose message names the run in progress (from ``pipeline_runs``).
 Scheduled runs of ``ctrends serve`` are queued by Prefect first (the deployment's global
 concurrency limit of 1); the lock also covers ``ctrends run`` by hand and other machines.
+``ctrends run`` takes the lock before it starts Prefect (so a second run is refused at once, and
+two runs never race on Prefect's own database); the flow taking it again in the same thread is
+a no-op (the lock is re-entrant per thread).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import fcntl
 import hashlib
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +37,7 @@ from pipeline.errors import UserError
 
 LOCK_NAME = "compute-trends:nightly"
 POLL_SECONDS = 1.0
+_held = threading.local()  # .urls: the databases whose lock this thread holds
 
 
 class RunLocked(UserError):
@@ -56,12 +61,21 @@ def lock_file_for(url: str, data_dir: Path) -> Path:
 def run_lock(url: str, data_dir: Path, *, wait: float = 0.0) -> Iterator[None]:
     """Hold the nightly lock for ``url`` inside the block; raise :class:`RunLocked` if taken."""
     url = normalize_url(url)
-    if make_url(url).get_backend_name() == "postgresql":
-        with _advisory_lock(url, wait):
+    held: set[str] = _held.__dict__.setdefault("urls", set())
+    if url in held:  # this thread holds it already (``ctrends run``, then its flow)
+        yield
+        return
+    lock = (
+        _advisory_lock(url, wait)
+        if make_url(url).get_backend_name() == "postgresql"
+        else _file_lock(lock_file_for(url, data_dir), url, wait)
+    )
+    with lock:
+        held.add(url)
+        try:
             yield
-    else:
-        with _file_lock(lock_file_for(url, data_dir), url, wait):
-            yield
+        finally:
+            held.discard(url)
 
 
 def _until_acquired(try_acquire: Callable[[], bool], url: str, wait: float) -> None:

@@ -98,11 +98,14 @@ def finish_run(url: str, run_id: int, summary: dict[str, Any]) -> None:
 
 
 def fail_run(url: str, run_id: int, error: BaseException) -> None:
-    """The run stopped with an error: record it (the stages' own records stay as they are)."""
-    message = f"{type(error).__name__}: {error}"
+    """The run stopped with an error, or was interrupted (Ctrl+C): record it (the stages' own
+    records stay as they are; a paper not stored yet is extracted by the next run)."""
+    interrupted = isinstance(error, KeyboardInterrupt)
+    message = "interrupted (SIGINT)" if interrupted else f"{type(error).__name__}: {error}"
     with session_factory(url).begin() as session:
         run = session.get_one(PipelineRun, run_id)
-        run.status = "failed"
+        run.status = "interrupted" if interrupted else "failed"
         run.error = message
         run.finished_at = utcnow()
-    log.error("run #%d failed: %s", run_id, message)
+    if not interrupted:  # the command line says it in one line
+        log.error("run #%d failed: %s", run_id, message)

@@ -21,10 +21,18 @@ from extractors.parse.pdf import PdfParseError
 from pipeline.config import get_settings
 from pipeline.errors import UserError
 from pipeline.extract import PaperWork, extract_pending
-from pipeline.flows import MAX_DASK_BATCH, RETRYING, dask_batches, is_transient, nightly_flow
+from pipeline.flows import (
+    MAX_DASK_BATCH,
+    RETRYING,
+    dask_batches,
+    ingest_flow,
+    is_transient,
+    nightly_flow,
+)
 from pipeline.ingest import ingest_directory
 from pipeline.runlock import RunLocked, run_lock
 from pipeline.sources.arxiv_api import ArxivGaveUp
+from tests.support.fake_arxiv import FakeArxiv
 from tests.support.pdfgen import make_pdf
 from tests.support.prefect_api import prefect_api_server
 
@@ -143,12 +151,17 @@ def test_only_transient_faults_count_as_transient(tmp_path: Path) -> None:
     transient = [
         _sqlite_busy(tmp_path),
         _sqlalchemy_error("postgresql+psycopg://postgres@127.0.0.1:9/none", "SELECT 1"),
+    ]
+    # HTTP faults are retried where they happen (pipeline.retry), counted once: a task retry on
+    # top multiplied them (3 task attempts x 5 arXiv attempts).
+    already_retried = [
         requests.ConnectionError("connection reset by peer"),
         requests.Timeout("read timed out"),
         arxiv.HTTPError("https://export.arxiv.org/api/query", 0, 503),
         ArxivGaveUp("arXiv kept failing"),
     ]
     permanent = [
+        *already_retried,
         _sqlalchemy_error(f"sqlite:///{tmp_path / 'empty.sqlite'}", "SELECT * FROM missing"),
         arxiv.HTTPError("https://export.arxiv.org/api/query", 0, 400),
         PdfParseError("1701.00001.pdf: not a PDF"),
@@ -182,6 +195,22 @@ def test_tasks_retry_a_transient_fault_but_not_a_permanent_one(
     transient, permanent = both()
     assert transient == "done" and calls.count("transient") == 2
     assert isinstance(permanent, PdfParseError) and calls.count("permanent") == 1
+
+
+def test_an_arxiv_outage_costs_retries_plus_one_requests_under_prefect(
+    prefect_api: str, ctrends_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prefect does not retry what the HTTP retry policy gave up on (it made 3 x 3 requests)."""
+    fake = FakeArxiv().start()
+    try:
+        fake.api_faults.extend(["503"] * 30)
+        monkeypatch.setenv("CTRENDS_ARXIV_API_URL", fake.api_url)
+        monkeypatch.setenv("CTRENDS_ARXIV_RETRIES", "2")
+        with pytest.raises(ArxivGaveUp, match="after 3 attempts"):
+            ingest_flow("arxiv")
+        assert len(fake.api_requests()) == 3
+    finally:
+        fake.stop()
 
 
 def _extract_in_child(url: str, barrier: Any, out: Any) -> None:

@@ -71,7 +71,7 @@ def run_fits(
     for source in sources or observation_sources(session):
         _fit_source(session, run, source, forms, benchmark, progress)
     session.flush()
-    log.info(
+    log.debug(
         "fit run %s: %d fits (%d new), %d skipped, %d drift flags",
         run.run_id,
         len(run.fits),
@@ -143,7 +143,7 @@ def _fit_source(
                     run.drift.append(flag)
                     log.warning("drift: %s", flag)
     new, skipped = run.new - new, len(run.skipped) - skipped
-    log.info(
+    log.debug(
         "%s: %d new fits, %d unchanged, %d kinds skipped for lack of data (reasons at DEBUG)",
         source,
         new,

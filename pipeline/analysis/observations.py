@@ -48,7 +48,7 @@ def rebuild_extracted(session: Session) -> UpsertCounts:
     counts = upsert_observations(session, "extracted", rows.values(), prune=True)
     for reason, n in skipped.items():
         counts.skipped[reason] = n
-    log.info("extracted observations: %s", counts)
+    log.debug("extracted observations: %s", counts)
     return counts
 
 

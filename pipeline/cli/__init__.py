@@ -29,12 +29,12 @@ def _configure_runtime() -> None:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(settings.data_dir / "prefect"))
-    # Prefect's 20 s default for its temporary API server is too short on a loaded 2-core host.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # The temporary server's anonymous telemetry: no use offline, and when it cannot get at its
     # SQLite file during a run it prints a traceback between our logs.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     level = os.environ.get("CTRENDS_LOG_LEVEL", "INFO").upper()
+    # A quiet log: Prefect's banners, links and state changes only when debugging.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "DEBUG" if level == "DEBUG" else "WARNING")
     logging.basicConfig(
         level=level,
         format="%(message)s",

@@ -124,20 +124,43 @@ def run(
     """The nightly flow once, under Prefect: ingest, extract, fit (one run at a time).
 
     Prints the run's summary (also stored in the pipeline_runs table); exits 1 when a paper
-    failed, 2 when another nightly run holds the lock or an option is wrong.
+    failed, 2 when another nightly run holds the lock or an option is wrong, 130 when
+    interrupted (Ctrl+C: the run is marked interrupted; the next run does what is left).
     """
-    from pipeline.flows import nightly_flow
+    from pipeline.prefect_server import prefect_api
+    from pipeline.runlock import run_lock
     from pipeline.sources.arxiv_api import check_reachable
 
-    ensure_schema()
+    settings = get_settings()
     directory = _source_directory(source)
-    if directory is None:
-        check_reachable(get_settings().arxiv_api_url)
-    summary = nightly_flow(
-        source=str(directory) if directory else "arxiv",
-        since=_since(since),
-        max_results=max_results,
-    )
+
+    def prepare() -> None:  # while Prefect's temporary server starts
+        import pipeline.flows  # noqa: F401  (seconds of imports)
+
+        ensure_schema()
+        if directory is None:
+            check_reachable(settings.arxiv_api_url)
+
+    # The lock first: a second run is refused at once, before it starts Prefect or migrates.
+    try:
+        with (
+            run_lock(settings.database_url, settings.data_dir, wait=settings.run_lock_wait_seconds),
+            prefect_api(settings.data_dir / "prefect-server.log", meanwhile=prepare),
+        ):
+            from pipeline.flows import nightly_flow
+
+            summary = nightly_flow(
+                source=str(directory) if directory else "arxiv",
+                since=_since(since),
+                max_results=max_results,
+            )
+    except KeyboardInterrupt as exc:  # Ctrl+C: what was stored stays; one line, exit 130
+        Console(stderr=True, soft_wrap=True).print(
+            f"[yellow]{escape(str(exc) or 'interrupted')}[/]: papers not finished are extracted "
+            "by the next run",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
     console.print_json(json.dumps(summary, default=str))
     if summary["status"] != "succeeded":
         console.print(

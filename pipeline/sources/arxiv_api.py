@@ -2,14 +2,14 @@
 
 The ``arxiv`` client retries immediately and reads a malformed page as "no more results", and its
 HTTP session has no timeout. We keep its paging and Atom parsing but (a) give the session a
-timeout, (b) treat a malformed page as an error, and (c) retry transient faults ourselves with
-exponential backoff, resuming from the offset already reached so no entry is skipped or repeated.
+timeout, (b) treat a malformed page as an error, and (c) retry transient faults with the one
+retry policy (``pipeline.retry``: backoff with jitter, ``Retry-After`` believed), resuming from the
+offset already reached so no entry is skipped or repeated.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -21,6 +21,14 @@ from urllib3.exceptions import NewConnectionError
 
 from pipeline.errors import SourceUnavailable, UserError
 from pipeline.fetch import USER_AGENT, RateLimiter
+from pipeline.retry import (
+    TRANSIENT_STATUS,
+    RetriesExhausted,
+    RetryPolicy,
+    TransientHTTPError,
+    describe,
+    retry_after_seconds,
+)
 from pipeline.sources import PaperRecord, split_arxiv_id
 
 log = logging.getLogger(__name__)
@@ -38,7 +46,8 @@ class MalformedFeedError(arxiv.ArxivError):
 
 
 class _PoliteSession(requests.Session):
-    """Every request waits its turn on the shared rate limiter and has a timeout."""
+    """Every request waits its turn on the shared rate limiter and has a timeout; a transient
+    status raises :class:`TransientHTTPError` with the server's ``Retry-After``."""
 
     def __init__(self, timeout: float, limiter: RateLimiter) -> None:
         super().__init__()
@@ -50,6 +59,9 @@ class _PoliteSession(requests.Session):
         kwargs.setdefault("timeout", self.timeout)
         self.limiter.wait()
         response = super().request(*args, **kwargs)
+        if response.status_code in TRANSIENT_STATUS:
+            retry_after = retry_after_seconds(response.headers)
+            raise TransientHTTPError(response.url, response.status_code, retry_after)
         if response.status_code == 200:
             _check_well_formed(response)
         return response
@@ -89,6 +101,7 @@ def _start_of(url: str) -> int:
 
 
 TRANSIENT = (
+    TransientHTTPError,
     arxiv.UnexpectedEmptyPageError,
     MalformedFeedError,
     requests.ConnectionError,
@@ -134,15 +147,13 @@ class ArxivSearch:
         *,
         page_size: int,
         delay: float,
-        retries: int,
-        backoff: float | None = None,
+        policy: RetryPolicy,
         timeout: float = 60.0,
         limiter: RateLimiter | None = None,
     ) -> None:
         self.limiter = limiter or RateLimiter(delay)
         self.client = _StrictClient(api_url, page_size, self.limiter, timeout)
-        self.retries = retries
-        self.backoff = delay if backoff is None else backoff
+        self.policy = policy
         self.api_url = api_url
 
     def records(self, query: str, max_results: int | None = None) -> Iterator[PaperRecord]:
@@ -153,38 +164,30 @@ class ArxivSearch:
             sort_order=arxiv.SortOrder.Ascending,
         )
         offset = 0
-        failures = 0
+        attempts = self.policy.attempts(f"arXiv query at result {offset}")
         while True:
             try:
                 for result in self.client.results(search, offset=offset):
                     offset += 1
-                    failures = 0
+                    attempts.succeeded()
                     record = record_from_result(result)
                     if record is not None:
                         yield record
                 return
             except Exception as exc:
-                if offset == 0 and failures == 0 and _cannot_connect(exc):
+                if offset == 0 and attempts.failures == 0 and _cannot_connect(exc):
                     raise unreachable(self.api_url, exc) from exc
                 if not is_transient(exc):
                     raise
-                if failures >= self.retries:
+                attempts.what = f"arXiv query at result {offset}"
+                try:
+                    attempts.failed(exc)
+                except RetriesExhausted as gave_up:
                     raise ArxivGaveUp(
-                        f"arXiv kept failing at result {offset} of the query ({_short(exc)}) "
-                        f"after {failures + 1} attempts; the papers stored so far are kept and "
-                        "the next run starts again from the last complete run's watermark"
+                        f"arXiv kept failing at result {offset} of the query ({describe(exc)}) "
+                        f"after {gave_up.attempts} attempts; the papers stored so far are kept "
+                        "and the next run starts again from the last complete run's watermark"
                     ) from exc
-                failures += 1
-                pause = self.backoff * 2 ** (failures - 1)
-                log.warning(
-                    "arXiv query failed at offset %d (%s); retry %d/%d in %.1f s",
-                    offset,
-                    _short(exc),
-                    failures,
-                    self.retries,
-                    pause,
-                )
-                time.sleep(pause)
 
 
 def _cannot_connect(exc: Exception) -> bool:
@@ -197,7 +200,7 @@ def _cannot_connect(exc: Exception) -> bool:
 
 def unreachable(api_url: str, exc: Exception) -> SourceUnavailable:
     return SourceUnavailable(
-        f"arXiv cannot be reached at {api_url} ({_short(exc)}); to run offline, point the "
+        f"arXiv cannot be reached at {api_url} ({describe(exc)}); to run offline, point the "
         "pipeline at a directory of PDFs named by arXiv id: ctrends run --source DIR"
     )
 
@@ -216,8 +219,3 @@ def check_reachable(api_url: str, timeout: float = 15.0) -> None:
         ).close()
     except requests.RequestException as exc:
         raise unreachable(api_url, exc) from exc
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text if len(text) < 160 else text[:157] + "..."

@@ -3,11 +3,12 @@
 It implements what the pipeline relies on: ``search_query`` with a ``lastUpdatedDate:[A TO B]``
 window, ascending ``lastUpdatedDate`` order, ``start``/``max_results`` paging and opensearch
 totals; ``/pdf/<id>v<n>`` serves the PDF bytes. ``faults`` is a queue of scripted misbehaviours
-(``503``, ``429``, ``malformed``, ``truncated``, ``empty``, ``drop``, ``slow:<s>``) consumed one
-per request, so tests can script exactly when the API fails. ``api_faults`` and ``pdf_faults``
-are the same for feed requests or PDF requests only (consulted before ``faults``); ``chaos``, a
-function of the request path, picks faults when the queues are empty. ``cut``
-announces the whole body and sends half of it before closing the connection.
+(``503``, ``429``, with ``Retry-After: 0``, or ``503:<s>`` with ``Retry-After: <s>``;
+``malformed``, ``truncated``, ``empty``, ``drop``, ``slow:<s>``) consumed one per request, so
+tests can script exactly when the API fails. ``api_faults`` and ``pdf_faults`` are the same for
+feed requests or PDF requests only (consulted before ``faults``); ``chaos``, a function of the
+request path, picks faults when the queues are empty. ``cut`` announces the whole body and sends
+half of it before closing the connection.
 """
 
 from __future__ import annotations
@@ -140,9 +141,10 @@ class FakeArxiv:
             def do_GET(self) -> None:
                 fake.requests.append(self.path)
                 fault = self._next_fault()
-                if fault in ("503", "429"):
-                    self.send_response(int(fault))
-                    self.send_header("Retry-After", "0")
+                status, _, retry_after = (fault or "").partition(":")
+                if status in ("503", "429"):  # "503:7": Retry-After 7 s (default 0)
+                    self.send_response(int(status))
+                    self.send_header("Retry-After", retry_after or "0")
                     self.end_headers()
                     return
                 if fault == "drop":
