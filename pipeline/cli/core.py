@@ -236,10 +236,10 @@ def list_extractors() -> None:
 def print_rows(
     rows: list[dict[str, Any]], format: TableFormat, fields: tuple[str, ...], title: str
 ) -> None:
-    from pipeline.export import csv_text
+    from pipeline.export import csv_text, json_text
 
     if format is TableFormat.json:
-        sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(rows, indent=2) + "\n")
     elif format is TableFormat.csv:
         sys.stdout.write(csv_text(rows, fields))
     else:
