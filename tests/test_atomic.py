@@ -69,3 +69,18 @@ def test_export_removes_its_own_stale_temporary_files(
     out = CliRunner().invoke(app, ["export", "--output", str(target)])
     assert out.exit_code == 0, out.output
     assert target.exists() and not leftover.exists()
+
+
+def test_the_review_app_removes_stale_page_pictures_at_start(
+    ctrends_env: dict[str, str], tmp_path: Path
+) -> None:
+    from pipeline.web.app import create_app
+
+    regions = tmp_path / "data" / "regions"
+    regions.mkdir(parents=True)
+    stale, whole = regions / ".ab12.png.x9.part", regions / "ab12.png"
+    stale.write_bytes(b"half")
+    whole.write_bytes(b"png")
+    _age(stale)
+    create_app("a-token-of-twenty-chars", ctrends_env["CTRENDS_DATABASE_URL"], tmp_path / "data")
+    assert not stale.exists() and whole.exists()
