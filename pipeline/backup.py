@@ -163,15 +163,15 @@ def _write_table(connection: Connection, table: Table, archive: zipfile.ZipFile)
     json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
     with archive.open(_member(table.name), "w") as out:
         for row in result.mappings():
-            record = {
-                name: _json_text(value) if name in json_columns else portable_value(value)
-                for name, value in row.items()
-            }
             try:
+                record = {
+                    name: _json_text(value) if name in json_columns else portable_value(value)
+                    for name, value in row.items()
+                }
                 line = json.dumps(record, ensure_ascii=False, allow_nan=False).encode() + b"\n"
             except ValueError as exc:
                 raise BackupError(
-                    f"{table.name} row {_row_label(table, record)} holds a NaN or infinite "
+                    f"{table.name} row {_row_label(table, dict(row))} holds a NaN or infinite "
                     f"number, which JSON cannot carry: correct it first ({exc})"
                 ) from exc
             digest.update(line)
@@ -287,7 +287,8 @@ def _load_tables(archive: zipfile.ZipFile, manifest: dict[str, Any], url: str | 
         for table in tables.values():  # foreign-key order
             digest = hashlib.sha256()
             try:
-                rows[table.name] = _insert_rows(connection, table, _rows(archive, table, digest))
+                records = _rows(archive, table, digest.update)
+                rows[table.name] = _insert_rows(connection, table, records)
             except SQLAlchemyError as exc:
                 reason = " ".join(str(exc.orig if hasattr(exc, "orig") else exc).split())
                 raise BackupError(f"damaged backup: {table.name}: {reason[:300]}") from exc
@@ -306,7 +307,9 @@ def _load_tables(archive: zipfile.ZipFile, manifest: dict[str, Any], url: str | 
     return rows
 
 
-def _rows(archive: zipfile.ZipFile, table: Table, digest: Any) -> Iterator[dict[str, Any]]:
+def _rows(
+    archive: zipfile.ZipFile, table: Table, digest: Callable[[bytes], None]
+) -> Iterator[dict[str, Any]]:
     """The rows of ``table``'s member as insert parameters, checked; streamed, and each line's
     bytes fed to ``digest``."""
     try:
@@ -316,7 +319,7 @@ def _rows(archive: zipfile.ZipFile, table: Table, digest: Any) -> Iterator[dict[
     loaders = {c.name: _loader(table.name, c.name, c.type) for c in table.columns}
     with handle:
         for number, line in enumerate(_lines(handle, table.name), start=1):
-            digest.update(line)
+            digest(line)
             try:
                 record = _strict_json(line)
                 if not isinstance(record, dict):

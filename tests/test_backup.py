@@ -376,6 +376,11 @@ def test_a_backup_refuses_to_write_non_standard_json(
     with pytest.raises(BackupError, match=r"facts row \d+ holds a NaN or infinite"):
         backup(tmp_path / "b.zip", source)
     assert not list(tmp_path.iterdir())  # neither the archive nor a temporary file
+    if source.startswith("sqlite"):  # PostgreSQL's json type refuses NaN itself
+        fact.confidence, fact.details = 0.5, {"score": float("nan")}
+        session.commit()
+        with pytest.raises(BackupError, match=r"facts row \d+ holds a NaN"):
+            backup(tmp_path / "b.zip", source)
 
 
 def test_stale_temporary_files_of_a_backup_are_removed(

@@ -16,8 +16,14 @@ from fastapi import Depends, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.templating import Jinja2Templates
 
-from pipeline.web.auth import SESSION_COOKIE, LoginThrottle, Signer, WebSession, csrf_matches
-from pipeline.web.auth import same_origin as _same_origin
+from pipeline.web.auth import (
+    SESSION_COOKIE,
+    LoginThrottle,
+    Signer,
+    WebSession,
+    csrf_matches,
+    same_origin,
+)
 
 # Ids are 64-bit at most on every engine (SQLite raises OverflowError beyond): a larger one in a
 # path or query cannot name a fact, so it is refused before any query runs.
@@ -67,7 +73,7 @@ SignedIn = Annotated[WebSession, Depends(signed_in)]
 def posted_by_ui(
     request: Request, session: SignedIn, csrf: Annotated[str, Form()] = ""
 ) -> WebSession:
-    if not _same_origin(request) or not csrf_matches(session.csrf, csrf):
+    if not same_origin(request) or not csrf_matches(session.csrf, csrf):
         raise Forbidden
     return session
 
