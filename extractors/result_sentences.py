@@ -100,9 +100,7 @@ def _statements(
             candidates = {b for b in (named or set(mentions)) if compatible(b, metric)}
             if not candidates:
                 continue
-            # sorted: a tie (a side-by-side EN-DE / EN-FR table) must not fall to set order,
-            # which string hashing changes from one process to the next
-            benchmark = max(sorted(candidates), key=lambda b: mentions.get(b, 0))
+            benchmark = max(candidates, key=lambda b: mentions.get(b, 0))
             if "." not in match.group("num") and not match.group("pct"):
                 continue  # "50 top-1" in a run-in table header, "28 layers": not a score
             value = float(match.group("num"))

@@ -236,8 +236,7 @@ def _column_spec(
         candidates.discard("imagenet")  # ImageNet detection / localization is not the benchmark
     if not candidates:
         return None
-    # sorted: a tie must not fall to set order, which string hashing changes per process
-    benchmark = max(sorted(candidates), key=lambda b: (b in named, context.mentions.get(b, 0)))
+    benchmark = max(candidates, key=lambda b: (b in named, context.mentions.get(b, 0)))
     error = says_error(header) or (
         says_error(context.caption) and not _ACCURACY.search(header + " " + context.caption)
     )
