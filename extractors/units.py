@@ -7,6 +7,7 @@ the conversions are defined once and tested once.
 
 from __future__ import annotations
 
+import math
 import re
 
 # Written numbers that papers use for counts and durations ("eight V100 GPUs", "two weeks").
@@ -101,20 +102,29 @@ def parse_number(text: str) -> float | None:
     """The value of a printed number, or None when ``text`` is not one.
 
     Accepts "2,048", "3.5", "384M", "1.5B", "6.5 × 10^7", "6.4e19", "eight", "twenty-four",
-    "a" ("a single GPU"). Scale words ("million") are handled by :func:`scale_factor`.
+    "a" ("a single GPU"). Scale words ("million") are handled by :func:`scale_factor`. A number
+    beyond a float's range ("1e400", 400 digits) is none: it would be stored as Infinity.
     """
     s = text.strip().replace("\u2212", "-")
     if not s:
         return None
     if _DIGITS.match(s):
-        return float(s.replace(",", ""))
-    if m := _DIGITS_SUFFIX.match(s):
-        return float(m.group(1)) * SCALES[m.group(2).lower()]
-    if m := _EXPONENT.match(s):
-        return float(m.group("mant")) * 10 ** int(m.group("exp").replace("−", "-"))
-    if m := _E_NOTATION.match(s):
-        return float(m.group(1)) * 10 ** int(m.group(2))
-    return parse_written_number(s)
+        value = float(s.replace(",", ""))
+    elif m := _DIGITS_SUFFIX.match(s):
+        value = float(m.group(1)) * SCALES[m.group(2).lower()]
+    elif m := _EXPONENT.match(s):
+        value = _times_ten_to(m.group("mant"), m.group("exp"))
+    elif m := _E_NOTATION.match(s):
+        value = _times_ten_to(m.group(1), m.group(2))
+    else:
+        return parse_written_number(s)
+    return value if math.isfinite(value) else None
+
+
+def _times_ten_to(mantissa: str, exponent: str) -> float:
+    """``mantissa`` × 10^``exponent`` as float's parser reads it: never a big integer power (10
+    to a printed exponent of 999999999 would take minutes), inf when out of range."""
+    return float(f"{mantissa}e{exponent.replace('−', '-')}")
 
 
 def parse_written_number(text: str) -> float | None:
@@ -135,7 +145,8 @@ def scale_factor(word: str) -> float | None:
         return SCALES[w]
     m = re.match(r"^(?:[x×·*]\s*)?10\s*(?:\^|\*\*)?\s*\{?([-−]?\d+)\}?$", w)
     if m:
-        return 10.0 ** int(m.group(1).replace("−", "-"))
+        factor = _times_ten_to("1", m.group(1))
+        return factor if math.isfinite(factor) else None
     return None
 
 

@@ -4,10 +4,16 @@ When a curator edits a fact ("76.1" should be "77.1", "M" should be "B") the pri
 and so must ``error`` (results), ``normalized`` (parameters, FLOPs, training time) or ``count``
 (hardware): an edit that left them stale would feed the old number to the regressions. The
 conversions go through :mod:`extractors.units`, the same ones extractors use.
+
+A correction is typed by a person (or posted by a browser), so it is checked here, once, for
+every caller: the value must read as a finite number (a 400-digit value or ``1e400`` would be
+stored as Infinity, which no JSON export and no PostgreSQL restore accepts) and the derived
+number must lie in the kind's plausible range.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -18,6 +24,17 @@ from pipeline.errors import UserError
 _OPERATION_WORDS = re.compile(
     r"(?i)\s*(flops?|flop/s|multiply[- ]?adds?|mult[- ]?adds?|madds?|macs?|operations|ops)\s*$"
 )
+
+MAX_VALUE_CHARS = 64  # as printed: "6.5 × 10^7 (multiply-adds)" is long
+# What a corrected number may be, per kind, in the unit of its normalized field (count for
+# hardware): from one of a thing to well past the largest reported (about 2e12 parameters, 5e25
+# training FLOPs, 100,000 accelerators, a year of training); results are checked as 0..100%.
+PLAUSIBLE: dict[str, tuple[float, float]] = {
+    "parameters": (1.0, 1e15),
+    "flops": (1.0, 1e30),
+    "training_time": (1.0, 10 * 365 * 86400.0),
+    "hardware": (1.0, 1e7),
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,22 @@ def correct(
     unit = unit.strip() if unit and unit.strip() else None
     if not value:
         raise UserError("the corrected value is empty")
+    if len(value) > MAX_VALUE_CHARS or (unit is not None and len(unit) > MAX_VALUE_CHARS):
+        raise UserError(f"the corrected value or unit is longer than {MAX_VALUE_CHARS} characters")
+    fixed = _derive(kind, value, unit, old_value, old_error, flops_kind)
+    derived = fixed.error if kind == "result" else fixed.count if kind == "hardware" else None
+    _check_range(kind, value, unit, fixed.normalized if derived is None else derived)
+    return fixed
+
+
+def _derive(
+    kind: str,
+    value: str,
+    unit: str | None,
+    old_value: str | None,
+    old_error: float | None,
+    flops_kind: str | None,
+) -> Correction:
     if kind == "result":
         return Correction(value, unit, error=_result_error(value, unit, old_value, old_error))
     if kind == "parameters":
@@ -64,6 +97,17 @@ def correct(
     if kind == "hardware":
         return Correction(value, unit, count=_number(value))
     raise UserError(f"facts of kind {kind!r} cannot be edited")
+
+
+def _check_range(kind: str, value: str, unit: str | None, number: float | None) -> None:
+    if number is None or not math.isfinite(number):
+        raise UserError(f"{value} {unit or ''} is not a finite number".replace("  ", " "))
+    low, high = PLAUSIBLE.get(kind, (-math.inf, math.inf))
+    if not low <= number <= high:
+        raise UserError(
+            f"{value} {unit or ''} makes {number:.3g}, outside the plausible range of a {kind} "
+            f"fact ({low:g} to {high:g})".replace("  ", " ")
+        )
 
 
 def _number(value: str) -> float:

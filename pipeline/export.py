@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from db.models import Fact, Paper
+from pipeline.errors import UserError
 from pipeline.sources import UNKNOWN_VERSION
 
 # The export contract's field order (README, "Export contract").
@@ -67,10 +69,30 @@ def list_papers(session: Session, status: str | None = None) -> list[Paper]:
     return list(session.scalars(query))
 
 
+def json_text(value: Any, **options: Any) -> str:
+    """``json.dumps`` that writes standard JSON only: Python would write a NaN or infinite number
+    as ``NaN``/``Infinity``, which other JSON readers (and PostgreSQL) refuse. Such a number is
+    an error naming the row, never written."""
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str, allow_nan=False, **options)
+    except ValueError as exc:
+        rows = value if isinstance(value, list) else [value]
+        bad = [row.get("id") for row in rows if isinstance(row, dict) and not _finite(row)]
+        where = f" (id {', '.join(map(str, bad))})" if bad else ""
+        raise UserError(
+            f"a row{where} holds a NaN or infinite number, which JSON cannot carry: correct it "
+            "first (ctrends review edit)"
+        ) from exc
+
+
+def _finite(row: dict[str, Any]) -> bool:
+    return not any(isinstance(v, float) and not math.isfinite(v) for v in row.values())
+
+
 def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     count = 0
     for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        out.write(json_text(row) + "\n")
         count += 1
     return count
 

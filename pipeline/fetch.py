@@ -1,22 +1,22 @@
 """Fetch: get a paper's PDF into the content-addressed cache under the data directory.
 
 Files are named by their SHA-256, written to a temporary file in the same directory and renamed
-into place only when complete and checked, so a crash or a dropped connection can never leave a
-half-written PDF where a later run would pick it up.
+into place only when complete and checked (:func:`extractors.atomic.write_incoming`), so a crash
+or a dropped connection can never leave a half-written PDF where a later run would pick it up.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import IO
 
 import requests
 
+from extractors.atomic import write_incoming
 from pipeline.errors import UserError
 from pipeline.retry import (
     TRANSIENT_STATUS,
@@ -29,31 +29,10 @@ from pipeline.retry import (
 log = logging.getLogger(__name__)
 
 USER_AGENT = "compute-trends/0.1 (literature mining for AI compute trends; polite: 1 req / 3 s)"
-STALE_PARTIAL_SECONDS = 6 * 3600.0
 
 
 class FetchError(UserError):
     """A PDF could not be fetched or is not a PDF; recorded on the paper, the run goes on."""
-
-
-def remove_stale_partials(directory: Path, max_age: float = STALE_PARTIAL_SECONDS) -> int:
-    """Delete temporary files left by writers killed mid-write; returns how many.
-
-    They were never used (only a complete, checked file is renamed to a real name); only old
-    ones go, so a concurrent run's download in progress is left alone.
-    """
-    if not directory.is_dir():
-        return 0
-    cutoff = time.time() - max_age
-    removed = 0
-    for partial in directory.rglob(".incoming-*.part"):
-        try:
-            if partial.stat().st_mtime < cutoff:
-                partial.unlink()
-                removed += 1
-        except FileNotFoundError:  # another run cleaned it first
-            continue
-    return removed
 
 
 class RateLimiter:
@@ -83,29 +62,23 @@ class PdfCache:
 
     def add_chunks(self, chunks: Iterable[bytes], max_bytes: int) -> tuple[Path, str]:
         """Write ``chunks`` atomically into the cache; returns (path, sha256)."""
-        self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
-        size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-", suffix=".part")
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FetchError(f"PDF larger than the limit of {max_bytes} bytes")
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+
+        def write(out: IO[bytes]) -> None:
+            size = 0
+            for chunk in chunks:
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchError(f"PDF larger than the limit of {max_bytes} bytes")
+                digest.update(chunk)
+                out.write(chunk)
+
+        def place(tmp: Path) -> Path:
             _check_pdf_header(tmp)
-            sha = digest.hexdigest()
-            final = self.path_for(sha)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)
-            return final, sha
-        finally:
-            tmp.unlink(missing_ok=True)
+            return self.path_for(digest.hexdigest())
+
+        final = write_incoming(self.root, write, place)
+        return final, digest.hexdigest()
 
     def add_file(self, source: Path, max_bytes: int) -> tuple[Path, str]:
         """Copy a local PDF into the cache (the original may move; the cache keeps what we read)."""

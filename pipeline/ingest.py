@@ -23,13 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from db.models import IngestRun, Paper, utcnow
 from db.session import session_factory
+from extractors.atomic import remove_stale_partials
 from pipeline.config import Settings, get_settings
-from pipeline.fetch import (
-    FetchError,
-    PdfCache,
-    PdfDownloader,
-    remove_stale_partials,
-)
+from pipeline.fetch import FetchError, PdfCache, PdfDownloader
 from pipeline.progress import progress_bar
 from pipeline.retry import RetryPolicy
 from pipeline.sources import PaperRecord

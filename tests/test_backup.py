@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
+import time
+import tracemalloc
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -17,7 +22,7 @@ from db import migrate
 from db.models import Fact, IngestRun, Observation, Paper, TrendFit
 from db.session import get_engine, session_scope
 from pipeline import review
-from pipeline.backup import MANIFEST, BackupError, backup, restore
+from pipeline.backup import MANIFEST, MAX_LINE_BYTES, BackupError, backup, restore
 from pipeline.cli import app
 from tests.support.review_data import flops, paper, parameters, result, stored
 
@@ -161,6 +166,7 @@ def test_damaged_and_hostile_archives_are_refused_without_writing(
     papers = zipfile.ZipFile(good).read("tables/papers.jsonl")
     not_zip = tmp_path / "not.zip"
     not_zip.write_bytes(b"PK\x03\x04 this is not really a zip")
+    slip = {"../../etc/passwd": 1}
     cases = {
         "not a backup archive": not_zip,
         "no manifest": _rewrite(good, tmp_path / "a.zip", **{MANIFEST: None}),
@@ -173,7 +179,15 @@ def test_damaged_and_hostile_archives_are_refused_without_writing(
         "tables this schema lacks": _rewrite(
             good,
             tmp_path / "d.zip",
-            **{MANIFEST: json.dumps({**manifest, "tables": {"../../etc/passwd": 1}}).encode()},
+            **{
+                MANIFEST: json.dumps(
+                    {
+                        **manifest,
+                        "tables": {"../../etc/passwd": 1},
+                        "sha256": {"../../etc/passwd": ""},
+                    }
+                ).encode()
+            },
         ),
         "unknown columns": _rewrite(
             good,
@@ -218,3 +232,163 @@ def test_cli_backup_and_restore(
         assert s.scalar(select(func.count()).select_from(Fact)) == 4
     refused = runner.invoke(app, ["restore", str(target)])
     assert isinstance(refused.exception, BackupError)
+
+
+def _resealed(source: Path, target: Path, table: str, body: bytes) -> Path:
+    """Replace ``table``'s member and reseal the manifest (its digest and row count), as someone
+    who knows the format would: only the values themselves can give the change away."""
+    manifest = json.loads(zipfile.ZipFile(source).read(MANIFEST))
+    manifest["sha256"][table] = hashlib.sha256(body).hexdigest()
+    manifest["tables"][table] = len(body.splitlines())
+    return _rewrite(
+        source,
+        target,
+        **{f"tables/{table}.jsonl": body, MANIFEST: json.dumps(manifest).encode()},
+    )
+
+
+def test_restore_refuses_left_out_edited_and_out_of_vocabulary_rows(
+    populated: Session, ctrends_env: dict[str, str], empty_url: str, tmp_path: Path
+) -> None:
+    good = backup(tmp_path / "good.zip", ctrends_env["CTRENDS_DATABASE_URL"]).path
+    manifest = json.loads(zipfile.ZipFile(good).read(MANIFEST))
+    facts = zipfile.ZipFile(good).read("tables/facts.jsonl")
+    papers = zipfile.ZipFile(good).read("tables/papers.jsonl")
+    assert b'"status": "rejected"' in facts and b'"confidence": ' in facts
+    without_events = {
+        **manifest,
+        "tables": {k: v for k, v in manifest["tables"].items() if k != "review_events"},
+        "sha256": {k: v for k, v in manifest["sha256"].items() if k != "review_events"},
+    }
+    first_fact = facts.split(b"\n")[0]
+    confidence = re.search(rb'"confidence": [0-9.e-]+', first_fact)
+    assert confidence
+    cases = {
+        "leaves out tables review_events": _rewrite(
+            good,
+            tmp_path / "a.zip",
+            **{MANIFEST: json.dumps(without_events).encode(), "tables/review_events.jsonl": None},
+        ),
+        "does not match its SHA-256": _rewrite(
+            good, tmp_path / "b.zip", **{"tables/papers.jsonl": papers.replace(b"DROP", b"DRIP")}
+        ),
+        "status 'hacked' is not one of": _resealed(
+            good, tmp_path / "c.zip", "facts", facts.replace(b'"rejected"', b'"hacked"', 1)
+        ),
+        "NaN is not a number JSON allows": _resealed(
+            good,
+            tmp_path / "d.zip",
+            "facts",
+            facts.replace(confidence.group(), b'"confidence": NaN', 1),
+        ),
+        "Infinity is not a number JSON allows": _resealed(
+            good,
+            tmp_path / "e.zip",
+            "facts",
+            facts.replace(confidence.group(), b'"confidence": -Infinity', 1),
+        ),
+        "page must be an integer": _resealed(
+            good,
+            tmp_path / "f.zip",
+            "facts",
+            re.sub(rb'"page": \d+', b'"page": "2"', facts, count=1),
+        ),
+        "format 1 carries no integrity digests": _rewrite(
+            good,
+            tmp_path / "g.zip",
+            **{MANIFEST: json.dumps({**manifest, "format_version": 1}).encode()},
+        ),
+    }
+    for reason, archive in cases.items():
+        with pytest.raises(BackupError, match=reason):
+            restore(archive, empty_url)
+        with session_scope(empty_url) as s:
+            assert s.scalar(select(func.count()).select_from(Paper)) == 0, reason
+
+
+def test_a_huge_line_is_refused_with_bounded_memory(
+    populated: Session, ctrends_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A 200 KB archive whose papers member inflates to one 256 MiB line: refused at the line
+    cap, without ever holding the line (the old reader built it whole, then parsed it)."""
+    good = backup(tmp_path / "good.zip", ctrends_env["CTRENDS_DATABASE_URL"]).path
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(good) as old, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            if info.filename != "tables/papers.jsonl":
+                new.writestr(info, old.read(info))
+        with new.open("tables/papers.jsonl", "w") as member:
+            member.write(b'{"title": "')
+            block = b"A" * (1 << 20)
+            for _ in range(256):
+                member.write(block)
+            member.write(b'"}\n')
+    assert bomb.stat().st_size < 2_000_000
+    blank = f"sqlite:///{tmp_path / 'blank.sqlite'}"
+    tracemalloc.start()
+    try:
+        with pytest.raises(BackupError, match="line longer than"):
+            restore(bomb, blank)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * MAX_LINE_BYTES + (16 << 20), f"peak {peak >> 20} MiB"
+
+
+def test_sql_null_and_json_null_both_survive(
+    session: Session, ctrends_env: dict[str, str], empty_url: str, tmp_path: Path
+) -> None:
+    """SQL NULL in a JSON column came back as JSON ``null`` (514 observations with ``fact_ids IS
+    NULL`` before, 0 after); a stored JSON ``null`` must stay one too."""
+    source = ctrends_env["CTRENDS_DATABASE_URL"]
+    session.add(Observation(source="epoch", source_key="no-facts", benchmark="imagenet"))
+    session.add(Observation(source="epoch", source_key="with", benchmark="coco", fact_ids=[3]))
+    session.commit()
+    with get_engine(source).begin() as connection:  # a JSON null, as SQLAlchemy writes None
+        connection.execute(
+            Observation.__table__.insert(),
+            {"source": "epoch", "source_key": "json-null", "benchmark": "coco", "details": None},
+        )
+
+    def nulls(url: str) -> tuple[int, int]:
+        with get_engine(url).connect() as connection:
+            sql_null = connection.scalar(
+                text("SELECT count(*) FROM observations WHERE fact_ids IS NULL")
+            )
+            json_null = connection.scalar(
+                text("SELECT count(*) FROM observations WHERE details IS NOT NULL")
+            )
+            return sql_null, json_null
+
+    before = nulls(source)
+    assert before == (2, 1)
+    restore(backup(tmp_path / "b.zip", source).path, empty_url)
+    assert nulls(empty_url) == before
+
+
+def test_a_backup_refuses_to_write_non_standard_json(
+    session: Session, ctrends_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = ctrends_env["CTRENDS_DATABASE_URL"]
+    [fact] = stored(session, paper(session), [result()])
+    fact.confidence = float("inf")
+    session.commit()
+    with pytest.raises(BackupError, match=r"facts row \d+ holds a NaN or infinite"):
+        backup(tmp_path / "b.zip", source)
+    assert not list(tmp_path.iterdir())  # neither the archive nor a temporary file
+    if source.startswith("sqlite"):  # PostgreSQL's json type refuses NaN itself
+        fact.confidence, fact.details = 0.5, {"score": float("nan")}
+        session.commit()
+        with pytest.raises(BackupError, match=r"facts row \d+ holds a NaN"):
+            backup(tmp_path / "b.zip", source)
+
+
+def test_stale_temporary_files_of_a_backup_are_removed(
+    populated: Session, ctrends_env: dict[str, str], tmp_path: Path
+) -> None:
+    stale, other = tmp_path / ".nightly.zip.x1y2.part", tmp_path / ".other.zip.x1y2.part"
+    for leftover in (stale, other):
+        leftover.write_bytes(b"half")
+        os.utime(leftover, (time.time() - 86400, time.time() - 86400))
+    backup(tmp_path / "nightly.zip", ctrends_env["CTRENDS_DATABASE_URL"])
+    assert not stale.exists() and other.exists()  # only this target's own leftovers

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from extractors.atomic import remove_stale_partials
 from extractors.parse.cache import DamagedPdf, cached_document
-from pipeline.fetch import remove_stale_partials
 from tests.stress.crash_kills import (
     check_caches,
     corpus,

@@ -67,7 +67,7 @@ def _counts(url: str) -> dict[str, int]:
 
 @pytest.fixture
 def client(ctrends_env: dict[str, str], tmp_path: Path) -> TestClient:
-    app = create_app(TOKEN, ctrends_env["CTRENDS_DATABASE_URL"], tmp_path / "data")
+    app = create_app(TOKEN, ctrends_env["CTRENDS_DATABASE_URL"], tmp_path / "data", ["testserver"])
     return TestClient(app, follow_redirects=False)
 
 
@@ -104,7 +104,7 @@ def test_sql_injection_in_every_web_parameter_does_nothing(
     for key in ("status", "benchmark", "kind", "paper", "last", "next"):
         for path in ("/queue", f"/facts/{fact}", "/login"):
             response = client.get(path, params={key: INJECTION})
-            assert response.status_code in (200, 303, 400, 404), (path, key)
+            assert response.status_code in (200, 303, 400, 404, 422), (path, key)
     for path in (f"/facts/{INJECTION}", f"/facts/{fact} OR 1=1", f"/facts/{INJECTION}/region.png"):
         assert client.get(path).status_code in (404, 422)
     csrf = _field(client.get(f"/facts/{fact}").text, "csrf")
@@ -291,3 +291,24 @@ def test_a_source_directory_cannot_reach_outside_itself(tmp_path: Path) -> None:
     skipped = dict(scan.skipped)
     assert "outside the source directory" in skipped["1901.00002.pdf"]
     assert "1901.00003.pdf" in skipped
+
+
+def test_bidirectional_controls_from_pdf_text_never_reach_a_page(
+    client: TestClient, session: Session
+) -> None:
+    """A right-to-left override in the evidence displayed "76.1" as "1.67": every value a page
+    prints loses bidirectional controls (rows parsed before the parser dropped them, and titles
+    from metadata, still hold them)."""
+    controls = "\u202e\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+    row = paper(session, "1701.00002", title=f"Deep\u202e Nets {controls}")
+    [fact] = stored(
+        session,
+        row,
+        [result(model="Net\u2067-1", value="76.1", evidence=f"top-1 \u202e76.1{controls} err")],
+    )
+    session.commit()
+    login(client)
+    for path in (f"/facts/{fact.id}", "/queue", f"/queue?paper=\u202e{row.arxiv_id}"):
+        page = client.get(path)
+        assert not set(controls) & set(page.text), path
+    assert "top-1 <mark>76.1</mark> err" in client.get(f"/facts/{fact.id}").text

@@ -147,3 +147,47 @@ def test_words_keep_printed_size_weight_and_line_end_hyphens(tmp_path: Path) -> 
     assert "3.57%" in words
     _, top, _, bottom = words["Residual"].bbox
     assert bottom - top == pytest.approx(14, abs=0.05)  # one printed size tall, as pdfminer
+
+
+def test_invisible_characters_do_not_split_or_hide_numbers(tmp_path: Path) -> None:
+    """Zero-width characters inside numbers hid facts ("7<U+200B>6.1%" parsed as "7 6.1%");
+    bidirectional controls reordered the evidence on screen. Parsing drops both."""
+    from extractors.registry import run_extractors
+    from tests.support.pdfgen import make_pdf
+
+    pdf = tmp_path / "invisible.pdf"
+    pdf.write_bytes(
+        make_pdf(
+            [
+                [
+                    "Our ResNet-152 has 6\u200b0.2M parameters and 1\u200c1.3 billion FLOPs.",
+                    "We trained it on 8 NVIDIA V100 GPUs for 3\u2060.5 days.",
+                    "It reaches \u202e7\ufeff8.57\u202c% top-1 accuracy \u2066on\u2069 ImageNet.",
+                    "Zero\u200dwidth joiners and \u200eLRM\u200f marks vanish too.",
+                ]
+            ]
+        )
+    )
+    doc = parse_pdf(pdf)
+    text = doc.pages[0].text
+    assert "60.2M parameters and 11.3 billion FLOPs" in text
+    assert "for 3.5 days" in text and "reaches 78.57% top-1 accuracy on ImageNet" in text
+    assert "Zerowidth joiners and LRM marks" in text
+    facts, _ = run_extractors(doc)
+    found = {(f.kind, f.normalized) for f in facts}
+    assert found >= {("parameters", 60.2e6), ("flops", 11.3e9), ("training_time", 3.5 * 86400)}
+
+
+@pytest.mark.parametrize(
+    ("raw", "word"),
+    [
+        ("7\u200b6.1%", "76.1%"),
+        ("\ufeff\u202eResNet\u202c", "ResNet"),
+        ("hy\u00adphen", "hyphen"),  # a soft hyphen inside a word is invisible
+        ("train\u00ad", "train-"),  # one that ends a line shows: the line-end rules join it
+    ],
+)
+def test_visible_word(raw: str, word: str) -> None:
+    from extractors.parse.text import visible_word
+
+    assert visible_word(raw) == word

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -119,7 +120,28 @@ def test_errors_are_one_line_user_errors(
     assert isinstance(out.exception, UserError)
     out = runner.invoke(app, ["review", "edit", str(fact_ids[0]), "--value", "n/a"])
     assert isinstance(out.exception, UserError)
+    for huge in ("9" * 400, "1e400"):  # stored Infinity; a traceback
+        out = runner.invoke(app, ["review", "edit", str(fact_ids[1]), "--value", huge])
+        assert isinstance(out.exception, UserError), out.output
     assert _fact(ctrends_env["CTRENDS_DATABASE_URL"], fact_ids[0])[0].status == "pending"
+    assert _fact(ctrends_env["CTRENDS_DATABASE_URL"], fact_ids[1])[0].status == "pending"
+
+
+def test_exports_never_write_non_standard_json(
+    fact_ids: list[int], session: Session, tmp_path: Path
+) -> None:
+    """A NaN or Infinity already in the store (as the old edit wrote it) fails the export with
+    one line naming the fact, and leaves no file: ``Infinity`` is not JSON."""
+    fact = session.get_one(Fact, fact_ids[1])
+    fact.normalized = float("inf")
+    session.commit()
+    target = tmp_path / "facts.jsonl"
+    out = runner.invoke(app, ["export", "--output", str(target)])
+    assert isinstance(out.exception, UserError), out.output
+    assert f"id {fact_ids[1]}" in str(out.exception)
+    assert not list(tmp_path.iterdir())
+    out = runner.invoke(app, ["review", "list", "--status", "all", "--format", "json"])
+    assert isinstance(out.exception, UserError) and "NaN or infinite" in str(out.exception)
 
 
 def test_pdf_text_is_printed_as_text_not_markup(

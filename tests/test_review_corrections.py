@@ -64,3 +64,28 @@ def test_unreadable_corrections_are_refused(
 ) -> None:
     with pytest.raises(UserError, match=message):
         correct(kind, value, unit)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "unit", "message"),
+    [
+        ("parameters", "9" * 400, None, "longer than 64"),  # was stored as Infinity
+        ("parameters", "9" * 60, None, "outside the plausible range"),
+        ("parameters", "1e400", None, "cannot read '1e400'"),  # was an OverflowError traceback
+        ("parameters", "2", "10^400", "unknown unit"),
+        ("parameters", "1e305", "B", "not a finite number"),  # finite, but not once scaled
+        ("flops", "1e99999", None, "cannot read"),  # read by float(), not as 10**99999
+        ("flops", "5", "10^35", "outside the plausible range of a flops fact"),
+        ("training_time", "1e400", "days", "as a duration"),
+        ("training_time", "900", "years", "as a duration"),
+        ("training_time", "200", "months", "outside the plausible range"),
+        ("hardware", "1e400", None, "cannot read"),
+        ("hardware", "0", None, "outside the plausible range"),
+        ("result", "9" * 50, "%", "outside 0..100"),
+    ],
+)
+def test_corrections_must_be_finite_and_plausible(
+    kind: str, value: str, unit: str | None, message: str
+) -> None:
+    with pytest.raises(UserError, match=message):
+        correct(kind, value, unit)

@@ -21,7 +21,7 @@ from pipeline.web.evidence import highlight
 from tests.support.pdfgen import make_pdf
 from tests.support.review_data import paper, result, stored
 
-TOKEN = "test-token-123"
+TOKEN = "test-token-0123456789"
 HOSTILE = '<script>alert("pdf")</script><img src=x onerror=alert(1)>'
 
 
@@ -45,7 +45,7 @@ def facts(session: Session, tmp_path: Path) -> list[int]:
 
 @pytest.fixture
 def client(ctrends_env: dict[str, str], tmp_path: Path) -> TestClient:
-    app = create_app(TOKEN, ctrends_env["CTRENDS_DATABASE_URL"], tmp_path / "data")
+    app = create_app(TOKEN, ctrends_env["CTRENDS_DATABASE_URL"], tmp_path / "data", ["testserver"])
     return TestClient(app, follow_redirects=False)
 
 
@@ -137,7 +137,7 @@ def test_edit_undo_and_a_refused_edit(
     second = facts[1]
     csrf = _field(client.get(f"/facts/{second}").text, "csrf")
     refused = client.post(f"/facts/{second}/edit", data={"csrf": csrf, "value": "lots"})
-    assert refused.status_code == 400 and "cannot read" in refused.text
+    assert refused.status_code == 422 and "cannot read" in refused.text
     assert _fact(url, second)[0].status == "pending"
 
     edited = client.post(
@@ -205,9 +205,9 @@ def test_ctrends_web_binds_loopback_and_prints_a_token_when_none_is_set(
     assert out.exit_code == 0, out.output
     assert (served["host"], served["port"]) == ("127.0.0.1", 9999)
     token = re.search(r"access token for this run .*:\n(\S+)\n", out.output)
-    assert token and len(token.group(1)) >= 24
+    assert token and len(token.group(1)) >= 43  # 256 random bits
 
-    monkeypatch.setenv("CTRENDS_WEB_TOKEN", "chosen")
+    monkeypatch.setenv("CTRENDS_WEB_TOKEN", "chosen-by-the-team")
     out = CliRunner().invoke(cli_app, ["web", "--host", "0.0.0.0"])
     assert "access token" not in out.output and "warning" in out.output
     assert served["host"] == "0.0.0.0"

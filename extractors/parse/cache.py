@@ -4,18 +4,17 @@ version.
 Parsing is the expensive step; extraction rules change far more often than the parser. Caching
 the parsed document as gzipped JSON lets a new extractor version re-run over a whole corpus
 without re-parsing, and a new parser version (or page limit) invalidates the cache by its key
-alone. Entries are written to a temporary file and renamed into place, so a killed run never
-leaves a half-written entry under a real name.
+alone. Entries are written atomically (:mod:`extractors.atomic`), so a killed run never leaves a
+half-written entry under a real name.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from extractors.atomic import write_bytes
 from extractors.parse.document import Document
 from extractors.parse.pdf import PARSER_VERSION, parse_pdf, sha256_of
 
@@ -58,14 +57,8 @@ def cached_document(pdf_path: Path, sha256: str, cache_dir: Path, max_pages: int
 
 
 def _write_atomically(path: Path, doc: Document) -> None:
+    # json.dumps takes the C encoder (json.dump to a stream does not); level 1 compresses this
+    # text nearly as well as 9 at a fraction of the time.
+    payload = json.dumps(doc.to_dict(), ensure_ascii=False, separators=(",", ":"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-", suffix=".part")
-    try:
-        # json.dumps takes the C encoder (json.dump to a stream does not); level 1 compresses
-        # this text nearly as well as 9 at a fraction of the time.
-        payload = json.dumps(doc.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        with os.fdopen(fd, "wb") as raw:
-            raw.write(gzip.compress(payload.encode("utf-8"), compresslevel=1))
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    write_bytes(path, gzip.compress(payload.encode("utf-8"), compresslevel=1))

@@ -27,7 +27,7 @@ from extractors.parse.pdfium_words import PDFIUM_LOCK, page_words
 from extractors.parse.tables import find_tables
 
 # Part of the parse-cache key: bump whenever the Document a PDF turns into can change.
-PARSER_VERSION = "8"
+PARSER_VERSION = "9"  # 9: zero-width characters and bidirectional controls dropped
 PARSER_NAME = "pdfium"
 
 log = logging.getLogger(__name__)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -16,6 +18,7 @@ from rich.table import Table
 
 from db import migrate
 from db.session import session_scope
+from extractors.atomic import atomic_open, remove_stale_partials
 from pipeline.cli.app import app
 from pipeline.cli.options import FormatOpt, TableFormat
 from pipeline.config import get_settings
@@ -256,10 +259,10 @@ def list_extractors() -> None:
 def print_rows(
     rows: list[dict[str, Any]], format: TableFormat, fields: tuple[str, ...], title: str
 ) -> None:
-    from pipeline.export import csv_text
+    from pipeline.export import csv_text, json_text
 
     if format is TableFormat.json:
-        sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(rows, indent=2) + "\n")
     elif format is TableFormat.csv:
         sys.stdout.write(csv_text(rows, fields))
     else:
@@ -269,27 +272,16 @@ def print_rows(
         console.print(table)
 
 
-class _open_output:
-    """stdout, or a file written whole (to a temporary name, then renamed into place)."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-
-    def __enter__(self) -> Any:
-        if self.path is None:
-            return sys.stdout
-        self.tmp = self.path.with_name(f".{self.path.name}.part")
-        self.handle = self.tmp.open("w", encoding="utf-8", newline="")
-        return self.handle
-
-    def __exit__(self, exc_type: Any, *_: Any) -> None:
-        if self.path is None:
-            return
-        self.handle.close()
-        if exc_type is None:
-            self.tmp.replace(self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
+@contextmanager
+def _open_output(path: Path | None) -> Iterator[TextIO]:
+    """stdout, or a file written whole (:mod:`extractors.atomic`): a failed export leaves
+    neither a half-written file nor, once stale, its temporary file."""
+    if path is None:
+        yield sys.stdout
+        return
+    remove_stale_partials(path.parent, path)
+    with atomic_open(path, "w", encoding="utf-8", newline="") as handle:
+        yield handle
 
 
 def ensure_schema() -> None:

@@ -6,7 +6,6 @@ Every command is a thin wrapper over :mod:`pipeline.review`; decisions need a re
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Annotated
@@ -22,7 +21,7 @@ from pipeline import review
 from pipeline.cli.app import app
 from pipeline.cli.options import BenchmarkOpt, FormatOpt, TableFormat
 from pipeline.config import get_settings
-from pipeline.export import FACT_FIELDS, fact_to_dict, write_csv
+from pipeline.export import FACT_FIELDS, fact_to_dict, json_text, write_csv
 
 console = Console()
 review_app = typer.Typer(
@@ -178,7 +177,7 @@ _DONE = {
 def _emit(facts: Sequence[Fact], fmt: TableFormat) -> None:
     rows = [fact_to_dict(f) for f in facts]
     if fmt is TableFormat.json:
-        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        sys.stdout.write(json_text(rows, indent=2) + "\n")
     elif fmt is TableFormat.csv:
         write_csv(rows, sys.stdout, FACT_FIELDS)
     else:

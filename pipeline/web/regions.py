@@ -3,21 +3,21 @@
 A curator checks a number fastest against the page itself (a table cell can be misread as text).
 The region spans the page's width and a few lines above and below the fact's box, which is drawn
 in; without a box the whole page is shown. Boxes are the parser's: points, origin top-left.
-PNGs are cached by PDF hash, page and box, so paging back and forth renders nothing twice.
+PNGs are cached by PDF hash, page and box, so paging back and forth renders nothing twice; they
+are written atomically, and the app removes stale temporary files of killed writers at start.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
+from extractors.atomic import write_bytes
 from extractors.parse.pdfium_words import PDFIUM_LOCK
 from pipeline.errors import UserError
 
@@ -49,9 +49,7 @@ def region_png(
         return cached.read_bytes()
     png = _render(Path(pdf_path), page, box)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    partial.write_bytes(png)
-    partial.replace(cached)
+    write_bytes(cached, png)
     return png
 
 
