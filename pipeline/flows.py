@@ -44,7 +44,7 @@ from pipeline.extract import (
 )
 from pipeline.ingest import IngestReport, ingest_arxiv, ingest_directory
 from pipeline.runlock import run_lock
-from pipeline.runs import fail_run, finish_run, start_run, summarise
+from pipeline.runs import environmental_failures, fail_run, finish_run, start_run, summarise
 from pipeline.sources.arxiv_api import ArxivGaveUp
 from pipeline.sources.arxiv_api import is_transient as arxiv_transient
 
@@ -237,7 +237,7 @@ def nightly_flow(
                 extract = run_extract(settings, api_url)
             with _timed(timings, "fit"):
                 fit = fit_flow()
-            summary = summarise(ingest, extract, fit, timings)
+            summary = summarise(ingest, extract, fit, timings, environmental_failures(url))
         except BaseException as exc:
             fail_run(url, run_id, exc)
             raise

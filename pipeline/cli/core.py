@@ -44,7 +44,7 @@ def _source_directory(source: str) -> Path | None:
     if source == "arxiv":
         return None
     path = Path(source).expanduser()
-    if not path.is_dir():
+    if not source.strip() or not path.is_dir():  # Path("") is the current directory
         raise UserError(f"--source must be 'arxiv' or an existing directory; got {source!r}")
     return path
 
@@ -255,6 +255,10 @@ class _open_output:
     def __enter__(self) -> Any:
         if self.path is None:
             return sys.stdout
+        if self.path.is_dir():
+            raise UserError(f"--output {self.path} is a directory; name a file in it")
+        if not self.path.parent.is_dir():
+            raise UserError(f"--output {self.path}: the folder {self.path.parent} does not exist")
         self.tmp = self.path.with_name(f".{self.path.name}.part")
         self.handle = self.tmp.open("w", encoding="utf-8", newline="")
         return self.handle
@@ -262,11 +266,12 @@ class _open_output:
     def __exit__(self, exc_type: Any, *_: Any) -> None:
         if self.path is None:
             return
-        self.handle.close()
-        if exc_type is None:
-            self.tmp.replace(self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
+        try:
+            self.handle.close()
+            if exc_type is None:
+                self.tmp.replace(self.path)
+        finally:
+            self.tmp.unlink(missing_ok=True)  # never left behind, whatever failed
 
 
 def ensure_schema() -> None:
