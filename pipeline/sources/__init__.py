@@ -116,5 +116,9 @@ def check_record(record: PaperRecord) -> PaperRecord:
 def printable(text: str) -> str:
     """``text`` safe to store and print in a failure list: lone surrogates (undecodable file
     name bytes) and control characters escaped."""
-    safe = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    try:  # a file name's undecodable bytes back as bytes, shown as \xff
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    safe = raw.decode("utf-8", "backslashreplace")
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in safe)

@@ -192,7 +192,7 @@ def _date(value: Any) -> datetime | None:
 
 
 def _year(value: Any) -> datetime | None:
-    text = str(value or "").strip()
+    text = "" if value is None else str(value).strip()
     if not text:
         return None
     if not text.isdigit():
