@@ -46,9 +46,9 @@ def main() -> None:
     """Settings are read and checked before any command runs; every error a user can act on
     ends in one line (``pipeline.cli.boundary``)."""
 
-    def configured_app() -> None:
+    def configured_app() -> object:
         _configure_runtime()
-        app()
+        return app(standalone_mode=False)
 
     guarded(configured_app)
 

@@ -3,8 +3,9 @@
 Every command runs inside :func:`guarded`. Exceptions that say something about the user's input
 or environment are translated here, once, instead of in each command: a database without the
 schema ("run ctrends db upgrade"), an unusable database URL, a bad migration revision, a number
-out of the database's range, and operating-system faults (a read-only or full disk, a missing
-folder). Anything else is a bug and keeps its traceback.
+out of the database's range, operating-system faults (a read-only or full disk, a missing
+folder) and Click's usage errors (a bad option value: one line, not a framed box). Anything
+else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
+import typer
 from alembic.util.exc import CommandError
 from rich.console import Console
 from rich.markup import escape
@@ -20,26 +22,42 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from pipeline.errors import UserError, one_line
 
+try:  # Typer 0.2x carries its own copy of Click, whose exceptions are the ones raised
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older Typer on the real Click
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
 EXIT_USER_ERROR = 2
 # How SQLite and PostgreSQL say a table (or column) the current schema has is not there.
 MISSING_SCHEMA = ("no such table", "no such column", "does not exist")
 
 
 def guarded(command: Callable[[], object]) -> None:
-    """Run ``command``; a translatable error is printed as one line and exits with code 2."""
+    """Run ``command`` (a Click/Typer app called with ``standalone_mode=False``, so its errors
+    reach this boundary); a translatable error is printed as one line and exits with code 2."""
     try:
-        command()
+        code = command()
+    except click_errors.NoArgsIsHelpError as exc:
+        exc.show()  # bare `ctrends` or `ctrends db`: the help, as Click prints it
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
     except Exception as exc:
         message = user_message(exc)
         if message is None:
             raise
         _fail(message)
+    if isinstance(code, int) and code:
+        sys.exit(code)  # typer.Exit(1) and friends, returned in non-standalone mode
 
 
 def user_message(exc: BaseException) -> str | None:
     """The one-line message for ``exc``, or None when it is not the user's to act on."""
     if isinstance(exc, UserError):
         return str(exc)
+    if isinstance(exc, click_errors.UsageError):
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+        return f"{exc.format_message()}{where}"
     if isinstance(exc, CommandError):
         return f"migrations: {one_line(exc)}"
     if isinstance(exc, SQLAlchemyError):
