@@ -238,8 +238,8 @@ def nightly_flow(
             with _timed(timings, "fit"):
                 fit = fit_flow()
             summary = summarise(ingest, extract, fit, timings, environmental_failures(url))
+            finish_run(url, run_id, summary)  # inside: a summary a full disk refuses fails the run
         except BaseException as exc:
             fail_run(url, run_id, exc)
             raise
-        finish_run(url, run_id, summary)
     return {"run_id": run_id, **summary}

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from db.models import Paper, PipelineRun, utcnow
 from db.session import session_factory
+from pipeline.errors import one_line
 from pipeline.faults import ENVIRONMENT
 from pipeline.sources import paper_label
 
@@ -122,7 +123,7 @@ def finish_run(url: str, run_id: int, summary: dict[str, Any]) -> None:
 
 def fail_run(url: str, run_id: int, error: BaseException) -> None:
     """The run stopped with an error: record it (the stages' own records stay as they are)."""
-    message = f"{type(error).__name__}: {error}"
+    message = f"{type(error).__name__}: {one_line(error)}"
     with session_factory(url).begin() as session:
         run = session.get_one(PipelineRun, run_id)
         run.status = "failed"
