@@ -195,3 +195,17 @@ def test_a_paper_has_one_label_in_ingest_and_extract_logs(
     ingest_directory(pdfs)
     work = papers_to_extract(ctrends_env["CTRENDS_DATABASE_URL"])
     assert {w.label for w in work} == {"1512.03385", "1605.07146v2", "1701.00002"}
+
+
+def test_extract_says_which_failures_the_next_run_retries(
+    ctrends_env: dict[str, str], pdfs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest_directory(pdfs)
+
+    def full_disk(*_args: object) -> None:
+        raise ENOSPC
+
+    monkeypatch.setattr(cache, "_write_atomically", full_disk)
+    outcome = CliRunner().invoke(app, ["extract"], env={"COLUMNS": "300"})
+    assert outcome.exit_code == 0, outcome.output
+    assert "3 failed (2 by the environment's fault: retried next time)" in outcome.output

@@ -104,9 +104,14 @@ def extract(
     ensure_schema()
     report = extract_pending(retry_failed=retry_failed)
     facts = ", ".join(f"{k} {v}" for k, v in sorted(report.facts.items()) if v) or "none"
+    retried = (
+        f" ({report.environmental} by the environment's fault: retried next time)"
+        if report.environmental
+        else ""
+    )
     console.print(
-        f"{report.extracted} of {report.papers} papers extracted, {len(report.failed)} failed; "
-        f"facts: {facts}",
+        f"{report.extracted} of {report.papers} papers extracted, {len(report.failed)} failed"
+        f"{retried}; facts: {facts}",
         highlight=False,
     )
     _print_failures(report.failed)
