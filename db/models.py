@@ -89,10 +89,15 @@ class Paper(Base):
     pdf_url: Mapped[str | None] = mapped_column(Text)
     pdf_path: Mapped[str | None] = mapped_column(Text)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
-    page_count: Mapped[int | None] = mapped_column(Integer)
+    page_count: Mapped[int | None] = mapped_column(Integer)  # pages read
+    # pages the PDF has: more than page_count when CTRENDS_PDF_MAX_PAGES cut it short
+    pages_in_pdf: Mapped[int | None] = mapped_column(Integer)
     # ingested -> parsed -> extracted, or failed (with error) at any stage
     status: Mapped[str] = mapped_column(String(16), default="ingested", index=True)
     error: Mapped[str | None] = mapped_column(Text)
+    # of a failure: "input" (the PDF's or its metadata's) or "environment" (disk, permissions,
+    # database: retried by the next run); see pipeline.faults
+    failure_class: Mapped[str | None] = mapped_column(String(16))
     extracted_with: Mapped[str | None] = mapped_column(Text)  # extractor versions signature
     ingest_run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -101,6 +106,11 @@ class Paper(Base):
     )
 
     facts: Mapped[list[Fact]] = relationship(back_populates="paper")
+
+    @property
+    def truncated(self) -> bool:
+        """The page limit cut this paper short: facts on its later pages are missing."""
+        return (self.pages_in_pdf or 0) > (self.page_count or 0) and self.page_count is not None
 
 
 class Fact(Base):

@@ -40,7 +40,18 @@ FACT_FIELDS = (
     "extractor",
     "extractor_version",
 )
-PAPER_FIELDS = ("arxiv_id", "version", "title", "status", "error", "page_count", "source")
+PAPER_FIELDS = (
+    "arxiv_id",
+    "version",
+    "title",
+    "status",
+    "failure_class",
+    "error",
+    "page_count",
+    "pages_in_pdf",
+    "truncated",
+    "source",
+)
 
 
 def fact_to_dict(fact: Fact) -> dict[str, Any]:

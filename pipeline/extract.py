@@ -1,7 +1,9 @@
 """Extract: parse each paper that needs it and store its facts.
 
-"Needs it" means: ingested but not yet extracted, or extracted by other extractor versions than
-the current ones (``extractors.registry.signature``). Three steps, each usable on its own:
+"Needs it" means: ingested but not yet extracted, extracted by other extractor versions than
+the current ones (``extractors.registry.signature``), cut short by a page limit lower than
+today's, or failed by the environment's fault (``pipeline.faults``: a full disk, a permission,
+the database) rather than the PDF's. Three steps, each usable on its own:
 
 - :func:`papers_to_extract` decides what to process (a database read);
 - :func:`process_isolated` parses and extracts papers, each in an isolated child process (time
@@ -24,7 +26,7 @@ from functools import cache, partial
 from pathlib import Path
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from db.models import Paper
 from db.session import session_factory
@@ -33,9 +35,11 @@ from extractors.parse.cache import cached_document
 from extractors.parse.document import Document, Line, Page
 from extractors.registry import run_extractors, signature
 from pipeline.config import Settings, get_settings
-from pipeline.errors import UserError
+from pipeline.errors import UserError, one_line
+from pipeline.faults import ENVIRONMENT, INPUT, failure_class
 from pipeline.isolation import Outcome, map_isolated
 from pipeline.progress import progress_bar
+from pipeline.sources import paper_label
 from pipeline.store import store_facts
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,7 @@ class PaperWork:
 @dataclass
 class Processed:
     page_count: int
+    pages_in_pdf: int | None
     facts: list[ExtractedFact]
     extractor_failures: list[str]
     parse_warnings: list[str]
@@ -76,6 +81,7 @@ class PaperOutcome:
     facts: int = 0
     counts: dict[str, int] = field(default_factory=dict)  # added/updated/flagged/removed...
     error: str | None = None
+    failure_class: str | None = None  # of an error: pipeline.faults.INPUT or ENVIRONMENT
 
 
 @dataclass
@@ -84,10 +90,12 @@ class ExtractReport:
     extracted: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     facts: Counter[str] = field(default_factory=Counter)  # added/updated/flagged/removed...
+    environmental: int = 0  # of the failed: the environment's fault, retried by the next run
 
     def add(self, outcome: PaperOutcome) -> None:
         if outcome.error is not None:
             self.failed.append((outcome.label, outcome.error))
+            self.environmental += outcome.failure_class == ENVIRONMENT
         else:
             self.extracted += 1
             self.facts.update(outcome.counts)
@@ -98,7 +106,12 @@ def process_paper(work: PaperWork, *, cache_dir: Path, max_pages: int, max_facts
     doc = cached_document(Path(work.pdf_path), work.sha256, cache_dir, max_pages)
     facts, failures = run_extractors(doc)
     return Processed(
-        doc.page_count, most_confident(facts, max_facts), failures, doc.warnings, len(facts)
+        doc.page_count,
+        doc.pages_in_pdf,
+        most_confident(facts, max_facts),
+        failures,
+        doc.warnings,
+        len(facts),
     )
 
 
@@ -112,24 +125,30 @@ def most_confident(facts: list[ExtractedFact], limit: int) -> list[ExtractedFact
     return [facts[i] for i in sorted(ranked)]
 
 
-def papers_to_extract(url: str | None, *, retry_failed: bool = False) -> list[PaperWork]:
+def papers_to_extract(
+    url: str | None, *, retry_failed: bool = False, max_pages: int | None = None
+) -> list[PaperWork]:
+    """Papers that need parsing and extraction (see the module docstring); ``max_pages`` is the
+    page limit of this run (default: the configured one)."""
     current = signature()
+    max_pages = max_pages or get_settings().pdf_max_pages
     with session_factory(url)() as session:
         stale = or_(
             Paper.status.in_(("ingested", "parsed")),
             (Paper.status == "extracted") & (Paper.extracted_with != current),
+            Paper.status.in_(("parsed", "extracted"))
+            & (Paper.pages_in_pdf > Paper.page_count)
+            & (Paper.page_count < max_pages),
+            (Paper.status == "failed") & (Paper.failure_class == ENVIRONMENT),
         )
         if retry_failed:
-            stale = or_(stale, (Paper.status == "failed") & Paper.pdf_path.is_not(None))
+            stale = or_(stale, Paper.status == "failed")
         rows = session.execute(
             select(Paper.id, Paper.arxiv_id, Paper.version, Paper.pdf_path, Paper.pdf_sha256)
             .where(stale, Paper.pdf_path.is_not(None))
             .order_by(Paper.id)
         ).all()
-    return [
-        PaperWork(row.id, f"{row.arxiv_id}v{row.version}", row.pdf_path, row.pdf_sha256)
-        for row in rows
-    ]
+    return [PaperWork(row.id, paper_label(row), row.pdf_path, row.pdf_sha256) for row in rows]
 
 
 # A paper's worth of sentences every extractor reads: running the extractors on it once loads
@@ -178,11 +197,15 @@ def store_outcome(
     """Store one processed paper's facts, or mark the paper failed with the reason."""
     item = outcome.item
     if outcome.error is not None or outcome.result is None:
-        return _failed(url, item, outcome.error or "no result")
+        return _failed(url, item, outcome.error or "no result", outcome.failure_class)
     try:
         counts = _store(url, item, outcome.result, signature(), settings)
     except (DataError, ValueError) as exc:  # a value the database refuses fails this paper only
-        return _failed(url, item, f"facts could not be stored ({type(exc).__name__}: {exc})"[:500])
+        reason = f"facts could not be stored ({type(exc).__name__}: {exc})"[:500]
+        return _failed(url, item, reason, INPUT)
+    except (OperationalError, OSError) as exc:  # a full disk, a lost database: retried next run
+        reason = f"facts could not be stored ({type(exc).__name__}: {one_line(exc)})"
+        return _failed(url, item, reason, failure_class(exc))
     log.debug(
         "%s: %d facts (%s)",
         item.label,
@@ -192,10 +215,16 @@ def store_outcome(
     return PaperOutcome(item.label, len(outcome.result.facts), dict(counts))
 
 
-def _failed(url: str | None, item: PaperWork, reason: str) -> PaperOutcome:
-    _mark_failed(url, item, reason)
-    log.warning("%s: failed: %s", item.label, reason)
-    return PaperOutcome(item.label, error=reason)
+def _failed(url: str | None, item: PaperWork, reason: str, fault: str) -> PaperOutcome:
+    """Record the failure on the paper; when even that cannot be written (the database is full
+    or gone) the paper keeps its old status, so the next run picks it up again all the same."""
+    try:
+        _mark_failed(url, item, reason, fault)
+    except (OperationalError, OSError) as exc:
+        log.warning("%s: the failure could not be recorded: %s", item.label, one_line(exc))
+        fault = ENVIRONMENT
+    log.warning("%s: failed (%s): %s", item.label, fault, reason)
+    return PaperOutcome(item.label, error=reason, failure_class=fault)
 
 
 def extract_pending(
@@ -203,7 +232,7 @@ def extract_pending(
 ) -> ExtractReport:
     """Parse, extract and store every paper that needs it, ``settings.workers`` at a time."""
     settings = settings or get_settings()
-    work = papers_to_extract(url, retry_failed=retry_failed)
+    work = papers_to_extract(url, retry_failed=retry_failed, max_pages=settings.pdf_max_pages)
     report = ExtractReport(papers=len(work))
     with progress_bar("extract", len(work)) as advance:
         for outcome in process_isolated(work, settings, settings.workers):
@@ -237,6 +266,8 @@ def _store(
                     session, paper, result.facts, auto_accept=settings.auto_accept_confidence
                 )
                 paper.page_count = result.page_count
+                paper.pages_in_pdf = result.pages_in_pdf
+                paper.failure_class = None
                 paper.extracted_with = current
                 if result.extractor_failures:
                     paper.status = "parsed"
@@ -252,8 +283,9 @@ def _store(
     raise AssertionError("unreachable")
 
 
-def _mark_failed(url: str | None, item: PaperWork, reason: str) -> None:
+def _mark_failed(url: str | None, item: PaperWork, reason: str, fault: str) -> None:
     with session_factory(url).begin() as session:
         paper = session.get_one(Paper, item.paper_id)
         paper.status = "failed"
         paper.error = reason
+        paper.failure_class = fault

@@ -45,7 +45,7 @@ from pipeline.extract import (
 )
 from pipeline.ingest import IngestReport, ingest_arxiv, ingest_directory
 from pipeline.runlock import run_lock
-from pipeline.runs import fail_run, finish_run, start_run, summarise
+from pipeline.runs import environmental_failures, fail_run, finish_run, start_run, summarise
 
 RETRIES = 2
 BACKOFF_SECONDS = 30.0  # first retry after ~30 s, the second after ~60 s (with jitter)
@@ -238,12 +238,12 @@ def nightly_flow(
                 extract = run_extract(settings, api_url)
             with _timed(timings, "fit"):
                 fit = fit_flow()
-            summary = summarise(ingest, extract, fit, timings)
+            summary = summarise(ingest, extract, fit, timings, environmental_failures(url))
+            finish_run(url, run_id, summary)  # inside: a summary a full disk refuses fails the run
         except KeyboardInterrupt as exc:
             fail_run(url, run_id, exc)
             raise KeyboardInterrupt(f"run #{run_id} interrupted") from None
         except BaseException as exc:
             fail_run(url, run_id, exc)
             raise
-        finish_run(url, run_id, summary)
     return {"run_id": run_id, **summary}

@@ -3,7 +3,10 @@
 One transaction per paper, so a crash loses at most the paper in flight and a concurrent run
 never waits long. A paper version is stored once (unique arXiv id + version); a concurrent
 insert of the same version is detected by the constraint and counted as already there. A PDF
-that cannot be fetched is recorded on its paper with the reason, and retried by the next run.
+that cannot be fetched is recorded on its paper with the reason and whose fault it is
+(``pipeline.faults``), and retried by the next run. Every record passes one gate first
+(:func:`pipeline.sources.check_record`): one the store cannot hold (a NUL in its title, a year
+99999, a version beyond 32 bits) is listed as failed with its reason and the others go on.
 
 Each arXiv query keeps a watermark: the ``updated`` time of the newest entry the run stored.
 The next run starts from the last successful watermark minus an overlap (entries can appear in
@@ -19,16 +22,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from db.models import IngestRun, Paper, utcnow
 from db.session import session_factory
 from extractors.atomic import remove_stale_partials
 from pipeline.config import Settings, get_settings
+from pipeline.errors import one_line
+from pipeline.faults import INPUT, failure_class
 from pipeline.fetch import FetchError, PdfCache, PdfDownloader
 from pipeline.progress import progress_bar
 from pipeline.retry import RetryPolicy
-from pipeline.sources import PaperRecord
+from pipeline.sources import BadRecord, PaperRecord, check_record, paper_label
 from pipeline.sources.arxiv_api import ArxivSearch
 from pipeline.sources.local_dir import scan_directory
 from pipeline.sources.queries import BENCHMARK_QUERIES, windowed_query
@@ -60,10 +65,6 @@ class IngestReport:
             self.new_versions += 1
         elif outcome == "unchanged":
             self.unchanged += 1
-
-
-def _label(record: PaperRecord) -> str:
-    return f"{record.arxiv_id}v{record.version}" if record.version else record.arxiv_id
 
 
 class Ingestor:
@@ -99,7 +100,7 @@ class Ingestor:
 
     def store(self, record: PaperRecord, run_id: int, fetch: Fetcher, refetch: bool) -> str:
         """Store one record; returns new | new_version | unchanged | failed."""
-        label = _label(record)
+        label = paper_label(record)
         with self.sessions() as session:
             existing = session.scalar(
                 select(Paper).where(
@@ -113,9 +114,10 @@ class Ingestor:
             return "unchanged"
         try:
             pdf_path, sha = fetch(record)
-            error = None
-        except FetchError as exc:
-            pdf_path, sha, error = None, None, f"fetch: {exc}"
+            error, fault = None, None
+        except (FetchError, OSError) as exc:  # OSError: a full disk, an unreadable file
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            pdf_path, sha, error, fault = None, None, f"fetch: {detail}", failure_class(exc)
             log.warning("%s: %s", label, error)
         if existing is not None and existing.pdf_sha256 == sha and has_pdf:
             return "unchanged"
@@ -127,7 +129,7 @@ class Ingestor:
                     if paper is None:
                         paper = Paper(arxiv_id=record.arxiv_id, version=record.version)
                         session.add(paper)
-                    _apply(paper, record, run_id, pdf_path, sha, error)
+                    _apply(paper, record, run_id, pdf_path, sha, error, fault)
                     older = session.scalar(
                         select(func.count())
                         .select_from(Paper)
@@ -151,15 +153,22 @@ class Ingestor:
     ) -> None:
         with progress_bar(f"ingest {report.source}", total) as advance:
             for record in records:
-                outcome = self.store(record, report.run_id, fetch, refetch=record.source == "local")
+                label = paper_label(record)
+                try:
+                    check_record(record)
+                    outcome = self.store(record, report.run_id, fetch, record.source == "local")
+                    reason = self._error_of(record) if outcome == "failed" else None
+                except (BadRecord, DataError) as exc:  # DataError: a value the store refuses
+                    outcome, reason = "failed", one_line(exc)
+                    log.warning("%s: refused: %s", label, reason)
                 report.count(outcome)
-                if outcome == "failed":
-                    report.failed.append((_label(record), self._error_of(record)))
+                if reason is not None:
+                    report.failed.append((label, reason))
                 if record.updated and (
                     report.watermark is None or record.updated > report.watermark
                 ):
                     report.watermark = record.updated
-                advance(f"{_label(record)} {outcome}")
+                advance(f"{label} {outcome}")
 
     def _error_of(self, record: PaperRecord) -> str:
         with self.sessions() as session:
@@ -180,6 +189,7 @@ def _apply(
     pdf_path: Path | None,
     sha: str | None,
     error: str | None,
+    fault: str | None,
 ) -> None:
     paper.title = record.title or paper.title
     paper.authors = record.authors or paper.authors or []
@@ -191,11 +201,11 @@ def _apply(
     paper.pdf_url = record.pdf_url or paper.pdf_url
     paper.ingest_run_id = run_id
     if error:
-        paper.status, paper.error = "failed", error
+        paper.status, paper.error, paper.failure_class = "failed", error, fault or INPUT
         return
     paper.pdf_path = str(pdf_path)
     paper.pdf_sha256 = sha
-    paper.status, paper.error = "ingested", None
+    paper.status, paper.error, paper.failure_class = "ingested", None, None
     paper.extracted_with = None  # a new PDF must be parsed and extracted again
 
 
@@ -212,6 +222,8 @@ def ingest_directory(
         query=str(directory),
     )
     report.failed.extend(scan.skipped)
+    if scan.metadata is not None:
+        log.info("metadata from %s", scan.metadata)
     for name, reason in scan.skipped:
         log.warning("%s: skipped (%s)", name, reason)
 

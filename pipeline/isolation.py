@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
+from pipeline.faults import INPUT, failure_class
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -34,6 +36,7 @@ class Outcome(Generic[T, R]):
     item: T
     result: R | None = None
     error: str | None = None
+    failure_class: str = INPUT  # of an error: the item's fault, or the environment's
 
 
 def _current_address_space() -> int:
@@ -83,7 +86,7 @@ def _child(conn: Connection, fn: Callable[[Any], Any], item: Any, memory_bytes: 
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         conn.send(("ok", fn(item)))
     except BaseException as exc:  # report everything: the parent decides what is fatal
-        conn.send(("error", _reason(exc, memory_bytes)))
+        conn.send(("error", (_reason(exc, memory_bytes), failure_class(exc))))
     finally:
         conn.close()
 
@@ -169,4 +172,5 @@ def _collect(
         return Outcome(item, error=f"worker died with exit code {code}{hint}")
     if status == "ok":
         return Outcome(item, result=payload)
-    return Outcome(item, error=payload)
+    reason, fault = payload
+    return Outcome(item, error=reason, failure_class=fault)

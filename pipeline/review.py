@@ -33,7 +33,7 @@ from extractors.facts import BENCHMARKS, KINDS, normalize_model_name
 from pipeline.corrections import correct
 from pipeline.errors import UserError
 from pipeline.observation_store import COMPUTE_KINDS, CURATED
-from pipeline.sources import UNKNOWN_VERSION
+from pipeline.sources import paper_label as paper_label  # used as review.paper_label
 from pipeline.store import JUDGED_FIELDS
 from pipeline.store import snapshot as store_snapshot
 
@@ -258,13 +258,6 @@ def audit_sample(
     facts = [e.fact for e in queue(session, QueueFilter(status="auto", benchmark=benchmark))]
     sample = random.Random(seed).sample(facts, min(n, len(facts)))
     return sorted(sample, key=lambda f: f.id)
-
-
-def paper_label(paper: Paper) -> str:
-    """``1512.03385v2``, or the bare id for a local PDF whose version nobody stated."""
-    if paper.version == UNKNOWN_VERSION:
-        return paper.arxiv_id
-    return f"{paper.arxiv_id}v{paper.version}"
 
 
 def snapshot(fact: Fact) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 The summary answers the morning-after questions: how many papers were new or new versions, which
 failed and why, how many facts were added, which fits changed, how long each stage took. It goes
 to the database (``pipeline_runs``) and to the log; ``ctrends run`` exits non-zero when the run
-failed or any paper did.
+failed or any paper did, including papers an earlier run left failed by the environment's fault
+(a full disk, a permission, the database) that are still not extracted: their facts are missing,
+so the run is ``partial``, not ``succeeded``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import os
 import socket
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from db.models import PipelineRun, utcnow
+from db.models import Paper, PipelineRun, utcnow
 from db.session import session_factory
+from pipeline.errors import one_line
+from pipeline.faults import ENVIRONMENT
+from pipeline.sources import paper_label
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +47,30 @@ def start_run(url: str, source: str, flow_run_id: str | None) -> int:
         return run.id
 
 
+def environmental_failures(url: str) -> list[dict[str, str]]:
+    """Papers left failed by the environment's fault (the next run retries them)."""
+    with session_factory(url)() as session:
+        papers = session.scalars(
+            select(Paper)
+            .where(Paper.status == "failed", Paper.failure_class == ENVIRONMENT)
+            .order_by(Paper.id)
+        ).all()
+        return [{"paper": paper_label(p), "reason": p.error or ENVIRONMENT} for p in papers]
+
+
 def summarise(
-    ingest: dict[str, Any], extract: dict[str, Any], fit: dict[str, Any], timings: dict[str, float]
+    ingest: dict[str, Any],
+    extract: dict[str, Any],
+    fit: dict[str, Any],
+    timings: dict[str, float],
+    unresolved: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The run's summary from its stages' results (what ``nightly_flow`` returns)."""
+    """The run's summary from its stages' results (what ``nightly_flow`` returns); ``unresolved``
+    are papers still failed by the environment's fault (:func:`environmental_failures`), counted
+    as failed whether this run or an earlier one met the fault."""
     failed = ingest["failed"] + extract["failed"]
+    listed = {f["paper"] for f in failed}
+    failed += [f for f in unresolved or [] if f["paper"] not in listed]
     return {
         "status": "partial" if failed else "succeeded",
         "papers_new": ingest["new"],
@@ -101,7 +125,9 @@ def fail_run(url: str, run_id: int, error: BaseException) -> None:
     """The run stopped with an error, or was interrupted (Ctrl+C): record it (the stages' own
     records stay as they are; a paper not stored yet is extracted by the next run)."""
     interrupted = isinstance(error, KeyboardInterrupt)
-    message = "interrupted (SIGINT)" if interrupted else f"{type(error).__name__}: {error}"
+    message = (
+        "interrupted (SIGINT)" if interrupted else f"{type(error).__name__}: {one_line(error)}"
+    )
     with session_factory(url).begin() as session:
         run = session.get_one(PipelineRun, run_id)
         run.status = "interrupted" if interrupted else "failed"

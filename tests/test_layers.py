@@ -17,7 +17,8 @@ PACKAGES = ("extractors", "db", "pipeline")
 
 # Lowest first. A module belongs to the layer with the longest matching prefix.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("parse", ("extractors.parse",)),
+    # Files written whole (extractors/atomic.py) serve every layer from the parse cache up.
+    ("parse", ("extractors.parse", "extractors.atomic")),
     ("extract", ("extractors",)),
     ("store schema", ("db",)),
     ("settings", ("pipeline", "pipeline.errors", "pipeline.config", "pipeline.progress")),
@@ -39,7 +40,16 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "query and tools",
         ("pipeline.export", "pipeline.evaluate", "pipeline.hand_labels", "pipeline.backup"),
     ),
-    ("orchestration", ("pipeline.runs", "pipeline.runlock", "pipeline.flows", "pipeline.deploy")),
+    (
+        "orchestration",
+        (
+            "pipeline.runs",
+            "pipeline.runlock",
+            "pipeline.prefect_server",
+            "pipeline.flows",
+            "pipeline.deploy",
+        ),
+    ),
     ("command line", ("pipeline.cli",)),
 )
 

@@ -62,6 +62,7 @@ class Document:
     parser: str = ""
     parser_version: str = ""
     warnings: list[str] = field(default_factory=list)
+    pages_in_pdf: int | None = None  # more than page_count when the page limit cut it short
 
     @property
     def page_count(self) -> int:
@@ -100,6 +101,7 @@ class Document:
             "parser": self.parser,
             "parser_version": self.parser_version,
             "warnings": list(self.warnings),
+            "pages_in_pdf": self.pages_in_pdf,
         }
 
     @classmethod
@@ -147,6 +149,7 @@ class Document:
         return cls(
             sha256=data["sha256"],
             pages=pages,
+            pages_in_pdf=data["pages_in_pdf"],  # required: older entries are parsed again
             parser=data.get("parser", ""),
             parser_version=data.get("parser_version", ""),
             warnings=list(data.get("warnings", [])),

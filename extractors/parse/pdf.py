@@ -92,6 +92,7 @@ def parse_pdf(path: Path, *, max_pages: int | None = None) -> Document:
         parser=PARSER_NAME,
         parser_version=PARSER_VERSION,
         warnings=warnings,
+        pages_in_pdf=total,
     )
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.markup import escape
 
 from pipeline.cli import (
     backup,  # noqa: F401  (registers backup, restore)
@@ -19,7 +17,7 @@ from pipeline.cli import (
     web,  # noqa: F401  (registers web)
 )
 from pipeline.cli.app import app
-from pipeline.errors import UserError
+from pipeline.cli.boundary import guarded
 
 
 def _configure_runtime() -> None:
@@ -45,13 +43,14 @@ def _configure_runtime() -> None:
 
 
 def main() -> None:
-    _configure_runtime()
-    try:
-        app()
-    except UserError as exc:
-        message = f"[bold red]error:[/] {escape(str(exc))}"
-        Console(stderr=True, soft_wrap=True).print(message, highlight=False)
-        sys.exit(2)
+    """Settings are read and checked before any command runs; every error a user can act on
+    ends in one line (``pipeline.cli.boundary``)."""
+
+    def configured_app() -> object:
+        _configure_runtime()
+        return app(standalone_mode=False)
+
+    guarded(configured_app)
 
 
 __all__ = ["app", "main"]

@@ -47,7 +47,7 @@ def _source_directory(source: str) -> Path | None:
     if source == "arxiv":
         return None
     path = Path(source).expanduser()
-    if not path.is_dir():
+    if not source.strip() or not path.is_dir():  # Path("") is the current directory
         raise UserError(f"--source must be 'arxiv' or an existing directory; got {source!r}")
     return path
 
@@ -107,9 +107,14 @@ def extract(
     ensure_schema()
     report = extract_pending(retry_failed=retry_failed)
     facts = ", ".join(f"{k} {v}" for k, v in sorted(report.facts.items()) if v) or "none"
+    retried = (
+        f" ({report.environmental} by the environment's fault: retried next time)"
+        if report.environmental
+        else ""
+    )
     console.print(
-        f"{report.extracted} of {report.papers} papers extracted, {len(report.failed)} failed; "
-        f"facts: {facts}",
+        f"{report.extracted} of {report.papers} papers extracted, {len(report.failed)} failed"
+        f"{retried}; facts: {facts}",
         highlight=False,
     )
     _print_failures(report.failed)
@@ -279,6 +284,10 @@ def _open_output(path: Path | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
+    if path.is_dir():
+        raise UserError(f"--output {path} is a directory; name a file in it")
+    if not path.parent.is_dir():
+        raise UserError(f"--output {path}: the folder {path.parent} does not exist")
     remove_stale_partials(path.parent, path)
     with atomic_open(path, "w", encoding="utf-8", newline="") as handle:
         yield handle

@@ -47,7 +47,8 @@ VariantOpt = Annotated[
     ),
 ]
 YearOpt = Annotated[
-    int | None, typer.Option(help="Year at which to evaluate year-controlled fits.")
+    int | None,
+    typer.Option(min=1900, max=2200, help="Year at which to evaluate year-controlled fits."),
 ]
 
 LATEST_FIELDS = (

@@ -1,9 +1,15 @@
 """A local directory of PDFs named by arXiv id (``1512.03385.pdf``, ``1512.03385v3.pdf``).
 
-Optional metadata comes from ``metadata.csv`` or ``metadata.jsonl`` in the directory (or a file
-given explicitly): columns ``arxiv_id`` (required), ``version``, ``title``, ``authors``
+Optional metadata comes from a file beside the PDFs: ``metadata.csv``, ``metadata.jsonl`` or
+``manifest.csv`` in the directory, or (the ``corpus/{manifest.csv,pdfs/}`` layout) in its parent;
+or a file given explicitly. Columns: ``arxiv_id`` (required), ``version`` (or
+``version_if_known``; ``v3`` or ``3``, anything else means unknown), ``title``, ``authors``
 (``;``-separated in CSV), ``abstract``, ``categories``, ``published`` (ISO date) or ``year``.
 Without metadata the month of publication still comes from the identifier (YYMM.NNNNN).
+
+Every entry, a PDF's file name or a metadata row, goes through one gate
+(:class:`~pipeline.sources.BadRecord`): an odd one is listed as skipped with a one-line reason and
+the others go on.
 """
 
 from __future__ import annotations
@@ -17,17 +23,28 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SourceUnavailable
-from pipeline.sources import UNKNOWN_VERSION, PaperRecord, split_arxiv_id
+from pipeline.sources import (
+    UNKNOWN_VERSION,
+    BadRecord,
+    PaperRecord,
+    check_text,
+    check_version,
+    check_year,
+    printable,
+    split_arxiv_id,
+)
 
 log = logging.getLogger(__name__)
 
-METADATA_NAMES = ("metadata.csv", "metadata.jsonl")
+METADATA_NAMES = ("metadata.csv", "metadata.jsonl", "manifest.csv")
+TEXT_FIELDS = ("title", "abstract", "authors", "categories")
 
 
 @dataclass
 class LocalScan:
     records: list[PaperRecord] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+    metadata: Path | None = None
 
 
 def month_from_id(arxiv_id: str) -> datetime:
@@ -39,89 +56,128 @@ def month_from_id(arxiv_id: str) -> datetime:
 def scan_directory(directory: Path, metadata_file: Path | None = None) -> LocalScan:
     if not directory.is_dir():
         raise SourceUnavailable(f"{directory} is not a directory")
-    metadata = _load_metadata(metadata_file or _find_metadata(directory))
-    scan = LocalScan()
+    scan = LocalScan(metadata=metadata_file or find_metadata(directory))
+    metadata = _load_metadata(scan.metadata, scan.skipped)
     root = directory.resolve()
-    for path in sorted(directory.iterdir()):
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as exc:
+        raise SourceUnavailable(f"{directory} cannot be listed: {exc.strerror}") from exc
+    for path in entries:
         if path.suffix.lower() != ".pdf" or path.name.startswith("."):
             continue
-        refusal = _refusal(path, root)
-        if refusal:
-            scan.skipped.append((path.name, refusal))
-            continue
         try:
-            arxiv_id, version = split_arxiv_id(path.stem)
-        except ValueError:
-            scan.skipped.append((path.name, "file name is not an arXiv identifier"))
-            continue
-        meta = metadata.get(arxiv_id, {})
-        version = version or _version(meta.get("version")) or UNKNOWN_VERSION
-        published = (
-            _date(meta.get("published")) or _year(meta.get("year")) or month_from_id(arxiv_id)
-        )
-        scan.records.append(
-            PaperRecord(
-                arxiv_id=arxiv_id,
-                version=version,
-                title=meta.get("title") or None,
-                authors=_list(meta.get("authors")),
-                abstract=meta.get("abstract") or None,
-                categories=_list(meta.get("categories")),
-                published=published,
-                updated=published,
-                pdf_path=path,
-                source="local",
-            )
-        )
+            scan.records.append(_record(path, root, metadata))
+        except (BadRecord, OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+            scan.skipped.append((printable(path.name), _reason(exc)))
     return scan
 
 
-def _refusal(path: Path, root: Path) -> str | None:
-    """Why ``path`` may not be read: only regular files inside the directory itself are (a
-    symlink to elsewhere would let a shared directory read any file the user can)."""
-    resolved = path.resolve()
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _record(path: Path, root: Path, metadata: dict[str, dict[str, Any]]) -> PaperRecord:
+    _check_readable(path, root)
+    arxiv_id, version = split_arxiv_id(path.stem)
+    meta = metadata.get(arxiv_id, {})
+    published = meta.get("published") or month_from_id(arxiv_id)
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        version=version or meta.get("version") or UNKNOWN_VERSION,
+        title=meta.get("title"),
+        authors=meta.get("authors", []),
+        abstract=meta.get("abstract"),
+        categories=meta.get("categories", []),
+        published=published,
+        updated=published,
+        pdf_path=path,
+        source="local",
+    )
+
+
+def _check_readable(path: Path, root: Path) -> None:
+    """Only regular files inside the directory itself may be read (a symlink to elsewhere would
+    let a shared directory read any file the user can)."""
+    resolved = path.resolve(strict=True)
     if not resolved.is_relative_to(root):
-        return "a link to a file outside the source directory: refused"
+        raise BadRecord("a link to a file outside the source directory: refused")
     if not resolved.is_file():
-        return "not a regular file"
+        raise BadRecord("not a regular file")
+
+
+def find_metadata(directory: Path) -> Path | None:
+    """The metadata file beside the PDFs: in the directory, else in its parent."""
+    for folder in (directory, directory.parent):
+        for name in METADATA_NAMES:
+            if (folder / name).is_file():
+                return folder / name
     return None
 
 
-def _find_metadata(directory: Path) -> Path | None:
-    for name in METADATA_NAMES:
-        if (directory / name).is_file():
-            return directory / name
-    return None
-
-
-def _load_metadata(path: Path | None) -> dict[str, dict[str, Any]]:
+def _load_metadata(path: Path | None, skipped: list[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """Metadata rows by arXiv id, checked one by one: a bad row is listed in ``skipped`` as
+    ``file:line`` with its reason (its PDF is still ingested, with what its name says)."""
     if path is None:
         return {}
     if not path.is_file():
         raise SourceUnavailable(f"metadata file {path} does not exist")
-    rows: list[dict[str, Any]]
-    if path.suffix == ".jsonl":
-        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    else:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
     by_id: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        raw = str(row.get("arxiv_id") or "").strip()
+    for line, raw in _rows(path):
         try:
-            arxiv_id, version = split_arxiv_id(raw)
-        except ValueError:
-            log.warning("metadata %s: ignoring row with arxiv_id %r", path.name, raw)
+            arxiv_id, meta = _metadata_row(raw)
+        except BadRecord as exc:
+            skipped.append((f"{path.name}:{line}", str(exc)))
             continue
-        if version and not row.get("version"):
-            row["version"] = version
-        by_id[arxiv_id] = row
+        by_id[arxiv_id] = meta
     return by_id
 
 
+def _rows(path: Path) -> list[tuple[int, Any]]:
+    """(line number, row) pairs; a JSONL line that is not JSON comes back as a BadRecord row."""
+    try:
+        if path.suffix == ".jsonl":
+            with path.open(encoding="utf-8", errors="surrogateescape") as handle:
+                return [(n, _json_row(text)) for n, text in enumerate(handle, 1) if text.strip()]
+        with path.open(newline="", encoding="utf-8", errors="surrogateescape") as handle:
+            reader = csv.DictReader(handle)
+            return [(reader.line_num, row) for row in reader]
+    except (OSError, csv.Error) as exc:
+        raise SourceUnavailable(f"metadata file {path} cannot be read: {exc}") from exc
+
+
+def _json_row(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        return BadRecord(f"not a JSON object ({exc})")
+
+
+def _metadata_row(row: Any) -> tuple[str, dict[str, Any]]:
+    """One metadata row as record fields, or :class:`BadRecord` saying what is wrong with it."""
+    if isinstance(row, BadRecord):
+        raise row
+    if not isinstance(row, dict):
+        raise BadRecord(f"not a JSON object but {type(row).__name__}")
+    arxiv_id, version = split_arxiv_id(str(row.get("arxiv_id") or ""))
+    stated = row.get("version") or row.get("version_if_known")
+    meta: dict[str, Any] = {"version": version or _version(stated)}
+    for name in TEXT_FIELDS:
+        value = row.get(name)
+        if name in ("authors", "categories"):
+            meta[name] = [check_text(name, item) for item in _list(value)]
+        else:
+            meta[name] = check_text(name, str(value).strip() or None) if value else None
+    meta["published"] = _date(row.get("published")) or _year(row.get("year"))
+    return arxiv_id, meta
+
+
 def _version(value: Any) -> int | None:
+    """``v3`` or ``3``; words (``venue:EMNLP2018``) mean unknown, a number out of range is bad."""
     text = str(value or "").strip().lower().removeprefix("v")
-    return int(text) if text.isdigit() else None
+    return check_version(text) if text.isdigit() else None
 
 
 def _date(value: Any) -> datetime | None:
@@ -129,14 +185,19 @@ def _date(value: Any) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
+    except ValueError as exc:
+        raise BadRecord(f"published {printable(str(value))[:40]!r} is not an ISO date") from exc
+    check_year(parsed.year)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _year(value: Any) -> datetime | None:
-    text = str(value or "").strip()
-    return datetime(int(text), 1, 1, tzinfo=UTC) if text.isdigit() else None
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise BadRecord(f"year {printable(text)[:24]!r} is not a number")
+    return datetime(check_year(int(text)), 1, 1, tzinfo=UTC)
 
 
 def _list(value: Any) -> list[str]:
