@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from db.models import Fact, Paper
+from pipeline.display import tidy
 from pipeline.sources import UNKNOWN_VERSION
 
 # The export contract's field order (README, "Export contract").
@@ -39,6 +40,8 @@ FACT_FIELDS = (
     "extractor_version",
 )
 PAPER_FIELDS = ("arxiv_id", "version", "title", "status", "error", "page_count", "source")
+# A paper version's life: ingested -> parsed -> extracted, or failed (with its error) at any stage
+PAPER_STATUSES = ("ingested", "parsed", "extracted", "failed")
 
 
 def fact_to_dict(fact: Fact) -> dict[str, Any]:
@@ -70,7 +73,7 @@ def list_papers(session: Session, status: str | None = None) -> list[Paper]:
 def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     count = 0
     for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        out.write(json.dumps(tidy(row), ensure_ascii=False, default=str) + "\n")
         count += 1
     return count
 
@@ -100,7 +103,7 @@ def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, fields: tuple[str, ..
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
+        writer.writerow({key: spreadsheet_safe(tidy(value)) for key, value in row.items()})
         count += 1
     return count
 

@@ -22,6 +22,7 @@ from db.models import Fact
 from db.session import session_scope
 from extractors.facts import BENCHMARKS, KINDS
 from pipeline import review
+from pipeline.display import fact_value
 from pipeline.errors import UserError
 from pipeline.web.auth import (
     LOGIN_COOKIE,
@@ -71,6 +72,7 @@ def create_app(token: str, database_url: str, data_dir: Path) -> FastAPI:
         )
     )
     templates.env.filters["paper_label"] = review.paper_label
+    templates.env.globals["fact_value"] = fact_value
     app = FastAPI(title="ctrends review", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
