@@ -148,7 +148,7 @@ def _print_summary(console: Console, record: dict[str, Any]) -> None:
             ("R²", lambda r: number(r["r_squared"])),
             ("N", lambda r: str(r["n"])),
             ("years", lambda r: _years(r)),
-            ("compute per halving", lambda r: _factor(r["compute_per_halving"])),
+            ("x per halving", lambda r: _factor(r["compute_per_halving"])),
         ],
         fits,
         caption=f"* {record['observation_source']}: "
@@ -641,18 +641,17 @@ def _table(
         widest = max((len(line[k]) for line in cells), default=0)
         if header in TEXT_COLUMNS:
             table.add_column(header, overflow="fold")
-        else:  # a number or an id is read whole or not at all
-            table.add_column(header, no_wrap=True, min_width=widest, justify="right")
+        else:  # a number, a name or an id is read whole or not at all
+            justify = "left" if header in NAME_COLUMNS else "right"
+            table.add_column(header, no_wrap=True, min_width=widest, justify=justify)
     for line in cells:
         table.add_row(*(escape(line[k]) for k in kept))
     return table
 
 
 LIFTED = {"benchmark", "source", "measure"}  # a value shared by every row goes in the title
-TEXT_COLUMNS = {
-    "benchmark", "source", "measure", "measure form variant", "measure form", "model",
-    "reference model",
-}  # fmt: skip
+NAME_COLUMNS = {"benchmark", "source", "measure", "form", "note", "arXiv"}
+TEXT_COLUMNS = {"measure form variant", "measure form", "model", "reference model"}  # may fold
 
 
 def _emit(
