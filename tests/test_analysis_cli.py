@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -265,5 +266,12 @@ def test_tables_fit_normal_terminals_without_truncating(both_sources: Path, colu
         assert result.exit_code == 0, (args, result.output)
         assert "…" not in result.stdout, (args, result.stdout)
         assert all(len(line) <= int(columns) for line in result.stdout.splitlines()), args
+        last_columns = {
+            "extrapolate": r"kg CO2 +N\b",
+            "data": r"hw burden *$",
+            "latest": r"N +id *$",
+        }
+        pattern = last_columns.get(args[1] if len(args) > 1 else "", "")
+        assert re.search(pattern, result.stdout, re.M), (args, result.stdout)  # none dropped
     table = runner.invoke(app, ["trends", "latest"], env={"COLUMNS": columns}).stdout
     assert slope in table and "futuretech" in table

@@ -363,15 +363,21 @@ def data(
             for obs in fit_observations(session, fit_row)
         ]
     title = f"observations of fit {key} (id {fit_id}, N {n})"
-    caption = (
-        f"source {source}; error as a fraction (0.21 = 21%); compute in FLOPs: ops/fwd = "
-        "operations per forward pass, net ops = network operations, hw burden = hardware burden"
-    )
+    caption = f"source {source}; error as a fraction (0.21 = 21%); FLOPs: {MEASURE_CAPTION}"
     _emit(rows, format, DATA_COLUMNS, DATA_FIELDS, title, caption)
 
 
+SHORT_MEASURES = {
+    "ops_forward_pass": "ops/fwd",
+    "network_operations": "net ops",
+    "hardware_burden": "hw burden",
+}
+MEASURE_CAPTION = (
+    "ops/fwd = operations per forward pass, net ops = network operations, hw burden = "
+    "hardware burden"
+)
 EXTRAPOLATE_COLUMNS: list[tuple[str, Cell]] = [
-    ("measure", lambda r: r["compute_measure"]),
+    ("measure", lambda r: SHORT_MEASURES.get(r["compute_measure"], r["compute_measure"])),
     ("form", lambda r: r["form"]),
     ("FLOPs", lambda r: number(r["flops"]) or "n/a"),
     ("95% CI", lambda r: _interval([r["flops_lo"], r["flops_hi"]])),
@@ -440,7 +446,8 @@ def extrapolate(
             factors=factors,
         )
     title = f"{benchmark}: compute for error {target_error:g} ({variant} fits)"
-    _emit(rows, format, EXTRAPOLATE_COLUMNS, EXTRAPOLATE_CSV, title, _source_caption([choice]))
+    caption = f"{_source_caption([choice])}; {MEASURE_CAPTION}; USD and kg CO2 of training"
+    _emit(rows, format, EXTRAPOLATE_COLUMNS, EXTRAPOLATE_CSV, title, caption)
 
 
 @trends_app.command("plot")
@@ -624,7 +631,7 @@ def _table(
         values = {line[k] for line in cells}
         if len(rows) > 1 and len(values) == 1 and header in LIFTED:
             shared.append(f"{header} {values.pop()}")
-        else:
+        elif values != {""} or header not in OPTIONAL:  # an empty note column says nothing
             kept.append(k)
     if shared:
         title = f"{title}: {', '.join(shared)}"
@@ -649,9 +656,10 @@ def _table(
     return table
 
 
+OPTIONAL = {"note"}
 LIFTED = {"benchmark", "source", "measure"}  # a value shared by every row goes in the title
-NAME_COLUMNS = {"benchmark", "source", "measure", "form", "note", "arXiv"}
-TEXT_COLUMNS = {"measure form variant", "measure form", "model", "reference model"}  # may fold
+NAME_COLUMNS = {"benchmark", "source", "measure", "form", "arXiv"}
+TEXT_COLUMNS = {"measure form variant", "measure form", "model", "reference model", "note"}
 
 
 def _emit(
