@@ -102,8 +102,11 @@ def summary(
     source: SourceOpt = None,
     format: FormatOpt = TableFormat.table,
 ) -> None:
-    """The answer first: per benchmark the headline fit (poly, hardware burden, OLS) with its
-    95% CI, R², N, years and source, the same fit from every other source, and warnings."""
+    """The answer first: each benchmark's headline fit, every source side by side.
+
+    The headline is poly, hardware burden, OLS (the authors' fit): slope with its 95% CI, R², N,
+    years, the source it rests on, the same fit from every other source, a plain reading and
+    warnings."""
     from pipeline.analysis.summary import benchmark_summaries
 
     with session_scope() as session:
@@ -117,10 +120,9 @@ def summary(
     if format is not TableFormat.table:
         rows = [
             {"benchmark": r["benchmark"], "source_rule": r["source_rule"], "reading": r["reading"],
-             "headline": source_name == r["observation_source"], **fit}
+             "headline": fit is r["headline"], **fit}
             for r in records
-            for fit in ([r["headline"]] if r["headline"] else []) + r["other_sources"]
-            if (source_name := fit["observation_source"])
+            for fit in _fits(r)
         ]  # fmt: skip
         _write(records if format is TableFormat.json else rows, format, SUMMARY_CSV)
         return
@@ -135,8 +137,14 @@ SUMMARY_CSV = (
 )  # fmt: skip
 
 
+def _fits(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A summary's fits: the headline (when there is one) first, then the other sources."""
+    return ([record["headline"]] if record["headline"] else []) + record["other_sources"]
+
+
 def _print_summary(console: Console, record: dict[str, Any]) -> None:
-    fits = ([record["headline"]] if record["headline"] else []) + record["other_sources"]
+    fits = _fits(record)
+    key = record["headline"]["key"] if record["headline"] else "-"
     table = _table(
         f"{record['benchmark']}: log10(error) ~ log10({record['measure']}), "
         f"{record['form']} {record['variant']}",
@@ -154,7 +162,7 @@ def _print_summary(console: Console, record: dict[str, Any]) -> None:
         caption=f"* {record['observation_source']}: "
         + ("asked with --source" if record["source_rule"] == "--source"
            else f"default, {record['source_rule']}")
-        + f"; key {fits[0]['key'] if fits else '-'}",
+        + f"; key {key}",
     )  # fmt: skip
     console.print(table)
     console.print(f"  reading: {escape(record['reading'])}", highlight=False)
@@ -224,8 +232,7 @@ def latest(
     form: FormOpt = None,
     format: FormatOpt = TableFormat.table,
 ) -> None:
-    """The newest fit of every kind (the `latest_trend_fits` view), per benchmark from its
-    source."""
+    """The newest fit of every kind (the `latest_trend_fits` view), per benchmark's source."""
     from pipeline.analysis.queries import fit_record, latest_fits
 
     filters = {"variant": variant, "compute_measure": measure, "form": form}
