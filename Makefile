@@ -13,6 +13,7 @@ $(BIN)/ctrends: pyproject.toml constraints.txt
 	touch $(BIN)/ctrends
 
 setup: $(BIN)/ctrends
+	@echo "ctrends is installed in $(BIN): type $(BIN)/ctrends, or run 'source $(BIN)/activate' to put ctrends on PATH"
 
 run: setup
 	$(BIN)/ctrends db upgrade

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from db.models import Fact, Paper
+from pipeline.display import tidy
 from pipeline.errors import UserError
 from pipeline.sources import UNKNOWN_VERSION
 
@@ -52,6 +53,8 @@ PAPER_FIELDS = (
     "truncated",
     "source",
 )
+# A paper version's life: ingested -> parsed -> extracted, or failed (with its error) at any stage
+PAPER_STATUSES = ("ingested", "parsed", "extracted", "failed")
 
 
 def fact_to_dict(fact: Fact) -> dict[str, Any]:
@@ -103,7 +106,7 @@ def _finite(row: dict[str, Any]) -> bool:
 def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     count = 0
     for row in rows:
-        out.write(json_text(row) + "\n")
+        out.write(json_text(tidy(row)) + "\n")
         count += 1
     return count
 
@@ -133,7 +136,7 @@ def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, fields: tuple[str, ..
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
+        writer.writerow({key: spreadsheet_safe(tidy(value)) for key, value in row.items()})
         count += 1
     return count
 

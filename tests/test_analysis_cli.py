@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import re
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from db.models import Fact, Paper, TrendFit
+from db.models import TrendFit
 from db.session import session_scope
 from pipeline.cli import app
 from pipeline.errors import UserError
+from tests.support.extracted_facts import add_extracted_imagenet
 from tests.support.futuretech_csv import imagenet_rows, write_imagenet
 
 runner = CliRunner()
@@ -121,33 +122,15 @@ def test_import_errors_are_one_line_user_errors(
 
 def test_fit_and_trends_on_extracted_data(ctrends_env: dict[str, str], tmp_path: Path) -> None:
     url = ctrends_env["CTRENDS_DATABASE_URL"]
-    with session_scope(url) as session:
-        for i in range(5):
-            paper = Paper(
-                arxiv_id=f"1{i}00.00001", version=1, source="local", status="extracted",
-                published=datetime(2014 + i, 6, 1, tzinfo=UTC),
-            )  # fmt: skip
-            session.add(paper)
-            session.flush()
-            flops = 10 ** (9 + 0.5 * i)
-            for kind, extra in (
-                ("result", {"benchmark": "imagenet", "metric": "top1", "value": "75",
-                            "error": 0.4 * flops**-0.05}),
-                ("flops", {"normalized": flops}),
-            ):  # fmt: skip
-                session.add(
-                    Fact(
-                        fact_key=f"{i}{kind}", paper_id=paper.id, kind=kind, model="Net",
-                        extractor="t", extractor_version="1", status="accepted",
-                        **{"value": "1", **extra},
-                    )
-                )  # fmt: skip
+    add_extracted_imagenet(url)
     invoke("fit")
     latest = json.loads(
         invoke("trends", "latest", "--source", "extracted", "--variant", "ols", "-f", "json")
     )
-    poly = next(r for r in latest if r["form"] == "poly")
-    assert poly["compute_measure"] == "ops_forward_pass" and poly["n"] == 5
+    poly = next(
+        r for r in latest if r["form"] == "poly" and r["compute_measure"] == "ops_forward_pass"
+    )
+    assert poly["n"] == 5
     assert poly["slope"] == pytest.approx(-0.05)
     with session_scope(url) as session:
         fit = session.scalars(select(TrendFit).where(TrendFit.id == poly["id"])).one()
@@ -156,3 +139,139 @@ def test_fit_and_trends_on_extracted_data(ctrends_env: dict[str, str], tmp_path:
     invoke("trends", "plot", "--benchmark", "imagenet", "--measure", "ops_forward_pass",
            "--output", str(out))  # fmt: skip
     assert out.stat().st_size > 0
+
+
+@pytest.fixture
+def both_sources(imported: Path, ctrends_env: dict[str, str]) -> Path:
+    """12 FutureTech rows and 5 extracted ones on ImageNet (the extracted ones: no network ops)."""
+    add_extracted_imagenet(ctrends_env["CTRENDS_DATABASE_URL"])
+    invoke("fit")
+    return imported
+
+
+def test_trends_answers_with_one_headline_per_benchmark_and_every_source(
+    both_sources: Path,
+) -> None:
+    """Finding 1: one answer per benchmark, the sources side by side, a reading, caveats."""
+    (record,) = json.loads(invoke("trends", "summary", "--format", "json"))
+    assert (record["benchmark"], record["measure"], record["form"], record["variant"]) == (
+        "imagenet", "hardware_burden", "poly", "ols",
+    )  # fmt: skip
+    assert record["observation_source"] == "futuretech"  # 12 rows with an error beat 5
+    head = record["headline"]
+    assert head["key"] == "imagenet/hardware_burden/poly/ols/futuretech" and head["n"] == 6
+    assert head["slope_ci95"][0] < head["slope"] < head["slope_ci95"][1]
+    assert head["first_year"] <= head["last_year"]
+    (other,) = record["other_sources"]
+    assert other["observation_source"] == "extracted" and other["n"] == 5
+    assert head["compute_per_halving"] == pytest.approx(2 ** (-1 / head["slope"]))
+    assert "each halving of error costs about" in record["reading"]
+    assert any("small N" in w for w in record["warnings"])
+    table = invoke("trends")  # the group alone prints the same summary
+    assert "futuretech *" in table and "extracted" in table and "reading:" in table
+    assert "per benchmark, the source with the most observations" in " ".join(table.split())
+
+
+def test_the_default_source_is_one_rule_per_benchmark_and_always_named(
+    both_sources: Path,
+) -> None:
+    """Finding 2: extracted rows on ImageNet do not switch its commands to a source without the
+    fits they had (FutureTech has more rows); every table and record names its source."""
+    rows = json.loads(
+        invoke("trends", "extrapolate", "--benchmark", "imagenet", "--target-error", "0.05",
+               "--measure", "network_operations", "-f", "json")
+    )  # fmt: skip
+    assert rows and {r["observation_source"] for r in rows} == {"futuretech"}
+    latest = json.loads(invoke("trends", "latest", "--benchmark", "imagenet", "-f", "json"))
+    assert {r["observation_source"] for r in latest} == {"futuretech"}
+    every = json.loads(invoke("trends", "latest", "--source", "all", "-f", "json"))
+    assert {r["observation_source"] for r in every} == {"futuretech", "extracted"}
+    for args in (
+        ["trends", "latest", "--benchmark", "imagenet"],
+        ["trends", "history", "--benchmark", "imagenet"],
+        ["trends", "extrapolate", "--benchmark", "imagenet", "--target-error", "0.05"],
+        ["trends", "backtest", "--benchmark", "imagenet"],
+    ):
+        out = " ".join(invoke(*args).split())  # the caption wraps at the terminal's width
+        assert "source futuretech" in out and "the most observations" in out, (args, out)
+    extracted = invoke("trends", "latest", "--benchmark", "imagenet", "--source", "extracted")
+    assert "source extracted" in extracted and "as asked" in " ".join(extracted.split())
+
+
+def test_trends_data_takes_a_stable_key(both_sources: Path) -> None:
+    """Finding 4: the README's `trends data KEY` keeps working across refits."""
+    key = "imagenet/network_operations/poly/ols/futuretech"
+    rows = json.loads(invoke("trends", "data", key, "-f", "json"))
+    invoke("fit")
+    assert json.loads(invoke("trends", "data", key, "-f", "json")) == rows
+    assert len(rows) == 12 and {r["source"] for r in rows} == {"futuretech"}
+    out = runner.invoke(app, ["trends", "data", "imagenet/network_operations/poly/ols/epoch"])
+    assert isinstance(out.exception, UserError) and "no fit" in str(out.exception)
+
+
+@pytest.mark.parametrize(
+    "args, word",
+    [
+        (["trends", "latest", "--benchmark", "imagenett"], "imagenet"),
+        (["trends", "latest", "--variant", "bogus"], "variant"),
+        (["trends", "latest", "--source", "bogus"], "source"),
+        (["trends", "summary", "--source", "bogus"], "source"),
+        (["trends", "latest", "--measure", "flops"], "measure"),
+        (["trends", "history", "--benchmark", "imagenet", "--form", "cubic"], "form"),
+        (["trends", "backtest", "--cutoff", "2030"], "2030"),
+        (["trends", "extrapolate", "--benchmark", "coco", "--target-error", "0.05"], "coco"),
+        (["papers", "--status", "bogus"], "status"),
+        (["fit", "--source", "bogus"], "source"),
+    ],
+)
+def test_typos_and_empty_answers_fail_in_one_line(
+    imported: Path, args: list[str], word: str
+) -> None:
+    """Finding 5: a value outside the vocabulary (or a query with no answer) is a one-line
+    error with a non-zero exit, not an empty table."""
+    out = runner.invoke(app, args)
+    assert isinstance(out.exception, UserError), (args, out.output)
+    message = str(out.exception)
+    assert word in message and "\n" not in message
+
+
+def test_plot_without_points_is_an_error_and_writes_nothing(both_sources: Path) -> None:
+    """Finding 5: extracted ImageNet rows have no network operations: no blank PNG."""
+    out_file = both_sources / "blank.png"
+    out = runner.invoke(
+        app,
+        ["trends", "plot", "--benchmark", "imagenet", "--source", "extracted", "--measure",
+         "network_operations", "--output", str(out_file)],
+    )  # fmt: skip
+    assert isinstance(out.exception, UserError) and "network_operations" in str(out.exception)
+    assert not out_file.exists()
+
+
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_tables_fit_normal_terminals_without_truncating(both_sources: Path, columns: str) -> None:
+    """Finding 7: at 80 and 100 columns no cell is cut to an ellipsis; numbers read whole."""
+    key = "imagenet/hardware_burden/poly/ols/futuretech"
+    (head,) = json.loads(invoke("trends", "summary", "-f", "json"))
+    slope = f"{head['headline']['slope']:.3g}"
+    for args in (
+        ["trends"],
+        ["trends", "latest"],
+        ["trends", "latest", "--source", "all"],
+        ["trends", "history", "--benchmark", "imagenet"],
+        ["trends", "data", key],
+        ["trends", "extrapolate", "--benchmark", "imagenet", "--target-error", "0.05"],
+        ["trends", "backtest"],
+    ):
+        result = runner.invoke(app, args, env={"COLUMNS": columns})
+        assert result.exit_code == 0, (args, result.output)
+        assert "…" not in result.stdout, (args, result.stdout)
+        assert all(len(line) <= int(columns) for line in result.stdout.splitlines()), args
+        last_columns = {
+            "extrapolate": r"kg CO2 +N\b",
+            "data": r"hw burden *$",
+            "latest": r"N +id *$",
+        }
+        pattern = last_columns.get(args[1] if len(args) > 1 else "", "")
+        assert re.search(pattern, result.stdout, re.M), (args, result.stdout)  # none dropped
+    table = runner.invoke(app, ["trends", "latest"], env={"COLUMNS": columns}).stdout
+    assert slope in table and "futuretech" in table

@@ -73,6 +73,24 @@ def test_a_rerun_on_the_same_data_stores_nothing_new(session: Session, tmp_path:
     assert session.scalar(select(func.count()).select_from(TrendFit)) == total
 
 
+def test_a_row_no_fit_can_use_changes_no_fit_and_fires_no_drift(
+    session: Session, tmp_path: Path
+) -> None:
+    """Finding 4: an unrelated new row (here an ImageNet result without any compute, as after a
+    review decision on a paper without compute facts) once made every fit of the benchmark
+    "new", with new ids, and quantile fits warned "[95% CI nan, nan] excludes" their own slope."""
+    _import(session, tmp_path)
+    first = run_fits(session)
+    session.add(
+        Observation(source="futuretech", source_key="no-compute", benchmark="imagenet",
+                    metric="top1", model="Lonely", error=0.3)
+    )  # fmt: skip
+    session.flush()
+    second = run_fits(session)
+    assert (second.new, second.drift) == (0, [])
+    assert {f.id for f in second.fits} == {f.id for f in first.fits}
+
+
 def test_changed_data_makes_a_new_fit_and_a_drift_flag(session: Session, tmp_path: Path) -> None:
     _import(session, tmp_path)
     run_fits(session, run_id="before")

@@ -225,5 +225,8 @@ def test_backtest_scores_later_frontier_points() -> None:
 
 def test_drift_is_flagged_only_outside_the_new_interval() -> None:
     assert slope_drift("imagenet", -0.08, -0.09, (-0.1, -0.07)) is None
+    # finding 4: a quantile fit on few points has no interval; that is not drift
+    assert slope_drift("imagenet", -0.1838, -0.1838, (float("nan"), float("nan"))) is None
+    assert slope_drift("imagenet", -0.1838, -0.1838, (None, None)) is None
     flag = slope_drift("imagenet", -0.05, -0.09, (-0.1, -0.07), "fit #3")
     assert flag is not None and "-0.0500" in flag and "fit #3" in flag

@@ -137,7 +137,7 @@ def _fit_source(
                     old.slope,
                     regression.slope,
                     regression.slope_interval,
-                    f"fit #{old.id}, {old.fitted_at:%Y-%m-%d}",
+                    f"fit #{old.id}, {old.fitted_at:%Y-%m-%d}, N {old.n} -> {regression.n}",
                 )
                 if flag:
                     run.drift.append(flag)
@@ -157,10 +157,15 @@ def _kind(fit: TrendFit) -> tuple[str, str, str, str, str]:
 
 
 def data_hash(spec: FitSpec, data: FitData) -> str:
-    """Identity of a fit's input: the specification, the filter and every (id, x, y, year)."""
+    """Identity of a fit's input: the specification, the filter and every (id, x, y, year).
+
+    The filter's counts of rows left out (``dropped``) are not part of it: a new observation the
+    fit cannot use (a result with no compute, say) changes those counts but not the fit, and must
+    not make a new fit with a new id, nor a drift check against itself.
+    """
     payload = {
         "spec": [spec.benchmark, spec.metric, spec.measure, spec.form, spec.variant],
-        "filter": data.filter,
+        "filter": {k: v for k, v in data.filter.items() if k != "dropped"},
         "rows": [
             [i, float(x), float(y), None if data.year is None else float(data.year[k])]
             for k, (i, x, y) in enumerate(zip(data.ids, data.x, data.y, strict=True))

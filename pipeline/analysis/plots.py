@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from pipeline.analysis.forms import get_form
-from pipeline.analysis.points import Point, frontier
+from pipeline.analysis.points import Point, frontier, usable
 
 FORMATS = (".png", ".svg")
 MEASURE_LABELS = {
@@ -48,14 +48,14 @@ def draw(
     target_compute: Sequence[float] = (),
 ) -> Figure:
     """Scatter of the points that have ``measure``, the frontier ringed, one curve per fit."""
-    usable = [p for p in points if (p.measure(measure) or 0) > 0 and 0 < p.error < 1]
+    drawn = [p for p in points if usable(p, measure)]
     fig = Figure(figsize=(8, 5.5), layout="constrained")
     ax = fig.add_subplot()
-    if usable:
-        compute = np.array([p.measure(measure) for p in usable], dtype=float)
-        error = np.array([p.error for p in usable])
-        ax.scatter(compute, error, s=18, color="0.25", alpha=0.8, label=f"models (N={len(usable)})")
-        best = frontier(usable)
+    if drawn:
+        compute = np.array([p.measure(measure) for p in drawn], dtype=float)
+        error = np.array([p.error for p in drawn])
+        ax.scatter(compute, error, s=18, color="0.25", alpha=0.8, label=f"models (N={len(drawn)})")
+        best = frontier(drawn)
         ax.scatter(
             [p.measure(measure) for p in best],
             [p.error for p in best],

@@ -31,6 +31,12 @@ class Point:
         return getattr(self, name)
 
 
+def usable(point: Point, measure: str) -> bool:
+    """Whether a point can be drawn on log-log axes of error against ``measure``."""
+    compute = point.measure(measure)
+    return compute is not None and compute > 0 and 0 < point.error < 1
+
+
 def frontier(points: Iterable[Point]) -> list[Point]:
     """Points that set a new best (lowest) error at their date: the state of the art over time.
 

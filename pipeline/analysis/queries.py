@@ -1,5 +1,10 @@
 """Read-side of the fits: the latest fit per kind (SQL view ``latest_trend_fits``), a fit's
-history across runs, and the observations a fit used. Shared by the CLI and the notebook."""
+history across runs, the observations a fit used, and a fit's stable key.
+
+A fit's *key* names its kind, ``benchmark/measure/form/variant/source`` (``imagenet/
+hardware_burden/poly/ols/futuretech``), with ``benchmark:metric`` when the metric is not the
+benchmark's primary one. The key outlives refits: ``trends data KEY`` always reads the latest fit
+of that kind, while a fit id names one stored row. Shared by the CLI and the notebook."""
 
 from __future__ import annotations
 
@@ -9,7 +14,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from db.models import Observation, TrendFit
+from extractors.results import PRIMARY_METRIC
 from pipeline.analysis.points import Point
+from pipeline.errors import UserError
 
 FILTERS = ("benchmark", "metric", "compute_measure", "form", "variant", "observation_source")
 
@@ -45,6 +52,48 @@ def fit_history(session: Session, **filters: str | None) -> list[TrendFit]:
     return list(session.scalars(stmt.order_by(*order, TrendFit.fitted_at, TrendFit.id)))
 
 
+KEY_PARTS = ("benchmark", "compute_measure", "form", "variant", "observation_source")
+
+
+def fit_key(fit: TrendFit) -> str:
+    """The stable name of a fit's kind (see the module docstring)."""
+    benchmark = fit.benchmark
+    if fit.metric and fit.metric != PRIMARY_METRIC.get(fit.benchmark):
+        benchmark = f"{benchmark}:{fit.metric}"
+    return "/".join([benchmark, fit.compute_measure, fit.form, fit.variant, fit.observation_source])
+
+
+def find_fit(session: Session, ref: str) -> TrendFit:
+    """A fit by id (``63``) or by key (the latest fit of that kind); UserError if there is none."""
+    if ref.isdigit():
+        fit = session.get(TrendFit, int(ref))
+        if fit is None:
+            raise UserError(f"no fit with id {ref}; `ctrends trends latest` lists ids and keys")
+        return fit
+    parts = ref.strip("/").split("/")
+    if len(parts) != len(KEY_PARTS):
+        raise UserError(
+            f"a fit is an id or a key benchmark/measure/form/variant/source, e.g. "
+            f"imagenet/hardware_burden/poly/ols/futuretech; got {ref!r}"
+        )
+    filters = dict(zip(KEY_PARTS, parts, strict=True))
+    benchmark, _, metric = filters["benchmark"].partition(":")
+    filters["benchmark"] = benchmark
+    candidates = [
+        f
+        for f in latest_fits(session, **filters)
+        if (f.metric or "") == metric or (not metric and f.metric == PRIMARY_METRIC.get(benchmark))
+    ]
+    if len(candidates) != 1:
+        others = ", ".join(sorted(fit_key(f) for f in latest_fits(session, **filters)))
+        raise UserError(
+            f"no fit {ref!r}"
+            + (f"; fits of that kind: {others}" if others else "")
+            + "; `ctrends trends latest` lists keys (after `ctrends fit`)"
+        )
+    return candidates[0]
+
+
 def fit_record(fit: TrendFit) -> dict[str, Any]:
     """The export form of a fit (``trends latest --format json``): contract fields first."""
     terms = (fit.coefficients or {}).get("terms", {})
@@ -64,6 +113,7 @@ def fit_record(fit: TrendFit) -> dict[str, Any]:
         "slope_ci95": slope.get("ci95"),
         "slope_p_value": slope.get("p_value"),
         "year_coefficient": terms.get("year_minus_2012", {}).get("estimate"),
+        "key": fit_key(fit),
         "id": fit.id,
         "run_id": fit.run_id,
         "data_hash": fit.data_hash,

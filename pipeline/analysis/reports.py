@@ -10,42 +10,20 @@ from dataclasses import asdict
 from typing import Any
 
 from matplotlib.figure import Figure
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Observation, TrendFit
+from db.models import TrendFit
 from pipeline.analysis.backtest import backtest
 from pipeline.analysis.extrapolate import ConversionFactors, extrapolate
 from pipeline.analysis.forms import DEFAULT_FORMS
 from pipeline.analysis.measures import fit_conversion
 from pipeline.analysis.plots import FitLine, draw
-from pipeline.analysis.points import MEASURES
+from pipeline.analysis.points import MEASURES, Point, usable
 from pipeline.analysis.queries import latest_fits, observation_points
 from pipeline.analysis.regress import YEAR, YEAR_ORIGIN
+from pipeline.analysis.sources import benchmarks_with_data, default_source
 from pipeline.analysis.spec import FitSpec
 from pipeline.errors import UserError
-
-
-def default_source(session: Session, source: str | None) -> str:
-    """The source asked for, else ``extracted`` when it has data, else the first that has."""
-    counts = dict(
-        session.execute(
-            select(Observation.source, func.count())
-            .where(Observation.error.is_not(None))
-            .group_by(Observation.source)
-        ).all()
-    )
-    if source is not None:
-        if source not in counts:
-            known = ", ".join(sorted(counts)) or "none yet"
-            raise UserError(
-                f"source {source!r} has no observations with an error rate to fit (Epoch's "
-                f"rows carry compute only); sources with error rates: {known}"
-            )
-        return source
-    if not counts:
-        raise UserError("no observations yet: run `ctrends fit` after review, or `ctrends import`")
-    return "extracted" if "extracted" in counts else sorted(counts)[0]
 
 
 def log10_scale(fit: TrendFit) -> float:
@@ -66,7 +44,7 @@ def extrapolation_rows(
 ) -> list[dict[str, Any]]:
     """One row per latest fit of the benchmark: compute for the target, its interval, cost."""
     factors = factors or ConversionFactors()
-    source = default_source(session, source)
+    source = default_source(session, benchmark, source).source
     fits = latest_fits(
         session,
         benchmark=benchmark,
@@ -75,7 +53,12 @@ def extrapolation_rows(
         compute_measure=measure,
     )
     if not fits:
-        raise UserError(f"no {variant} fits for {benchmark} from {source}; run `ctrends fit`")
+        what = f"{measure} " if measure else ""
+        raise UserError(
+            f"no {what}{variant} fits for {benchmark} from {source} (too few usable points, or "
+            "`ctrends fit` not run since the data changed); `ctrends trends latest --benchmark "
+            f"{benchmark} --source {source}` lists the fits there are"
+        )
     rows = []
     for fit in fits:
         try:
@@ -132,11 +115,19 @@ def benchmark_figure(
     target_error: float | None = None,
     year: int | None = None,
 ) -> Figure:
-    """The paper's figure for one benchmark and measure: points, latest fits, optional target."""
-    source = default_source(session, source)
+    """The paper's figure for one benchmark and measure: points, latest fits, optional target.
+
+    A figure without a single point would be a blank picture that looks like an answer: it is a
+    UserError instead.
+    """
+    source = default_source(session, benchmark, source).source
     points = observation_points(session, source, benchmark)
-    if not points:
-        raise UserError(f"no {source} observations with an error rate for {benchmark!r}")
+    if not any(usable(p, measure) for p in points):
+        raise UserError(
+            f"{benchmark}: none of the {len(points)} {source} observations has {measure} and an "
+            "error rate to draw; try another --measure or --source (`ctrends trends` shows what "
+            "each source has)"
+        )
     fits = latest_fits(
         session,
         benchmark=benchmark,
@@ -144,11 +135,7 @@ def benchmark_figure(
         observation_source=source,
         variant=variant,
     )
-    lines = [
-        FitLine(f.form, f.slope, f.intercept, f.r_squared, f.n, log10_scale(f))
-        for f in fits
-        if "year" not in variant
-    ]
+    lines = [line for f in fits if (line := _line(f, year)) is not None]
     targets = []
     if target_error is not None:
         for fit in fits:
@@ -165,7 +152,7 @@ def benchmark_figure(
         points,
         measure,
         lines,
-        title=f"{benchmark}: error vs {measure} ({source}, {variant})",
+        title=f"{benchmark}: error vs {measure} (source {source}, {variant})",
         target_error=target_error,
         target_compute=targets,
     )
@@ -191,16 +178,31 @@ def backtest_rows(
     forms: tuple[str, ...] = DEFAULT_FORMS,
     cutoffs: list[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Backtest every benchmark (or one) x measure x form of a source, per cutoff year."""
-    source = default_source(session, source)
-    points = observation_points(session, source, None)
-    conversion = fit_conversion(points)
-    groups = sorted({(p.benchmark, p.metric) for p in points if benchmark in (None, p.benchmark)})
+    """Backtest every benchmark (or one) x measure x form, each on its source, per cutoff year."""
     rows = []
-    for bench, metric in groups:
-        for measure in measures:
-            for form in forms:
-                spec = FitSpec(bench, measure, form, metric=metric)
-                for result in backtest(points, spec, cutoffs, conversion):
-                    rows.append({**asdict(result), "observation_source": source})
+    for bench in [benchmark] if benchmark else benchmarks_with_data(session):
+        source_name = default_source(session, bench, source).source
+        points = observation_points(session, source_name, bench)
+        if cutoffs:
+            _check_cutoffs(bench, source_name, points, cutoffs)
+        conversion = fit_conversion(observation_points(session, source_name))
+        for metric in sorted({p.metric for p in points}, key=str):
+            for measure in measures:
+                for form in forms:
+                    spec = FitSpec(bench, measure, form, metric=metric)
+                    for result in backtest(points, spec, cutoffs, conversion):
+                        rows.append({**asdict(result), "observation_source": source_name})
     return rows
+
+
+def _check_cutoffs(benchmark: str, source: str, points: list[Point], cutoffs: list[int]) -> None:
+    """A cutoff needs papers before it to fit on and after it to score: say so, never go empty."""
+    years = sorted({p.year for p in points if p.year is not None})
+    if not years:
+        raise UserError(f"{benchmark}: the {source} observations have no dates to cut at")
+    outside = [c for c in cutoffs if not years[0] < c <= years[-1]]
+    if outside:
+        raise UserError(
+            f"{benchmark}: cutoff {', '.join(map(str, outside))} is outside {years[0] + 1}-"
+            f"{years[-1]}, the years with {source} papers both before and from them"
+        )

@@ -160,11 +160,26 @@ def grid(
     for measure in MEASURES:
         for form in forms:
             base = {"benchmark": benchmark, "metric": metric, "measure": measure, "form": form}
-            for estimator in ESTIMATORS:
-                yield FitSpec(**base, estimator=estimator)
-            yield FitSpec(**base, frontier=True)
-            if benchmark in REFERENCE_MODELS:
-                for estimator in ESTIMATORS:
-                    yield FitSpec(**base, estimator=estimator, alexnet=True)
-            if measure == "hardware_burden":
-                yield FitSpec(**base, consolidated=True)
+            yield from _variants(base, benchmark in REFERENCE_MODELS, measure == "hardware_burden")
+
+
+def _variants(base: dict[str, Any], reference: bool, burden: bool) -> Iterator[FitSpec]:
+    for estimator in ESTIMATORS:
+        yield FitSpec(**base, estimator=estimator)
+    yield FitSpec(**base, frontier=True)
+    if reference:
+        for estimator in ESTIMATORS:
+            yield FitSpec(**base, estimator=estimator, alexnet=True)
+    if burden:
+        yield FitSpec(**base, consolidated=True)
+
+
+# Every variant name a fit can have (the vocabulary of `--variant`)
+VARIANTS = tuple(
+    spec.variant
+    for spec in _variants(
+        {"benchmark": "", "metric": None, "measure": "hardware_burden", "form": "poly"},
+        reference=True,
+        burden=True,
+    )
+)

@@ -20,9 +20,10 @@ from db import migrate
 from db.session import session_scope
 from extractors.atomic import atomic_open, remove_stale_partials
 from pipeline.cli.app import app
-from pipeline.cli.options import FormatOpt, TableFormat
+from pipeline.cli.options import FormatOpt, TableFormat, vocabulary_option
 from pipeline.config import get_settings
 from pipeline.errors import UserError
+from pipeline.export import PAPER_STATUSES
 
 console = Console(soft_wrap=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -238,7 +239,7 @@ def export(
 @app.command()
 def papers(
     status: Annotated[
-        str | None, typer.Option(help="ingested | parsed | extracted | failed")
+        str | None, vocabulary_option("status", PAPER_STATUSES, "Only papers in this status.")
     ] = None,
     format: FormatOpt = TableFormat.table,
 ) -> None:

@@ -21,6 +21,7 @@ from pipeline import review
 from pipeline.cli.app import app
 from pipeline.cli.options import BenchmarkOpt, FormatOpt, TableFormat
 from pipeline.config import get_settings
+from pipeline.display import fact_value, tidy
 from pipeline.export import FACT_FIELDS, fact_to_dict, json_text, write_csv
 
 console = Console()
@@ -159,7 +160,7 @@ def _decide(
         fact = event.fact
         console.print(
             f"{_DONE[event.action]} fact {fact.id}, now {fact.status} "
-            f"({_label(fact)}: {fact.value} {fact.unit or ''}) as {event.reviewer}",
+            f"({_label(fact)}: {_value(fact)}) as {event.reviewer}",
             markup=False,
             highlight=False,
         )
@@ -177,7 +178,7 @@ _DONE = {
 def _emit(facts: Sequence[Fact], fmt: TableFormat) -> None:
     rows = [fact_to_dict(f) for f in facts]
     if fmt is TableFormat.json:
-        sys.stdout.write(json_text(rows, indent=2) + "\n")
+        sys.stdout.write(json_text(tidy(rows), indent=2) + "\n")
     elif fmt is TableFormat.csv:
         write_csv(rows, sys.stdout, FACT_FIELDS)
     else:
@@ -191,7 +192,7 @@ def _emit(facts: Sequence[Fact], fmt: TableFormat) -> None:
                 review.paper_label(f.paper),
                 f.kind,
                 _label(f),
-                f"{f.value} {f.unit or ''}".strip(),
+                _value(f),
                 f"{f.confidence:.2f}",
                 str(f.page or ""),
             )
@@ -212,12 +213,11 @@ def _show(fact: Fact, fmt: TableFormat, reason: str = "") -> None:
     paper = fact.paper
     console.print(f"paper    {review.paper_label(paper)} {paper.title or ''}", markup=False)
     console.print(f"what     {fact.kind} · {_label(fact)}", markup=False)
-    console.print(f"value    {fact.value} {fact.unit or ''}", markup=False)
+    console.print(f"value    {_value(fact)}", markup=False)
     if fact.proposed:
         proposed = fact.proposed
-        console.print(
-            f"proposed {proposed.get('value')} {proposed.get('unit') or ''}", markup=False
-        )
+        shown = fact_value(proposed.get("value"), proposed.get("unit"), proposed.get("error"))
+        console.print(f"proposed {shown}", markup=False)
     console.print(f"page     {fact.page}  confidence {fact.confidence:.2f}", markup=False)
     console.print(f"evidence {fact.evidence or ''}", markup=False, highlight=False)
     console.print(
@@ -230,6 +230,10 @@ def _show(fact: Fact, fmt: TableFormat, reason: str = "") -> None:
             markup=False,
             highlight=False,
         )
+
+
+def _value(fact: Fact) -> str:
+    return fact_value(fact.value, fact.unit, fact.error)
 
 
 def _label(fact: Fact) -> str:

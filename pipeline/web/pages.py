@@ -22,6 +22,7 @@ from db.models import Fact
 from extractors.facts import BENCHMARKS, KINDS
 from extractors.parse.text import without_bidi_controls
 from pipeline import review
+from pipeline.display import fact_value
 from pipeline.web.auth import WebSession
 from pipeline.web.deps import WebConfig
 
@@ -43,6 +44,7 @@ def make_templates() -> Jinja2Templates:
         )
     )
     templates.env.filters["paper_label"] = review.paper_label
+    templates.env.globals["fact_value"] = fact_value
     return templates
 
 
