@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from spacy.tokens import Span
 
 from extractors.accelerators import find_accelerator
-from extractors.benchmarks import benchmarks_in, task_hints
+from extractors.benchmark_detection import benchmarks_in, task_hints
+from extractors.vocabulary import vocabulary
 
 # Confidence levels, highest first. A statement about the paper's own training is "own"; one that
 # names fine-tuning, a baseline or inference is "secondary"; one citing others' work is "cited".
@@ -78,31 +79,12 @@ _PARENTHESIZED = re.compile(
     r"(?:with\s+|~\s*|∼\s*|≈\s*|about\s+)?$"
 )
 _TRAIN_OBJECT = re.compile(rf"\b(?:to )?train(?:ing)?\s+(?:the |our |a )?(?P<model>{_MODEL_WORD})")
+# Words shaped like model names that are not: processors, optimizers, layer types, units, and
+# the names of benchmarks, datasets, metrics and vendors (from the vocabulary).
 _NOT_MODELS = {
-    "GPU",
-    "GPUs",
-    "TPU",
-    "TPUs",
-    "CPU",
-    "NVIDIA",
-    "ImageNet",
-    "COCO",
-    "SQuAD",
-    "WMT",
-    "BLEU",
-    "SGD",
-    "Adam",
-    "LSTM",
-    "RNN",
-    "CNN",
-    "FLOPs",
-    "MACs",
+    "GPU", "GPUs", "TPU", "TPUs", "CPU", "SGD", "Adam", "LSTM", "RNN", "CNN", "FLOPs", "MACs",
     "BN",
-    "ILSVRC",
-    "VOC",
-    "PASCAL",
-    "JFT",
-}
+} | vocabulary().reserved_words()  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -178,8 +160,8 @@ def is_own(sentence: str) -> bool:
 def benchmark_of(sentence: str, at: int = 0, length: int = 0) -> str | None:
     """The benchmark a statement is about, when the words around it name just one.
 
-    Its own phrase first ("8 hours for NER" -> conll03), then what leads up to it in its clause
-    ("On WMT En → Fr, it takes around 6 days" -> wmt14_en_fr). A benchmark named after another
+    Its own phrase first ("8 hours for NER" -> CoNLL-2003), then what leads up to it in its clause
+    ("On WMT En → Fr, it takes around 6 days" -> WMT 2014 EN-FR). A benchmark named after another
     statement of the clause is that statement's ("12 hours for POS tagging and 8 hours for NER"
     leaves the 12 hours without one). It links a statement to the results it produced.
     """

@@ -1,8 +1,10 @@
 """The rule-based spaCy pipeline the prose extractors share, and the pages it has read.
 
 Patterns are data: ``extractors/rules/*.jsonl``, one rule a line with an ``id``, a ``label`` and a
-spaCy token ``pattern`` (plus an optional ``note``). They are validated on load (unknown keys,
-duplicate ids, unknown labels and malformed patterns fail with the file and line), and loaded into
+spaCy token ``pattern`` (plus an optional ``note``). A token may be ``{"ACCELERATOR": SET}``: the
+loader expands it to the accelerator-name tokens of the vocabulary (``ACCELERATOR_SETS``), so no
+rule spells out an accelerator. They are validated on load (unknown keys, duplicate ids, unknown
+labels, unknown token sets and malformed patterns fail with the file and line), and loaded into
 a SpanRuler on ``spacy.blank("en")``. Every match keeps its rule id, so a wrong fact points at the
 rule that produced it and a rule change shows up as a data diff.
 
@@ -16,6 +18,7 @@ import hashlib
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -27,6 +30,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extractors.parse.document import BBox, Document, Page
+from extractors.vocabulary import Accelerators, vocabulary
 
 RULES_DIR = Path(__file__).with_name("rules")
 SPANS_KEY = "ctrends"
@@ -66,6 +70,45 @@ def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
     return rules
 
 
+def _alternatives(tokens: tuple[str, ...]) -> str:
+    return "|".join(tokens)
+
+
+def _possessive(words: tuple[str, ...]) -> list[str]:
+    return [*words, *(f"{w}'s" for w in words)]
+
+
+# The token sets a rule can name with {"ACCELERATOR": SET}, built from the vocabulary.
+ACCELERATOR_SETS: dict[str, Callable[[Accelerators], dict[str, Any]]] = {
+    # a name's first token ("v100", "titan", "tpuv3"), plural allowed
+    "name": lambda a: {"REGEX": f"^(?:{_alternatives(a.name_tokens)})s?$"},
+    # a token continuing a name ("x" in "Titan X", "sxm2", "32gb")
+    "part": lambda a: {"REGEX": f"^(?:{_alternatives(a.part_tokens)})$"},
+    # vendor words before a name ("NVIDIA Tesla", "Google Cloud")
+    "vendor": lambda a: {"IN": _possessive(a.vendors)},
+    # GPU vendors, which name a GPU on their own
+    "gpu_vendor": lambda a: {"IN": _possessive(a.gpu_vendors)},
+    # a count glued to a name ("8xV100")
+    "glued": lambda a: {"REGEX": f"^\\d+[x×](?:{_alternatives(a.glued_tokens)})$"},
+    # TPUs counted by their plural ("TPUv3s")
+    "tpu_plural": lambda a: {"REGEX": f"^(?:{_alternatives(a.tpu_plurals)})$"},
+    # the generation of a TPU pod slice ("v3" in "v3-128")
+    "tpu_generation": lambda a: {"REGEX": f"^(?:{_alternatives(a.tpu_generations)})$"},
+}
+
+
+def _expand(token: dict[str, Any], where: str) -> dict[str, Any]:
+    """A token with ``ACCELERATOR`` as the vocabulary's token set it names (on ``LOWER``)."""
+    if "ACCELERATOR" not in token:
+        return token
+    name = token["ACCELERATOR"]
+    if name not in ACCELERATOR_SETS:
+        raise RuleError(f"{where}: unknown ACCELERATOR set {name!r}; expected one of "
+                        f"{sorted(ACCELERATOR_SETS)}")  # fmt: skip
+    rest = {k: v for k, v in token.items() if k != "ACCELERATOR"}
+    return {"LOWER": ACCELERATOR_SETS[name](vocabulary().accelerators), **rest}
+
+
 def _parse_rule(raw: str, where: str) -> Rule:
     try:
         data = json.loads(raw)
@@ -86,6 +129,7 @@ def _parse_rule(raw: str, where: str) -> Rule:
         or not all(isinstance(t, dict) for t in pattern)
     ):
         raise RuleError(f"{where}: pattern must be a non-empty list of token objects")
+    pattern = [_expand(token, where) for token in pattern]
     return Rule(data["id"], data["label"], pattern, data.get("note", ""))
 
 

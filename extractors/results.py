@@ -15,18 +15,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from extractors.benchmarks import (
-    BENCHMARK_PATTERNS,
-    GENERIC_ACCURACY,
-    OTHER_WMT,
-    WMT14,
+from extractors.benchmark_detection import (
     benchmark_mentions,
     benchmarks_in,
     compatible,
+    families_in,
+    generic_metric_in,
+    in_context,
+    members,
     mentions_other_dataset,
     metric_in,
+    paper_families,
     says_error,
     split_in,
+    strip_benchmark_names,
     task_hints,
 )
 from extractors.facts import ExtractedFact, normalize_model_name
@@ -34,6 +36,7 @@ from extractors.parse.document import Document, Page
 from extractors.parse.tables import BodyRow, TableView, cell_numbers, table_views
 from extractors.registry import register
 from extractors.result_sentences import sentence_results
+from extractors.vocabulary import vocabulary
 
 NAME = "results"
 VERSION = "4"
@@ -49,30 +52,6 @@ _NOT_A_SCORE = re.compile(
     re.I,
 )
 
-
-# The metric a column means when its header names only the benchmark ("CoNLL03", "EN-DE").
-DEFAULT_METRIC = {
-    "imagenet": "top1",
-    "coco": "box_ap",
-    "conll03": "f1",
-    "wmt14_en_de": "bleu",
-    "wmt14_en_fr": "bleu",
-}
-# The score each benchmark is ranked by (Thompson et al. v2), preferred for the headline.
-PRIMARY_METRIC = {**DEFAULT_METRIC, "squad11": "em"}
-# Scores (accuracy-like points) a real result can have; outside them a cell is something else
-# (a CIFAR or MNIST error, a VOC mAP, a count that happens to sit in the column).
-PLAUSIBLE_SCORES = {
-    "top1": (40.0, 92.5),
-    "top5": (65.0, 99.5),
-    "box_ap": (10.0, 70.0),
-    "ap50": (25.0, 90.0),
-    "ap75": (10.0, 75.0),
-    "em": (35.0, 96.0),
-    "f1": (45.0, 98.0),
-    "bleu": (10.0, 50.0),
-    "sacrebleu": (10.0, 50.0),
-}
 # How much each doubt about a column lowers the confidence of its values.
 DOUBTS = {
     "metric_from_caption": 0.1,
@@ -80,9 +59,6 @@ DOUBTS = {
     "language_pair_from_paper": 0.05,
     "swapped_top_k": 0.1,
 }
-_OTHER_IMAGENET_TASK = re.compile(
-    r"(?i:\bdetection\b|\blocali[sz]ation\b|\bsegmentation\b)|\bLOC\b"
-)
 _ACCURACY = re.compile(r"\bacc(?:uracy|\.)?\b", re.I)
 
 
@@ -100,7 +76,7 @@ class _Context:
     caption: str
     caption_benchmarks: frozenset[str]
     mentions: dict[str, int]
-    has_wmt14: bool
+    families: frozenset[str]  # benchmark families the paper names (see ``in_context``)
     title_words: frozenset[str]
 
 
@@ -108,16 +84,16 @@ class _Context:
 def extract_results(doc: Document) -> list[ExtractedFact]:
     """Benchmark results from result tables: one fact per model row and metric column."""
     mentions = dict(benchmark_mentions(doc))
-    has_wmt14 = any(WMT14.search(p.text) for p in doc.pages)
+    families = paper_families(doc)
     title = title_words(doc)
     facts: list[ExtractedFact] = []
     for page in doc.pages:
         for table in page.tables:
             caption = table.caption or ""
-            caption_benchmarks = _benchmarks(caption, has_wmt14)
+            caption_benchmarks = _benchmarks(caption, families)
             if not caption_benchmarks and mentions_other_dataset(caption):
                 continue
-            context = _Context(caption, frozenset(caption_benchmarks), mentions, has_wmt14, title)
+            context = _Context(caption, frozenset(caption_benchmarks), mentions, families, title)
             for view in table_views(table):
                 facts.extend(_view_results(view, page, context))
     facts.extend(_sentence_facts(doc, mentions))
@@ -163,7 +139,7 @@ def _sentence_facts(doc: Document, mentions: dict[str, int]) -> list[ExtractedFa
                 benchmark=st.benchmark,
                 metric=st.metric,
                 model=None,
-                unit=None if st.metric in ("bleu", "sacrebleu") else "%",
+                unit=vocabulary().metrics[st.metric].fact_unit,
                 error=round(1 - st.score / 100, 6),
                 rule=f"sentence_{st.rule}",
                 details={"own_claim": st.own_claim, "benchmark_named": st.benchmark_named},
@@ -172,15 +148,10 @@ def _sentence_facts(doc: Document, mentions: dict[str, int]) -> list[ExtractedFa
     return facts
 
 
-def _benchmarks(text: str, has_wmt14: bool) -> set[str]:
+def _benchmarks(text: str, families: frozenset[str]) -> set[str]:
     """Benchmarks a caption, header or row name gives; a bare language pair is WMT 2014 only
     in a paper that uses WMT 2014 and where no other WMT year is named."""
-    found = benchmarks_in(text)
-    if WMT14.search(text):
-        return found
-    if not has_wmt14 or OTHER_WMT.search(text):
-        found -= {"wmt14_en_de", "wmt14_en_fr"}
-    return found
+    return in_context(benchmarks_in(text), text, families)
 
 
 def header_metrics(header: str) -> list[str | None]:
@@ -200,7 +171,7 @@ def _column_spec(
     reasons: list[str] = []
     if _NOT_A_SCORE.search(header) and metric_in(header) is None:
         return None
-    header_benchmarks = _benchmarks(header, context.has_wmt14)
+    header_benchmarks = _benchmarks(header, context.families)
     if not header_benchmarks and mentions_other_dataset(header):
         return None
     if not header_benchmarks:  # "NER" over a column of a multi-task table
@@ -209,31 +180,34 @@ def _column_spec(
         )
     # A row named after a benchmark ("ImageNet" in a transposed table) names it like a header;
     # a section row above ("CoNLL 2003 English") only narrows the candidates, like a caption.
-    row_benchmarks = set() if header_benchmarks else _benchmarks(row.label, context.has_wmt14)
-    section_benchmarks = _benchmarks(row.section, context.has_wmt14)
-    if metric is None and GENERIC_ACCURACY.search(header):
-        metric = "top1"
+    row_benchmarks = set() if header_benchmarks else _benchmarks(row.label, context.families)
+    section_benchmarks = _benchmarks(row.section, context.families)
+    vocab = vocabulary()
+    if metric is None:
+        metric = generic_metric_in(header)
     named = header_benchmarks or row_benchmarks
     if metric is None and len(named) == 1:
-        metric = DEFAULT_METRIC.get(next(iter(named)))
+        metric = vocab.benchmarks[next(iter(named))].default_metric
     if metric is None:
-        metric = metric_in(context.caption)
-        if metric is None and GENERIC_ACCURACY.search(context.caption):
-            metric = "top1"
+        metric = metric_in(context.caption) or generic_metric_in(context.caption)
         if metric is None:
             return None
         reasons.append("metric_from_caption")
     candidates = named or section_benchmarks or set(context.caption_benchmarks)
     if not candidates:
         candidates = {b for b, n in context.mentions.items() if n > 0}
-        if WMT14.search(f"{header} {context.caption}"):  # "newstest2014": only the pair is open
-            candidates &= {"wmt14_en_de", "wmt14_en_fr"}
+        if named_families := families_in(f"{header} {context.caption}"):
+            candidates &= members(named_families)  # "newstest2014": only the pair is open
             reasons.append("language_pair_from_paper")
         else:
             reasons.append("benchmark_from_paper")
-    candidates = {b for b in candidates if compatible(b, metric)}
-    if _OTHER_IMAGENET_TASK.search(f"{header} {context.caption}"):
-        candidates.discard("imagenet")  # ImageNet detection / localization is not the benchmark
+    # ImageNet detection / localization is not the benchmark
+    candidates = {
+        b
+        for b in candidates
+        if compatible(b, metric)
+        and not vocab.benchmarks[b].other_task_in(f"{header} {context.caption}")
+    }
     if not candidates:
         return None
     benchmark = max(candidates, key=lambda b: (b in named, context.mentions.get(b, 0)))
@@ -254,10 +228,7 @@ def _column_spec(
 def _transposed_model(label: str, header: str) -> str:
     """In a table whose rows are benchmarks, the model is the column; a row that also names a
     method ("MAE IN1K" under "ViT-H") keeps it."""
-    rest = label
-    for pattern in BENCHMARK_PATTERNS.values():
-        rest = pattern.sub("", rest)
-    rest = rest.strip(" -:|")
+    rest = strip_benchmark_names(label).strip(" -:|")
     return f"{rest} {header}".strip() if rest else header
 
 
@@ -266,7 +237,7 @@ def _other_section(section: str, context: _Context) -> bool:
     rows under it."""
     return (
         bool(section)
-        and not _benchmarks(section, context.has_wmt14)
+        and not _benchmarks(section, context.families)
         and (mentions_other_dataset(section))
     )
 
@@ -293,8 +264,8 @@ def _view_results(view: TableView, page: Page, context: _Context) -> list[Extrac
                 spec = _column_spec(header, metric, row, context)
                 if spec is None:
                     continue
-                transposed = bool(_benchmarks(row.label, context.has_wmt14)) and not bool(
-                    _benchmarks(header, context.has_wmt14)
+                transposed = bool(_benchmarks(row.label, context.families)) and not bool(
+                    _benchmarks(header, context.families)
                 )
                 model = _transposed_model(row.label, header) if transposed else row.label
                 # Values compete within their column; in a transposed table (a row per
@@ -363,6 +334,7 @@ def _column_facts(
     facts = []
     for r, percent, score in scored:
         spec = r.spec
+        benchmark = vocabulary().benchmarks[spec.benchmark]
         header = view.headers.get(r.column, "")
         details: dict[str, object] = {"header": header, "split": spec.split}
         confidence = 0.6
@@ -386,9 +358,9 @@ def _column_facts(
             confidence -= 0.1
         if spec.split in ("test", "test-dev"):
             confidence += 0.05
-        elif spec.split in ("val", "minival", "dev") and spec.benchmark != "imagenet":
+        elif spec.split in ("val", "minival", "dev") and not benchmark.validation_reports:
             confidence -= 0.05  # ImageNet results are validation results; elsewhere test counts
-        if spec.metric == PRIMARY_METRIC.get(spec.benchmark):
+        if spec.metric == benchmark.primary_metric:
             confidence += 0.03
         doubts = {"quoted_from_other_paper", "ensemble", "unnamed_row"}
         headline_candidate = not doubts & details.keys()
@@ -413,7 +385,7 @@ def _column_facts(
                 benchmark=spec.benchmark,
                 metric=spec.metric,
                 model=r.model or None,
-                unit=None if spec.metric in ("bleu", "sacrebleu") else "%",
+                unit=vocabulary().metrics[spec.metric].fact_unit,
                 error=round(error, 6),
                 rule="table_error_column" if spec.error else "table_score_column",
                 bbox=r.row.bbox,
@@ -437,8 +409,7 @@ def _named(model: str) -> bool:
 
 def plausible(metric: str, score: float) -> bool:
     """Whether a score (accuracy-like, in points) can be a result on our benchmarks at all."""
-    low, high = PLAUSIBLE_SCORES[metric]
-    return low <= score <= high
+    return vocabulary().metrics[metric].is_plausible(score)
 
 
 def _names_the_paper(model: str, title_words: frozenset[str]) -> bool:

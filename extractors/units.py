@@ -7,6 +7,7 @@ the conversions are defined once and tested once.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 # Written numbers that papers use for counts and durations ("eight V100 GPUs", "two weeks").
@@ -110,10 +111,11 @@ def parse_number(text: str) -> float | None:
         return float(s.replace(",", ""))
     if m := _DIGITS_SUFFIX.match(s):
         return float(m.group(1)) * SCALES[m.group(2).lower()]
+    # float() of the e-notation text, not mantissa * 10**exp: '2.4E+23' must be 2.4e23 exactly
     if m := _EXPONENT.match(s):
-        return float(m.group("mant")) * 10 ** int(m.group("exp").replace("−", "-"))
-    if m := _E_NOTATION.match(s):
-        return float(m.group(1)) * 10 ** int(m.group(2))
+        return float(f"{m.group('mant')}e{m.group('exp').replace('−', '-')}")
+    if _E_NOTATION.match(s):
+        return float(s)
     return parse_written_number(s)
 
 
@@ -172,3 +174,24 @@ def parse_duration(text: str) -> float | None:
     if amount is None:
         return None
     return duration_seconds(amount, m.group("unit"))
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+\.?)")
+_DURATION_JOINS = re.compile(r"^(?:\s|,|\band\b)*$")
+
+
+def parse_duration_sum(text: str) -> float | None:
+    """Seconds in a duration written as a sum of parts ("24 hours 21 min", "27hrs 40mins",
+    "6 hours and 12 sec"), as curated datasets write them; a single part is
+    :func:`parse_duration`'s. None when any part is not a duration ("10 GPU days")."""
+    s = text.strip().lower()
+    if (single := parse_duration(s)) is not None:
+        return single
+    parts = list(_DURATION_PART.finditer(s))
+    gaps = [s[a.end() : b.start()] for a, b in itertools.pairwise(parts)]
+    if len(parts) < 2 or parts[0].start() or parts[-1].end() != len(s):
+        return None
+    if not all(_DURATION_JOINS.match(gap) for gap in gaps):
+        return None
+    seconds = [duration_seconds(float(p.group(1)), p.group(2)) for p in parts]
+    return None if None in seconds else sum(s for s in seconds if s is not None)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from extractors.facts import BENCHMARKS
+
 
 class TableFormat(StrEnum):
     table = "table"
@@ -17,7 +19,9 @@ class TableFormat(StrEnum):
 FormatOpt = Annotated[
     TableFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
 ]
+# The benchmark ids of the vocabulary (extractors/vocabulary/benchmarks.toml), as a choice.
+Benchmark = StrEnum("Benchmark", {b: b for b in BENCHMARKS})
 BenchmarkOpt = Annotated[
-    str | None,
-    typer.Option(help="imagenet | coco | squad11 | conll03 | wmt14_en_de | wmt14_en_fr"),
+    Benchmark | None,
+    typer.Option(help="Benchmark id.", case_sensitive=False),
 ]
