@@ -84,6 +84,8 @@ ACCELERATOR_SETS: dict[str, Callable[[Accelerators], dict[str, Any]]] = {
     "name": lambda a: {"REGEX": f"^(?:{_alternatives(a.name_tokens)})s?$"},
     # a token continuing a name ("x" in "Titan X", "sxm2", "32gb")
     "part": lambda a: {"REGEX": f"^(?:{_alternatives(a.part_tokens)})$"},
+    # a GPU generation printed after a name ("Pascal" in "Titan X (Pascal)")
+    "generation": lambda a: {"IN": list(a.generations)},
     # vendor words before a name ("NVIDIA Tesla", "Google Cloud")
     "vendor": lambda a: {"IN": _possessive(a.vendors)},
     # GPU vendors, which name a GPU on their own

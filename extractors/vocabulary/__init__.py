@@ -148,6 +148,7 @@ class Accelerators:
     variants: tuple[str, ...]
     name_tokens: tuple[str, ...]  # rows' tokens and shared first tokens, as token regexes
     part_tokens: tuple[str, ...]
+    generations: tuple[str, ...]
     glued_tokens: tuple[str, ...]
     tpu_plurals: tuple[str, ...]
     tpu_generations: tuple[str, ...]
@@ -374,8 +375,8 @@ def _benchmark(
 
 _ACCELERATOR_KEYS = {"name", "kind", "pattern", "fp32_tflops", "fp16_tflops", "source", "note",
                      "chips_per_device", "cores_per_chip", "tokens", "glued_tokens"}  # fmt: skip
-_TOKEN_KEYS = {"vendors", "gpu_vendors", "variants", "names", "parts", "tpu_plurals",
-               "tpu_generations"}  # fmt: skip
+_TOKEN_KEYS = {"vendors", "gpu_vendors", "variants", "names", "parts", "generations",
+               "tpu_plurals", "tpu_generations"}  # fmt: skip
 
 
 def _accelerators(raw: dict[str, Any]) -> Accelerators:
@@ -418,6 +419,7 @@ def _accelerators(raw: dict[str, Any]) -> Accelerators:
         variants=tuple(tokens["variants"]),
         name_tokens=(*(t for row in rows for t in row.tokens), *tokens["names"]),
         part_tokens=tuple(tokens["parts"]),
+        generations=tuple(tokens["generations"]),
         glued_tokens=tuple(t for row in rows for t in row.glued_tokens),
         tpu_plurals=tuple(tokens["tpu_plurals"]),
         tpu_generations=tuple(tokens["tpu_generations"]),
