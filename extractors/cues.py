@@ -2,7 +2,8 @@
 
 Confidence has to mean something to a curator: a training time for the paper's main model is worth
 their attention, one quoted from another paper or spent on fine-tuning much less. These cues are
-shared by the hardware, training-time and size extractors so the scale is the same for all.
+shared by the hardware, training-time and size extractors; the levels they map to are the one
+scale of :mod:`extractors.confidence`.
 """
 
 from __future__ import annotations
@@ -14,14 +15,8 @@ from spacy.tokens import Span
 
 from extractors.accelerators import find_accelerator
 from extractors.benchmark_detection import benchmarks_in, task_hints
+from extractors.confidence import CITED, OWN, SECONDARY, UNCERTAIN
 from extractors.vocabulary import vocabulary
-
-# Confidence levels, highest first. A statement about the paper's own training is "own"; one that
-# names fine-tuning, a baseline or inference is "secondary"; one citing others' work is "cited".
-OWN = 0.85
-UNCERTAIN = 0.6
-SECONDARY = 0.4
-CITED = 0.2
 
 _TRAINING = re.compile(
     r"\b(?:train(?:s|ed|ing)?|pre-?train(?:s|ed|ing)?|converge[sd]?|optimi[sz](?:e|ed|ing)|"

@@ -22,6 +22,7 @@ from spacy.tokens import Span
 from extractors import cues
 from extractors.accelerators import find_accelerator
 from extractors.candidates import one_per_identity
+from extractors.confidence import SECONDARY
 from extractors.facts import ExtractedFact
 from extractors.nlp import Match, find
 from extractors.parse.document import Document
@@ -186,7 +187,7 @@ def _consolidate(facts: list[ExtractedFact]) -> list[ExtractedFact]:
     gpus = {
         f.accelerator
         for f in facts
-        if f.accelerator and f.count_unit == "gpu" and f.confidence > cues.SECONDARY
+        if f.accelerator and f.count_unit == "gpu" and f.confidence > SECONDARY
     }
     named_gpu = next(iter(gpus)) if len(gpus) == 1 else None
     best: dict[tuple[str | None, float | None, str | None], ExtractedFact] = {}

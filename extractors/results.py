@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from extractors import confidence
 from extractors.benchmark_detection import (
     benchmark_mentions,
     benchmarks_in,
@@ -52,13 +53,8 @@ _NOT_A_SCORE = re.compile(
     re.I,
 )
 
-# How much each doubt about a column lowers the confidence of its values.
-DOUBTS = {
-    "metric_from_caption": 0.1,
-    "benchmark_from_paper": 0.2,
-    "language_pair_from_paper": 0.05,
-    "swapped_top_k": 0.1,
-}
+# What rules a value out as the paper's headline, whatever its score.
+_NOT_HEADLINE = {"quoted_from_other_paper", "ensemble", "unnamed_row"}
 _ACCURACY = re.compile(r"\bacc(?:uracy|\.)?\b", re.I)
 
 
@@ -106,7 +102,7 @@ def _mark_best_in_paper(facts: list[ExtractedFact]) -> None:
     already ranked as the paper's best of their column, the highest score gets a little more."""
     best: dict[tuple[str | None, str | None], ExtractedFact] = {}
     for fact in facts:
-        doubted = sum(bool(fact.details.get(reason)) for reason in DOUBTS) >= 2
+        doubted = sum(bool(fact.details.get(r)) for r in confidence.COLUMN_DOUBTS) >= 2
         if not fact.details.get("best_in_column") or fact.error is None or doubted:
             continue
         key = (fact.benchmark, fact.metric)
@@ -114,7 +110,7 @@ def _mark_best_in_paper(facts: list[ExtractedFact]) -> None:
             best[key] = fact
     for fact in best.values():
         fact.details["best_in_paper"] = True
-        fact.confidence = round(min(fact.confidence + 0.05, 0.95), 3)
+        fact.confidence = confidence.adjusted(fact.confidence, ["best_in_paper"])
 
 
 def _sentence_facts(doc: Document, mentions: dict[str, int]) -> list[ExtractedFact]:
@@ -125,15 +121,17 @@ def _sentence_facts(doc: Document, mentions: dict[str, int]) -> list[ExtractedFa
         if not plausible(st.metric, st.score):
             continue
         # Only a first-person claim about a named benchmark reaches the paper's table rows.
-        confidence = 0.3 + 0.15 * st.own_claim + 0.1 * st.benchmark_named
-        confidence += 0.05 * (st.own_claim and st.benchmark_named)
+        cues = [cue for cue, on in (("own_claim", st.own_claim),
+                                     ("benchmark_named", st.benchmark_named)) if on]  # fmt: skip
+        if len(cues) == 2:
+            cues.append("own_claim_on_named_benchmark")
         facts.append(
             ExtractedFact(
                 kind="result",
                 value=st.value,
                 page=st.page.number,
                 evidence=st.sentence[:500],
-                confidence=round(confidence, 3),
+                confidence=confidence.adjusted(confidence.PROSE_RESULT, cues),
                 extractor=NAME,
                 extractor_version=VERSION,
                 benchmark=st.benchmark,
@@ -317,82 +315,92 @@ def _column_facts(
 ) -> list[ExtractedFact]:
     """Facts for values that compete with each other (a column, or a row of a transposed
     table): the best of the paper's own single-model values ranks highest."""
-    fraction = all(r.value <= 1.0 for r in readings)  # some tables print 0.763, not 76.3
-    scale = 100.0 if fraction else 1.0
-    scored = [
-        (r, r.value * scale, _score(r.value * scale, r.spec))
-        for r in readings
-        if plausible(r.spec.metric, _score(r.value * scale, r.spec))
-    ]
-    own_scores = [
-        score
-        for r, _, score in scored
-        if not quoted(r.model) and not _ENSEMBLE.search(r.model) and _named(r.model)
-    ]
+    scored = _plausible(readings)
+    own_scores = [score for r, _, score in scored if _own_single_model(r.model)]
     best = max(own_scores) if own_scores else None
     compares = any(quoted(r.model) for r in readings)  # a comparison with others
     facts = []
     for r, percent, score in scored:
-        spec = r.spec
-        benchmark = vocabulary().benchmarks[spec.benchmark]
         header = view.headers.get(r.column, "")
-        details: dict[str, object] = {"header": header, "split": spec.split}
-        confidence = 0.6
-        for reason in spec.reasons:
-            details[reason] = True
-            confidence -= DOUBTS[reason]
-        if quoted(r.model):
-            details["quoted_from_other_paper"] = True
-            confidence -= 0.3
-        if _OWN.search(r.model):
-            details["marked_own"] = True
-            confidence += 0.15
-        elif _names_the_paper(r.model, context.title_words):
-            details["named_in_title"] = True
-            confidence += 0.1
-        if not _named(r.model):
-            details["unnamed_row"] = True  # "0", "3": a plot's ticks, or a name lost in layout
-            confidence -= 0.1
-        if _ENSEMBLE.search(r.model) or _ENSEMBLE.search(header):
-            details["ensemble"] = True
-            confidence -= 0.1
-        if spec.split in ("test", "test-dev"):
-            confidence += 0.05
-        elif spec.split in ("val", "minival", "dev") and not benchmark.validation_reports:
-            confidence -= 0.05  # ImageNet results are validation results; elsewhere test counts
-        if spec.metric == benchmark.primary_metric:
-            confidence += 0.03
-        doubts = {"quoted_from_other_paper", "ensemble", "unnamed_row"}
-        headline_candidate = not doubts & details.keys()
-        if best is not None and score >= best and headline_candidate:
-            details["best_in_column"] = True
-            confidence += 0.15 + (0.05 if compares else 0.0)
-        if view.is_bold(r.row, r.column) and "quoted_from_other_paper" not in details:
-            details["bold"] = True  # the paper marks it as its best
-            confidence += 0.1
-        if r.marks:
-            details["marks"] = r.marks
-        error = (percent if spec.error else 100 - percent) / 100
-        facts.append(
-            ExtractedFact(
-                kind="result",
-                value=r.text,
-                page=page.number,
-                evidence=view.evidence(r.row, r.column),
-                confidence=round(min(max(confidence, 0.05), 0.95), 3),
-                extractor=NAME,
-                extractor_version=VERSION,
-                benchmark=spec.benchmark,
-                metric=spec.metric,
-                model=r.model or None,
-                unit=vocabulary().metrics[spec.metric].fact_unit,
-                error=round(error, 6),
-                rule="table_error_column" if spec.error else "table_score_column",
-                bbox=r.row.bbox,
-                details=details,
-            )
-        )
+        cues = [*r.spec.reasons, *_row_cues(r.model, header, context.title_words)]
+        if best is not None and score >= best and not _NOT_HEADLINE & set(cues):
+            cues += ["best_in_column", "compares_with_others"] if compares else ["best_in_column"]
+        if view.is_bold(r.row, r.column) and "quoted_from_other_paper" not in cues:
+            cues.append("bold")  # the paper marks it as its best
+        facts.append(_table_fact(view, r, percent, page, header, cues))
     return facts
+
+
+def _plausible(readings: list[_Reading]) -> list[tuple[_Reading, float, float]]:
+    """(reading, value in percent, score) of the readings that can be a result at all."""
+    fraction = all(r.value <= 1.0 for r in readings)  # some tables print 0.763, not 76.3
+    scale = 100.0 if fraction else 1.0
+    return [
+        (r, r.value * scale, _score(r.value * scale, r.spec))
+        for r in readings
+        if plausible(r.spec.metric, _score(r.value * scale, r.spec))
+    ]
+
+
+def _own_single_model(model: str) -> bool:
+    return not quoted(model) and not _ENSEMBLE.search(model) and _named(model)
+
+
+def _row_cues(model: str, header: str, title: frozenset[str]) -> list[str]:
+    """What the row's name (and an ensemble header) says about whose value it is."""
+    cues = []
+    if quoted(model):
+        cues.append("quoted_from_other_paper")
+    if _OWN.search(model):
+        cues.append("marked_own")
+    elif _names_the_paper(model, title):
+        cues.append("named_in_title")
+    if not _named(model):
+        cues.append("unnamed_row")  # "0", "3": a plot's ticks, or a name lost in layout
+    if _ENSEMBLE.search(model) or _ENSEMBLE.search(header):
+        cues.append("ensemble")
+    return cues
+
+
+def _column_cues(spec: _Column) -> list[str]:
+    """What the column's split and metric add: test splits and the ranked metric count."""
+    benchmark = vocabulary().benchmarks[spec.benchmark]
+    cues = []
+    if spec.split in ("test", "test-dev"):
+        cues.append("test_split")
+    elif spec.split in ("val", "minival", "dev") and not benchmark.validation_reports:
+        cues.append("validation_split")  # ImageNet results are validation results
+    if spec.metric == benchmark.primary_metric:
+        cues.append("primary_metric")
+    return cues
+
+
+def _table_fact(
+    view: TableView, r: _Reading, percent: float, page: Page, header: str, cues: list[str]
+) -> ExtractedFact:
+    spec = r.spec
+    details: dict[str, object] = {"header": header, "split": spec.split}
+    details.update((cue, True) for cue in cues if cue != "compares_with_others")
+    if r.marks:
+        details["marks"] = r.marks
+    error = (percent if spec.error else 100 - percent) / 100
+    return ExtractedFact(
+        kind="result",
+        value=r.text,
+        page=page.number,
+        evidence=view.evidence(r.row, r.column),
+        confidence=confidence.adjusted(confidence.UNCERTAIN, [*cues, *_column_cues(spec)]),
+        extractor=NAME,
+        extractor_version=VERSION,
+        benchmark=spec.benchmark,
+        metric=spec.metric,
+        model=r.model or None,
+        unit=vocabulary().metrics[spec.metric].fact_unit,
+        error=round(error, 6),
+        rule="table_error_column" if spec.error else "table_score_column",
+        bbox=r.row.bbox,
+        details=details,
+    )
 
 
 def quoted(model: str) -> bool:
