@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from extractors.parse.document import Document
+from extractors.references import reference_lines
 from extractors.vocabulary import vocabulary
 
 _ERROR_WORDS = re.compile(r"\berr(?:or|ors|\.)?\b|\berror\s?rate\b", re.I)
@@ -122,11 +123,9 @@ def benchmark_mentions(doc: Document) -> Counter[str]:
 
 
 def _body_lines(doc: Document) -> Iterable[str]:
-    for page in doc.pages:
-        for line in page.lines:
-            if re.match(r"^\s*(?:References|REFERENCES|Bibliography)\s*$", line.text):
-                return
-            yield line.text
+    pages = [[line.text for line in page.lines] for page in doc.pages]
+    for texts, skipped in zip(pages, reference_lines(pages), strict=True):
+        yield from (text for index, text in enumerate(texts) if index not in skipped)
 
 
 def compatible(benchmark: str, metric: str) -> bool:

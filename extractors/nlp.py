@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import string
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extractors.parse.document import BBox, Document, Page
+from extractors.references import reference_lines
 from extractors.vocabulary import Accelerators, vocabulary
 
 RULES_DIR = Path(__file__).with_name("rules")
@@ -135,11 +137,35 @@ def _parse_rule(raw: str, where: str) -> Rule:
     return Rule(data["id"], data["label"], pattern, data.get("note", ""))
 
 
+_SENTENCE_STARTS = frozenset(string.ascii_uppercase + "(")
+
+
+@Language.component("ctrends_sentences")
+def split_sentences(doc: Doc) -> Doc:
+    """Sentences end at ".", "!" or "?" followed by a space and a capital or "(".
+
+    Stricter than spaCy's sentencizer, which also ends one at "Fig. 3" or "vs. the": a
+    statement and the words that say whose it is stay together. Every extractor that reads
+    sentences reads these.
+    """
+    for index, token in enumerate(doc):
+        if index == 0:
+            token.is_sent_start = True
+            continue
+        previous = doc[index - 1]
+        token.is_sent_start = (
+            previous.text[-1:] in ".!?"
+            and bool(previous.whitespace_)
+            and token.text[:1] in _SENTENCE_STARTS
+        )
+    return doc
+
+
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
-    """``spacy.blank("en")`` with a sentencizer and a SpanRuler holding every rule (cached)."""
+    """``spacy.blank("en")`` with sentence boundaries and a SpanRuler holding every rule."""
     nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("ctrends_sentences")
     ruler = nlp.add_pipe("span_ruler", config={"spans_key": SPANS_KEY, "validate": True})
     try:
         ruler.add_patterns(
@@ -234,21 +260,6 @@ class Match:
 
 # PDF text layers split decimals around the point ("1 . 5 billion"); rejoin them.
 _SPLIT_DECIMAL = re.compile(r"(?<=\d) \. (?=\d)")
-# The reference list's heading: alone on its line ("References", small caps "R EFERENCES"), or
-# merged by the text layer with the other column's text ("... above References", "References [18]").
-_REFERENCES = re.compile(
-    r"^\s*(?:\d+\.?\s*)?(?:r\s?eferences|b\s?ibliography)\s*$"
-    r"|(?-i:\sReferences)$|^(?-i:References)\s+\[\d+\]",
-    re.IGNORECASE,
-)
-# The first heading after it: "Appendix", "Supplementary material", "A Training details". Later
-# letters are not trusted: a right-column "C ..." heading can precede the left column's last
-# references in the text layer's order.
-_AFTER_REFERENCES = re.compile(
-    r"^\s*(?:(?i:appendix|appendices|supplementary)|A(?:\.1)?\.?\s+[A-Z][A-Za-z -]+$)"
-)
-
-
 def line_texts(page: Page) -> list[str]:
     """The page's line texts with split decimals rejoined; its text's lines when it has none."""
     texts = [line.text for line in page.lines] if page.lines else page.text.splitlines()
@@ -268,23 +279,6 @@ def join_lines(texts: list[str]) -> tuple[str, list[int]]:
         parts.append(text)
         position += len(text)
     return "".join(parts), starts
-
-
-def reference_lines(pages: list[list[str]]) -> list[set[int]]:
-    """Per page, the indices of lines in the reference list (from its heading to the appendix)."""
-    inside = False
-    result: list[set[int]] = []
-    for texts in pages:
-        skipped: set[int] = set()
-        for index, text in enumerate(texts):
-            if _REFERENCES.search(text):
-                inside = True
-            elif inside and _AFTER_REFERENCES.match(text):
-                inside = False
-            if inside:
-                skipped.add(index)
-        result.append(skipped)
-    return result
 
 
 _CACHE: OrderedDict[str, list[PageText]] = OrderedDict()

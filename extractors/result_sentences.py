@@ -23,6 +23,7 @@ from extractors.benchmark_detection import (
     paper_families,
     says_error,
 )
+from extractors.nlp import read_pages
 from extractors.parse.document import Document, Page
 from extractors.vocabulary import Vocabulary, vocabulary
 
@@ -69,22 +70,25 @@ class Statement:
     benchmark_named: bool  # the sentence names the benchmark (else: the paper's benchmarks)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
-_REFERENCES = re.compile(r"^\s*(?:References|REFERENCES|Bibliography)\s*$", re.M)
-
-
 def sentence_results(doc: Document, mentions: Mapping[str, int]) -> Iterator[Statement]:
-    """Every metric-and-number statement in the body of the paper (references excluded)."""
+    """Every metric-and-number statement in the body of the paper (references excluded).
+
+    Sentences are the shared spaCy pipeline's (:func:`extractors.nlp.read_pages`), the same the
+    prose extractors read, and the reference list is the one it skips."""
     families = paper_families(doc)
-    for page in doc.pages:
-        text = _REFERENCES.split(page.text)[0]
-        text = re.sub(r"(\d) ?\. ?(\d)", r"\1.\2", re.sub(r"-\n(?=[a-z])", "", text))
-        sentences = _SENTENCE_END.split(text.replace("\n", " "))
+    for page in read_pages(doc):
+        sentences = [
+            _SPLIT_DECIMAL.sub(r"\1.\2", " ".join(sent.text.split()))
+            for sent in page.doc.sents
+            if not page.is_skipped(sent.start_char)
+        ]
         for i, sentence in enumerate(sentences):
             nearby = " ".join(sentences[max(i - 1, 0) : i + 2])
-            yield from _statements(page, sentence, nearby, mentions, families)
-        if _REFERENCES.search(page.text):
-            return
+            yield from _statements(page.page, sentence, nearby, mentions, families)
+
+
+# Decimals split around the point by the text layer ("76 .1", "76. 1").
+_SPLIT_DECIMAL = re.compile(r"(\d) ?\. ?(\d)")
 
 
 def _statements(
