@@ -260,6 +260,8 @@ class Match:
 
 # PDF text layers split decimals around the point ("1 . 5 billion"); rejoin them.
 _SPLIT_DECIMAL = re.compile(r"(?<=\d) \. (?=\d)")
+
+
 def line_texts(page: Page) -> list[str]:
     """The page's line texts with split decimals rejoined; its text's lines when it has none."""
     texts = [line.text for line in page.lines] if page.lines else page.text.splitlines()

@@ -119,6 +119,7 @@ def test_a_benchmark_also_listed_as_another_dataset_is_refused(tmp_path: Path) -
         ("benchmarks.toml", 'family = "wmt14"', 'family = "wmt15"', "unknown family"),
         ("metrics.toml", 'unit = "%"', 'units = "%"', "unknown keys"),
         ("accelerators.toml", 'kind = "gpu"', 'kind = "npu"', "unknown kind"),
+        ("metrics.toml", "higher_is_better = true", "higher_is_better = false", "higher-is"),
         ("benchmarks.toml", "'(?i)squad'", "'(?i)squad('", "bad regex"),
     ],
 )

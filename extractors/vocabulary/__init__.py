@@ -296,6 +296,8 @@ def _metrics(raw: dict[str, Any]) -> dict[str, Metric]:
     for index, entry in enumerate(raw.get("metric", [])):
         where = f"metrics.toml [[metric]] #{index + 1}"
         e = _table(entry, where, _METRIC_KEYS, _METRIC_KEYS - {"sentence_words", "words"})
+        if not e["higher_is_better"]:  # results store error = 1 - score/100 (extractors.results)
+            raise VocabularyError(f"{where} ({e['id']}): only higher-is-better scores are read")
         low, high = e["plausible"]
         metrics[e["id"]] = Metric(
             id=e["id"],
