@@ -68,7 +68,7 @@ class Family:
 
 
 @dataclass(frozen=True)
-class Leaderboard:
+class FutureTechFile:
     """One of the authors' FutureTech CSVs: its file and the score column they regressed."""
 
     file: str
@@ -98,7 +98,7 @@ class Benchmark:
     family: str | None
     arxiv_query: str | None
     reference_model: str | None
-    futuretech: Leaderboard | None
+    futuretech: FutureTechFile | None
     epoch: EpochRows | None
 
     def named_in(self, text: str) -> bool:
@@ -366,7 +366,7 @@ def _benchmark(
         family=e.get("family"),
         arxiv_query=e.get("arxiv_query"),
         reference_model=e.get("reference_model"),
-        futuretech=Leaderboard(board["file"], board["score_column"]) if board else None,
+        futuretech=FutureTechFile(board["file"], board["score_column"]) if board else None,
         epoch=(
             EpochRows(_regex(epoch["dataset"], where), _regex(epoch["task"], where))
             if epoch
