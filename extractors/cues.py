@@ -2,7 +2,8 @@
 
 Confidence has to mean something to a curator: a training time for the paper's main model is worth
 their attention, one quoted from another paper or spent on fine-tuning much less. These cues are
-shared by the hardware, training-time and size extractors so the scale is the same for all.
+shared by the hardware, training-time and size extractors; the levels they map to are the one
+scale of :mod:`extractors.confidence`.
 """
 
 from __future__ import annotations
@@ -13,14 +14,9 @@ from dataclasses import dataclass
 from spacy.tokens import Span
 
 from extractors.accelerators import find_accelerator
-from extractors.benchmarks import benchmarks_in, task_hints
-
-# Confidence levels, highest first. A statement about the paper's own training is "own"; one that
-# names fine-tuning, a baseline or inference is "secondary"; one citing others' work is "cited".
-OWN = 0.85
-UNCERTAIN = 0.6
-SECONDARY = 0.4
-CITED = 0.2
+from extractors.benchmark_detection import benchmarks_in, task_hints
+from extractors.confidence import CITED, OWN, SECONDARY, UNCERTAIN
+from extractors.vocabulary import vocabulary
 
 _TRAINING = re.compile(
     r"\b(?:train(?:s|ed|ing)?|pre-?train(?:s|ed|ing)?|converge[sd]?|optimi[sz](?:e|ed|ing)|"
@@ -78,31 +74,12 @@ _PARENTHESIZED = re.compile(
     r"(?:with\s+|~\s*|∼\s*|≈\s*|about\s+)?$"
 )
 _TRAIN_OBJECT = re.compile(rf"\b(?:to )?train(?:ing)?\s+(?:the |our |a )?(?P<model>{_MODEL_WORD})")
+# Words shaped like model names that are not: processors, optimizers, layer types, units, and
+# the names of benchmarks, datasets, metrics and vendors (from the vocabulary).
 _NOT_MODELS = {
-    "GPU",
-    "GPUs",
-    "TPU",
-    "TPUs",
-    "CPU",
-    "NVIDIA",
-    "ImageNet",
-    "COCO",
-    "SQuAD",
-    "WMT",
-    "BLEU",
-    "SGD",
-    "Adam",
-    "LSTM",
-    "RNN",
-    "CNN",
-    "FLOPs",
-    "MACs",
+    "GPU", "GPUs", "TPU", "TPUs", "CPU", "SGD", "Adam", "LSTM", "RNN", "CNN", "FLOPs", "MACs",
     "BN",
-    "ILSVRC",
-    "VOC",
-    "PASCAL",
-    "JFT",
-}
+} | vocabulary().reserved_words()  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -178,8 +155,8 @@ def is_own(sentence: str) -> bool:
 def benchmark_of(sentence: str, at: int = 0, length: int = 0) -> str | None:
     """The benchmark a statement is about, when the words around it name just one.
 
-    Its own phrase first ("8 hours for NER" -> conll03), then what leads up to it in its clause
-    ("On WMT En → Fr, it takes around 6 days" -> wmt14_en_fr). A benchmark named after another
+    Its own phrase first ("8 hours for NER" -> CoNLL-2003), then what leads up to it in its clause
+    ("On WMT En → Fr, it takes around 6 days" -> WMT 2014 EN-FR). A benchmark named after another
     statement of the clause is that statement's ("12 hours for POS tagging and 8 hours for NER"
     leaves the 12 hours without one). It links a statement to the results it produced.
     """

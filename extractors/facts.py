@@ -2,6 +2,7 @@
 
 The vocabularies below are the export contract (README, "Export contract"); the store and the
 exporters rely on them, so an extractor that emits anything else fails loudly at construction.
+Benchmarks, metrics and count units come from the vocabulary data (:mod:`extractors.vocabulary`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractors.parse.document import BBox
+from extractors.vocabulary import vocabulary
 
 KINDS = ("result", "parameters", "flops", "hardware", "training_time")
-BENCHMARKS = ("imagenet", "coco", "squad11", "conll03", "wmt14_en_de", "wmt14_en_fr")
-METRICS = ("top1", "top5", "box_ap", "ap50", "ap75", "em", "f1", "bleu", "sacrebleu")
+BENCHMARKS = tuple(vocabulary().benchmarks)
+METRICS = tuple(vocabulary().metrics)
 FLOPS_KINDS = ("flops", "multiply_adds")
-COUNT_UNITS = ("gpu", "tpu_core", "tpu_chip", "tpu_device")
+COUNT_UNITS = vocabulary().accelerators.count_units
 # Short fields have bounded columns in the store (PostgreSQL enforces them; SQLite does not).
 MAX_LENGTHS = {"unit": 32, "accelerator": 32, "rule": 128, "extractor": 64, "extractor_version": 16}
 
@@ -46,10 +48,11 @@ class ExtractedFact:
 
     def __post_init__(self) -> None:
         _check(self.kind, KINDS, "kind")
-        _check(self.benchmark, BENCHMARKS, "benchmark")
-        _check(self.metric, METRICS, "metric")
+        vocab = vocabulary()  # read live, so a vocabulary loaded in a test is the contract
+        _check(self.benchmark, tuple(vocab.benchmarks), "benchmark")
+        _check(self.metric, tuple(vocab.metrics), "metric")
         _check(self.flops_kind, FLOPS_KINDS, "flops_kind")
-        _check(self.count_unit, COUNT_UNITS, "count_unit")
+        _check(self.count_unit, vocab.accelerators.count_units, "count_unit")
         for name, limit in MAX_LENGTHS.items():
             value = getattr(self, name)
             if value is not None and len(value) > limit:

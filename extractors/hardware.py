@@ -1,9 +1,10 @@
 """Hardware statements in prose: which accelerator, how many, counted in what.
 
 "trained on 8 NVIDIA P100 GPUs", "32 TPUv3 cores", "an 8-GPU machine", "a v3-128 Cloud TPU v3
-Pod", "a TPUv3 with 128 cores". The spaCy rules (``rules/hardware.jsonl``) find the phrase; this
-module reads the count, the accelerator (canonical name from :mod:`extractors.accelerators`) and
-the counted unit (``gpu``, ``tpu_core``, ``tpu_chip``, ``tpu_device``) out of it.
+Pod", "a TPUv3 with 128 cores". The spaCy rules (``rules/hardware.jsonl``, their accelerator
+name tokens from the vocabulary) find the phrase; this module reads the count, the accelerator
+(canonical name from :mod:`extractors.accelerators`) and the counted unit (the accelerator
+kind's units in ``extractors/vocabulary/accelerators.toml``) out of it.
 
 Per paper, a statement repeated is reported once, and a GPU count without a name borrows the GPU
 the paper names elsewhere when it names exactly one (marked in ``details``), because papers say
@@ -21,22 +22,17 @@ from spacy.tokens import Span
 from extractors import cues
 from extractors.accelerators import find_accelerator
 from extractors.candidates import one_per_identity
+from extractors.confidence import SECONDARY
 from extractors.facts import ExtractedFact
 from extractors.nlp import Match, find
 from extractors.parse.document import Document
 from extractors.registry import register
 from extractors.units import parse_number
+from extractors.vocabulary import vocabulary
 
 NAME = "hardware"
 VERSION = "2"
 
-_TPU_UNITS = {
-    "core": "tpu_core",
-    "cores": "tpu_core",
-    "tensorcores": "tpu_core",
-    "chip": "tpu_chip",
-    "chips": "tpu_chip",
-}
 # What a hardware phrase counts, when it ends in a noun rather than the accelerator's name.
 _NOUNS = {
     "gpu", "gpus", "card", "cards", "worker", "workers", "core", "cores", "tensorcores", "chip",
@@ -108,14 +104,16 @@ def _fact(match: Match) -> ExtractedFact | None:
         return None  # "140 GPU days", "250 TPU-v3 core hours": compute, not processors
     count, name_tokens, noun = _split(match.span, match.rule)
     spec = find_accelerator(" ".join(name_tokens)) if name_tokens else None
+    # a TPU by its name or by a word of the phrase ("TPU cores"); anything else counts GPUs
     is_tpu = (spec is not None and spec.kind == "tpu") or any(
         "tpu" in t.lower() for t in [*name_tokens, noun]
     )
+    kind = vocabulary().accelerators.kinds["tpu" if is_tpu else "gpu"]
     if count is None and spec is None:
         return None  # a bare "GPU" says nothing
     if count is not None and (count != int(count) or not 1 <= count <= MAX_COUNT):
         return None  # "80.5 Titan X" is a measurement
-    count_unit = _TPU_UNITS.get(noun.lower(), "tpu_device") if is_tpu else "gpu"
+    count_unit = kind.nouns.get(noun.lower(), kind.default_unit)
     length = len(match.span.text)
     context = cues.context(match.evidence, match.offset, length)
     return ExtractedFact(
@@ -189,7 +187,7 @@ def _consolidate(facts: list[ExtractedFact]) -> list[ExtractedFact]:
     gpus = {
         f.accelerator
         for f in facts
-        if f.accelerator and f.count_unit == "gpu" and f.confidence > cues.SECONDARY
+        if f.accelerator and f.count_unit == "gpu" and f.confidence > SECONDARY
     }
     named_gpu = next(iter(gpus)) if len(gpus) == 1 else None
     best: dict[tuple[str | None, float | None, str | None], ExtractedFact] = {}

@@ -1,8 +1,10 @@
 """The rule-based spaCy pipeline the prose extractors share, and the pages it has read.
 
 Patterns are data: ``extractors/rules/*.jsonl``, one rule a line with an ``id``, a ``label`` and a
-spaCy token ``pattern`` (plus an optional ``note``). They are validated on load (unknown keys,
-duplicate ids, unknown labels and malformed patterns fail with the file and line), and loaded into
+spaCy token ``pattern`` (plus an optional ``note``). A token may be ``{"ACCELERATOR": SET}``: the
+loader expands it to the accelerator-name tokens of the vocabulary (``ACCELERATOR_SETS``), so no
+rule spells out an accelerator. They are validated on load (unknown keys, duplicate ids, unknown
+labels, unknown token sets and malformed patterns fail with the file and line), and loaded into
 a SpanRuler on ``spacy.blank("en")``. Every match keeps its rule id, so a wrong fact points at the
 rule that produced it and a rule change shows up as a data diff.
 
@@ -16,17 +18,22 @@ import hashlib
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy
 import spacy
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extractors.parse.document import BBox, Document, Page
+from extractors.references import reference_lines
+from extractors.vocabulary import Accelerators, vocabulary
 
 RULES_DIR = Path(__file__).with_name("rules")
 SPANS_KEY = "ctrends"
@@ -66,6 +73,47 @@ def load_rules(directory: Path = RULES_DIR) -> list[Rule]:
     return rules
 
 
+def _alternatives(tokens: tuple[str, ...]) -> str:
+    return "|".join(tokens)
+
+
+def _possessive(words: tuple[str, ...]) -> list[str]:
+    return [*words, *(f"{w}'s" for w in words)]
+
+
+# The token sets a rule can name with {"ACCELERATOR": SET}, built from the vocabulary.
+ACCELERATOR_SETS: dict[str, Callable[[Accelerators], dict[str, Any]]] = {
+    # a name's first token ("v100", "titan", "tpuv3"), plural allowed
+    "name": lambda a: {"REGEX": f"^(?:{_alternatives(a.name_tokens)})s?$"},
+    # a token continuing a name ("x" in "Titan X", "sxm2", "32gb")
+    "part": lambda a: {"REGEX": f"^(?:{_alternatives(a.part_tokens)})$"},
+    # a GPU generation printed after a name ("Pascal" in "Titan X (Pascal)")
+    "generation": lambda a: {"IN": list(a.generations)},
+    # vendor words before a name ("NVIDIA Tesla", "Google Cloud")
+    "vendor": lambda a: {"IN": _possessive(a.vendors)},
+    # GPU vendors, which name a GPU on their own
+    "gpu_vendor": lambda a: {"IN": _possessive(a.gpu_vendors)},
+    # a count glued to a name ("8xV100")
+    "glued": lambda a: {"REGEX": f"^\\d+[x×](?:{_alternatives(a.glued_tokens)})$"},
+    # TPUs counted by their plural ("TPUv3s")
+    "tpu_plural": lambda a: {"REGEX": f"^(?:{_alternatives(a.tpu_plurals)})$"},
+    # the generation of a TPU pod slice ("v3" in "v3-128")
+    "tpu_generation": lambda a: {"REGEX": f"^(?:{_alternatives(a.tpu_generations)})$"},
+}
+
+
+def _expand(token: dict[str, Any], where: str) -> dict[str, Any]:
+    """A token with ``ACCELERATOR`` as the vocabulary's token set it names (on ``LOWER``)."""
+    if "ACCELERATOR" not in token:
+        return token
+    name = token["ACCELERATOR"]
+    if name not in ACCELERATOR_SETS:
+        raise RuleError(f"{where}: unknown ACCELERATOR set {name!r}; expected one of "
+                        f"{sorted(ACCELERATOR_SETS)}")  # fmt: skip
+    rest = {k: v for k, v in token.items() if k != "ACCELERATOR"}
+    return {"LOWER": ACCELERATOR_SETS[name](vocabulary().accelerators), **rest}
+
+
 def _parse_rule(raw: str, where: str) -> Rule:
     try:
         data = json.loads(raw)
@@ -86,14 +134,39 @@ def _parse_rule(raw: str, where: str) -> Rule:
         or not all(isinstance(t, dict) for t in pattern)
     ):
         raise RuleError(f"{where}: pattern must be a non-empty list of token objects")
+    pattern = [_expand(token, where) for token in pattern]
     return Rule(data["id"], data["label"], pattern, data.get("note", ""))
+
+
+# Where a sentence starts: after ".", "!" or "?" and a space, at a capital or "(".
+_SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+
+
+@Language.component("ctrends_sentences")
+def split_sentences(doc: Doc) -> Doc:
+    """Sentences end at ".", "!" or "?" followed by a space and a capital or "(".
+
+    Stricter than spaCy's sentencizer, which also ends one at "Fig. 3" or "vs. the": a
+    statement and the words that say whose it is stay together. Every extractor that reads
+    sentences reads these. Set as one array: per-token ``is_sent_start`` writes rescan the doc.
+    """
+    if not len(doc):
+        return doc
+    offsets = doc.to_array(IDX)
+    starts = numpy.full(len(doc), -1, dtype=numpy.int64)  # spaCy: 1 starts one, -1 does not
+    starts[0] = 1
+    for match in _SENTENCE_START.finditer(doc.text):
+        index = int(numpy.searchsorted(offsets, match.end()))
+        if index < len(doc) and offsets[index] == match.end():
+            starts[index] = 1
+    return doc.from_array([SENT_START], starts.astype(numpy.uint64))
 
 
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
-    """``spacy.blank("en")`` with a sentencizer and a SpanRuler holding every rule (cached)."""
+    """``spacy.blank("en")`` with sentence boundaries and a SpanRuler holding every rule."""
     nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("ctrends_sentences")
     ruler = nlp.add_pipe("span_ruler", config={"spans_key": SPANS_KEY, "validate": True})
     try:
         ruler.add_patterns(
@@ -188,19 +261,6 @@ class Match:
 
 # PDF text layers split decimals around the point ("1 . 5 billion"); rejoin them.
 _SPLIT_DECIMAL = re.compile(r"(?<=\d) \. (?=\d)")
-# The reference list's heading: alone on its line ("References", small caps "R EFERENCES"), or
-# merged by the text layer with the other column's text ("... above References", "References [18]").
-_REFERENCES = re.compile(
-    r"^\s*(?:\d+\.?\s*)?(?:r\s?eferences|b\s?ibliography)\s*$"
-    r"|(?-i:\sReferences)$|^(?-i:References)\s+\[\d+\]",
-    re.IGNORECASE,
-)
-# The first heading after it: "Appendix", "Supplementary material", "A Training details". Later
-# letters are not trusted: a right-column "C ..." heading can precede the left column's last
-# references in the text layer's order.
-_AFTER_REFERENCES = re.compile(
-    r"^\s*(?:(?i:appendix|appendices|supplementary)|A(?:\.1)?\.?\s+[A-Z][A-Za-z -]+$)"
-)
 
 
 def line_texts(page: Page) -> list[str]:
@@ -222,23 +282,6 @@ def join_lines(texts: list[str]) -> tuple[str, list[int]]:
         parts.append(text)
         position += len(text)
     return "".join(parts), starts
-
-
-def reference_lines(pages: list[list[str]]) -> list[set[int]]:
-    """Per page, the indices of lines in the reference list (from its heading to the appendix)."""
-    inside = False
-    result: list[set[int]] = []
-    for texts in pages:
-        skipped: set[int] = set()
-        for index, text in enumerate(texts):
-            if _REFERENCES.search(text):
-                inside = True
-            elif inside and _AFTER_REFERENCES.match(text):
-                inside = False
-            if inside:
-                skipped.add(index)
-        result.append(skipped)
-    return result
 
 
 _CACHE: OrderedDict[str, list[PageText]] = OrderedDict()

@@ -3,15 +3,20 @@
 An extractor is a small function from a parsed :class:`~extractors.parse.document.Document` to
 facts. Its ``version`` is part of every fact it emits and of the signature stored on each paper, so
 bumping a version is how "papers not yet extracted by the current extractor versions" are found.
+The signature also holds a digest of the data the extractors read (the rule files and the
+vocabulary), so editing a rule or a benchmark re-extracts without anyone bumping a version.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from extractors import vocabulary
 from extractors.facts import ExtractedFact
+from extractors.nlp import RULES_DIR
 from extractors.parse.document import Document
 
 ExtractorFn = Callable[[Document], Iterable[ExtractedFact]]
@@ -62,8 +67,22 @@ def extractors() -> list[ExtractorSpec]:
 
 
 def signature() -> str:
-    """``name@version`` of every extractor: what a paper records as "extracted with"."""
-    return ";".join(f"{spec.name}@{spec.version}" for spec in extractors())
+    """``name@version`` of every extractor and ``data@digest`` of the rules and vocabulary:
+    what a paper records as "extracted with"."""
+    versions = [f"{spec.name}@{spec.version}" for spec in extractors()]
+    return ";".join([*versions, f"data@{data_digest()[:12]}"])
+
+
+def data_digest() -> str:
+    """SHA-256 over the rule files and vocabulary files as they are on disk now."""
+    digest = hashlib.sha256()
+    paths = [
+        *sorted(RULES_DIR.glob("*.jsonl")),
+        *(vocabulary.DATA_DIR / n for n in vocabulary.FILES),
+    ]
+    for path in paths:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def run_extractors(doc: Document) -> tuple[list[ExtractedFact], list[str]]:

@@ -12,40 +12,46 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 
-from extractors.benchmarks import (
-    WMT14,
+from extractors.benchmark_detection import (
     benchmarks_in,
     compatible,
+    families_in,
+    members,
     mentions_other_dataset,
+    paper_families,
     says_error,
 )
+from extractors.nlp import read_pages
 from extractors.parse.document import Document, Page
+from extractors.vocabulary import Vocabulary, vocabulary
 
-_METRIC_WORDS: tuple[tuple[str, str], ...] = (
-    ("top1", r"top[- ]?1(?:\s+(?:accuracy|acc\.?|error))?"),
-    ("top5", r"top[- ]?5(?:\s+(?:accuracy|acc\.?|error))?"),
-    ("box_ap", r"(?:box\s+)?(?:m?AP|average precision)"),
-    ("em", r"EM|exact[- ]match(?:\s+score)?"),
-    ("f1", r"F1(?:\s+score)?"),
-    ("bleu", r"BLEU(?:\s+score)?"),
-)
 _NUMBER = r"(?P<num>\d{1,2}(?:\.\d+)?)\s?(?P<pct>%)?"
-# (metric, rule, pattern, the metric must also be named somewhere in the sentence)
-_PATTERNS: tuple[tuple[str, str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
-    (
-        metric,
-        rule,
-        re.compile(pattern.format(m=words, n=_NUMBER), re.I),
-        re.compile(rf"\b(?:{words})\b", re.I),
-    )
-    for metric, words in _METRIC_WORDS
-    for rule, pattern in (
-        ("metric_of_number", r"\b(?:{m})\s+(?:of|is|=|:|at|reaches|reaching)\s+(?:about\s+)?{n}"),
-        ("number_metric", r"{n}\s+(?:{m})\b"),
-        ("improved_to", r"\bfrom\s+\d+(?:\.\d+)?%?\s+to\s+{n}"),
-    )
+_RULES = (
+    ("metric_of_number", r"\b(?:{m})\s+(?:of|is|=|:|at|reaches|reaching)\s+(?:about\s+)?{n}"),
+    ("number_metric", r"{n}\s+(?:{m})\b"),
+    ("improved_to", r"\bfrom\s+\d+(?:\.\d+)?%?\s+to\s+{n}"),
 )
+
+
+@cache
+def _patterns(vocab: Vocabulary) -> tuple[tuple[str, str, re.Pattern[str], re.Pattern[str]], ...]:
+    """(metric, rule, pattern, the metric must also be named somewhere in the sentence) for
+    every metric the vocabulary says prose names (its ``sentence_words``)."""
+    return tuple(
+        (
+            metric.id,
+            rule,
+            re.compile(pattern.format(m=metric.sentence_words, n=_NUMBER), re.I),
+            re.compile(rf"\b(?:{metric.sentence_words})\b", re.I),
+        )
+        for metric in vocab.metrics.values()
+        if metric.sentence_words
+        for rule, pattern in _RULES
+    )
+
+
 _OWN_CLAIM = re.compile(
     r"\b(?:we|our|ours)\b|\b(?:achiev|obtain|attain|reach|improv|set|establish)\w*", re.I
 )
@@ -64,34 +70,37 @@ class Statement:
     benchmark_named: bool  # the sentence names the benchmark (else: the paper's benchmarks)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
-_REFERENCES = re.compile(r"^\s*(?:References|REFERENCES|Bibliography)\s*$", re.M)
-
-
 def sentence_results(doc: Document, mentions: Mapping[str, int]) -> Iterator[Statement]:
-    """Every metric-and-number statement in the body of the paper (references excluded)."""
-    has_wmt14 = any(WMT14.search(p.text) for p in doc.pages)
-    for page in doc.pages:
-        text = _REFERENCES.split(page.text)[0]
-        text = re.sub(r"(\d) ?\. ?(\d)", r"\1.\2", re.sub(r"-\n(?=[a-z])", "", text))
-        sentences = _SENTENCE_END.split(text.replace("\n", " "))
+    """Every metric-and-number statement in the body of the paper (references excluded).
+
+    Sentences are the shared spaCy pipeline's (:func:`extractors.nlp.read_pages`), the same the
+    prose extractors read, and the reference list is the one it skips."""
+    families = paper_families(doc)
+    for page in read_pages(doc):
+        sentences = [
+            _SPLIT_DECIMAL.sub(r"\1.\2", " ".join(sent.text.split()))
+            for sent in page.doc.sents
+            if not page.is_skipped(sent.start_char)
+        ]
         for i, sentence in enumerate(sentences):
             nearby = " ".join(sentences[max(i - 1, 0) : i + 2])
-            yield from _statements(page, sentence, nearby, mentions, has_wmt14)
-        if _REFERENCES.search(page.text):
-            return
+            yield from _statements(page.page, sentence, nearby, mentions, families)
+
+
+# Decimals split around the point by the text layer ("76 .1", "76. 1").
+_SPLIT_DECIMAL = re.compile(r"(\d) ?\. ?(\d)")
 
 
 def _statements(
-    page: Page, sentence: str, nearby: str, mentions: Mapping[str, int], has_wmt14: bool
+    page: Page, sentence: str, nearby: str, mentions: Mapping[str, int], families: frozenset[str]
 ) -> Iterator[Statement]:
     """Statements in ``sentence``; the benchmark may be named in the sentences around it."""
-    metrics = [entry for entry in _PATTERNS if entry[3].search(sentence)]
+    metrics = [entry for entry in _patterns(vocabulary()) if entry[3].search(sentence)]
     if not metrics or not any(ch.isdigit() for ch in sentence):
         return  # most sentences state no score: skip the benchmark search
     named = benchmarks_in(sentence) or benchmarks_in(nearby)
-    if not (has_wmt14 or WMT14.search(nearby)):
-        named -= {"wmt14_en_de", "wmt14_en_fr"}
+    unnamed = set(vocabulary().families) - families - families_in(nearby)
+    named -= members(unnamed)  # a language pair is WMT 2014 only in a paper naming WMT 2014
     if not named and mentions_other_dataset(sentence):
         return
     seen: set[tuple[str, str]] = set()

@@ -15,18 +15,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from extractors.benchmarks import (
-    BENCHMARK_PATTERNS,
-    GENERIC_ACCURACY,
-    OTHER_WMT,
-    WMT14,
+from extractors import confidence
+from extractors.benchmark_detection import (
     benchmark_mentions,
     benchmarks_in,
     compatible,
+    families_in,
+    generic_metric_in,
+    in_context,
+    members,
     mentions_other_dataset,
     metric_in,
+    paper_families,
     says_error,
     split_in,
+    strip_benchmark_names,
     task_hints,
 )
 from extractors.facts import ExtractedFact, normalize_model_name
@@ -34,6 +37,7 @@ from extractors.parse.document import Document, Page
 from extractors.parse.tables import BodyRow, TableView, cell_numbers, table_views
 from extractors.registry import register
 from extractors.result_sentences import sentence_results
+from extractors.vocabulary import vocabulary
 
 NAME = "results"
 VERSION = "4"
@@ -49,40 +53,8 @@ _NOT_A_SCORE = re.compile(
     re.I,
 )
 
-
-# The metric a column means when its header names only the benchmark ("CoNLL03", "EN-DE").
-DEFAULT_METRIC = {
-    "imagenet": "top1",
-    "coco": "box_ap",
-    "conll03": "f1",
-    "wmt14_en_de": "bleu",
-    "wmt14_en_fr": "bleu",
-}
-# The score each benchmark is ranked by (Thompson et al. v2), preferred for the headline.
-PRIMARY_METRIC = {**DEFAULT_METRIC, "squad11": "em"}
-# Scores (accuracy-like points) a real result can have; outside them a cell is something else
-# (a CIFAR or MNIST error, a VOC mAP, a count that happens to sit in the column).
-PLAUSIBLE_SCORES = {
-    "top1": (40.0, 92.5),
-    "top5": (65.0, 99.5),
-    "box_ap": (10.0, 70.0),
-    "ap50": (25.0, 90.0),
-    "ap75": (10.0, 75.0),
-    "em": (35.0, 96.0),
-    "f1": (45.0, 98.0),
-    "bleu": (10.0, 50.0),
-    "sacrebleu": (10.0, 50.0),
-}
-# How much each doubt about a column lowers the confidence of its values.
-DOUBTS = {
-    "metric_from_caption": 0.1,
-    "benchmark_from_paper": 0.2,
-    "language_pair_from_paper": 0.05,
-    "swapped_top_k": 0.1,
-}
-_OTHER_IMAGENET_TASK = re.compile(
-    r"(?i:\bdetection\b|\blocali[sz]ation\b|\bsegmentation\b)|\bLOC\b"
-)
+# What rules a value out as the paper's headline, whatever its score.
+_NOT_HEADLINE = {"quoted_from_other_paper", "ensemble", "unnamed_row"}
 _ACCURACY = re.compile(r"\bacc(?:uracy|\.)?\b", re.I)
 
 
@@ -100,7 +72,7 @@ class _Context:
     caption: str
     caption_benchmarks: frozenset[str]
     mentions: dict[str, int]
-    has_wmt14: bool
+    families: frozenset[str]  # benchmark families the paper names (see ``in_context``)
     title_words: frozenset[str]
 
 
@@ -108,16 +80,16 @@ class _Context:
 def extract_results(doc: Document) -> list[ExtractedFact]:
     """Benchmark results from result tables: one fact per model row and metric column."""
     mentions = dict(benchmark_mentions(doc))
-    has_wmt14 = any(WMT14.search(p.text) for p in doc.pages)
+    families = paper_families(doc)
     title = title_words(doc)
     facts: list[ExtractedFact] = []
     for page in doc.pages:
         for table in page.tables:
             caption = table.caption or ""
-            caption_benchmarks = _benchmarks(caption, has_wmt14)
+            caption_benchmarks = _benchmarks(caption, families)
             if not caption_benchmarks and mentions_other_dataset(caption):
                 continue
-            context = _Context(caption, frozenset(caption_benchmarks), mentions, has_wmt14, title)
+            context = _Context(caption, frozenset(caption_benchmarks), mentions, families, title)
             for view in table_views(table):
                 facts.extend(_view_results(view, page, context))
     facts.extend(_sentence_facts(doc, mentions))
@@ -130,7 +102,7 @@ def _mark_best_in_paper(facts: list[ExtractedFact]) -> None:
     already ranked as the paper's best of their column, the highest score gets a little more."""
     best: dict[tuple[str | None, str | None], ExtractedFact] = {}
     for fact in facts:
-        doubted = sum(bool(fact.details.get(reason)) for reason in DOUBTS) >= 2
+        doubted = sum(bool(fact.details.get(r)) for r in confidence.COLUMN_DOUBTS) >= 2
         if not fact.details.get("best_in_column") or fact.error is None or doubted:
             continue
         key = (fact.benchmark, fact.metric)
@@ -138,7 +110,7 @@ def _mark_best_in_paper(facts: list[ExtractedFact]) -> None:
             best[key] = fact
     for fact in best.values():
         fact.details["best_in_paper"] = True
-        fact.confidence = round(min(fact.confidence + 0.05, 0.95), 3)
+        fact.confidence = confidence.adjusted(fact.confidence, ["best_in_paper"])
 
 
 def _sentence_facts(doc: Document, mentions: dict[str, int]) -> list[ExtractedFact]:
@@ -149,21 +121,23 @@ def _sentence_facts(doc: Document, mentions: dict[str, int]) -> list[ExtractedFa
         if not plausible(st.metric, st.score):
             continue
         # Only a first-person claim about a named benchmark reaches the paper's table rows.
-        confidence = 0.3 + 0.15 * st.own_claim + 0.1 * st.benchmark_named
-        confidence += 0.05 * (st.own_claim and st.benchmark_named)
+        cues = [cue for cue, on in (("own_claim", st.own_claim),
+                                     ("benchmark_named", st.benchmark_named)) if on]  # fmt: skip
+        if len(cues) == 2:
+            cues.append("own_claim_on_named_benchmark")
         facts.append(
             ExtractedFact(
                 kind="result",
                 value=st.value,
                 page=st.page.number,
                 evidence=st.sentence[:500],
-                confidence=round(confidence, 3),
+                confidence=confidence.adjusted(confidence.PROSE_RESULT, cues),
                 extractor=NAME,
                 extractor_version=VERSION,
                 benchmark=st.benchmark,
                 metric=st.metric,
                 model=None,
-                unit=None if st.metric in ("bleu", "sacrebleu") else "%",
+                unit=vocabulary().metrics[st.metric].fact_unit,
                 error=round(1 - st.score / 100, 6),
                 rule=f"sentence_{st.rule}",
                 details={"own_claim": st.own_claim, "benchmark_named": st.benchmark_named},
@@ -172,15 +146,10 @@ def _sentence_facts(doc: Document, mentions: dict[str, int]) -> list[ExtractedFa
     return facts
 
 
-def _benchmarks(text: str, has_wmt14: bool) -> set[str]:
+def _benchmarks(text: str, families: frozenset[str]) -> set[str]:
     """Benchmarks a caption, header or row name gives; a bare language pair is WMT 2014 only
     in a paper that uses WMT 2014 and where no other WMT year is named."""
-    found = benchmarks_in(text)
-    if WMT14.search(text):
-        return found
-    if not has_wmt14 or OTHER_WMT.search(text):
-        found -= {"wmt14_en_de", "wmt14_en_fr"}
-    return found
+    return in_context(benchmarks_in(text), text, families)
 
 
 def header_metrics(header: str) -> list[str | None]:
@@ -200,7 +169,7 @@ def _column_spec(
     reasons: list[str] = []
     if _NOT_A_SCORE.search(header) and metric_in(header) is None:
         return None
-    header_benchmarks = _benchmarks(header, context.has_wmt14)
+    header_benchmarks = _benchmarks(header, context.families)
     if not header_benchmarks and mentions_other_dataset(header):
         return None
     if not header_benchmarks:  # "NER" over a column of a multi-task table
@@ -209,31 +178,34 @@ def _column_spec(
         )
     # A row named after a benchmark ("ImageNet" in a transposed table) names it like a header;
     # a section row above ("CoNLL 2003 English") only narrows the candidates, like a caption.
-    row_benchmarks = set() if header_benchmarks else _benchmarks(row.label, context.has_wmt14)
-    section_benchmarks = _benchmarks(row.section, context.has_wmt14)
-    if metric is None and GENERIC_ACCURACY.search(header):
-        metric = "top1"
+    row_benchmarks = set() if header_benchmarks else _benchmarks(row.label, context.families)
+    section_benchmarks = _benchmarks(row.section, context.families)
+    vocab = vocabulary()
+    if metric is None:
+        metric = generic_metric_in(header)
     named = header_benchmarks or row_benchmarks
     if metric is None and len(named) == 1:
-        metric = DEFAULT_METRIC.get(next(iter(named)))
+        metric = vocab.benchmarks[next(iter(named))].default_metric
     if metric is None:
-        metric = metric_in(context.caption)
-        if metric is None and GENERIC_ACCURACY.search(context.caption):
-            metric = "top1"
+        metric = metric_in(context.caption) or generic_metric_in(context.caption)
         if metric is None:
             return None
         reasons.append("metric_from_caption")
     candidates = named or section_benchmarks or set(context.caption_benchmarks)
     if not candidates:
         candidates = {b for b, n in context.mentions.items() if n > 0}
-        if WMT14.search(f"{header} {context.caption}"):  # "newstest2014": only the pair is open
-            candidates &= {"wmt14_en_de", "wmt14_en_fr"}
+        if named_families := families_in(f"{header} {context.caption}"):
+            candidates &= members(named_families)  # "newstest2014": only the pair is open
             reasons.append("language_pair_from_paper")
         else:
             reasons.append("benchmark_from_paper")
-    candidates = {b for b in candidates if compatible(b, metric)}
-    if _OTHER_IMAGENET_TASK.search(f"{header} {context.caption}"):
-        candidates.discard("imagenet")  # ImageNet detection / localization is not the benchmark
+    # ImageNet detection / localization is not the benchmark
+    candidates = {
+        b
+        for b in candidates
+        if compatible(b, metric)
+        and not vocab.benchmarks[b].other_task_in(f"{header} {context.caption}")
+    }
     if not candidates:
         return None
     # sorted: a tie must not fall to set order, which string hashing changes per process
@@ -255,10 +227,7 @@ def _column_spec(
 def _transposed_model(label: str, header: str) -> str:
     """In a table whose rows are benchmarks, the model is the column; a row that also names a
     method ("MAE IN1K" under "ViT-H") keeps it."""
-    rest = label
-    for pattern in BENCHMARK_PATTERNS.values():
-        rest = pattern.sub("", rest)
-    rest = rest.strip(" -:|")
+    rest = strip_benchmark_names(label).strip(" -:|")
     return f"{rest} {header}".strip() if rest else header
 
 
@@ -267,7 +236,7 @@ def _other_section(section: str, context: _Context) -> bool:
     rows under it."""
     return (
         bool(section)
-        and not _benchmarks(section, context.has_wmt14)
+        and not _benchmarks(section, context.families)
         and (mentions_other_dataset(section))
     )
 
@@ -294,8 +263,8 @@ def _view_results(view: TableView, page: Page, context: _Context) -> list[Extrac
                 spec = _column_spec(header, metric, row, context)
                 if spec is None:
                     continue
-                transposed = bool(_benchmarks(row.label, context.has_wmt14)) and not bool(
-                    _benchmarks(header, context.has_wmt14)
+                transposed = bool(_benchmarks(row.label, context.families)) and not bool(
+                    _benchmarks(header, context.families)
                 )
                 model = _transposed_model(row.label, header) if transposed else row.label
                 # Values compete within their column; in a transposed table (a row per
@@ -347,81 +316,92 @@ def _column_facts(
 ) -> list[ExtractedFact]:
     """Facts for values that compete with each other (a column, or a row of a transposed
     table): the best of the paper's own single-model values ranks highest."""
-    fraction = all(r.value <= 1.0 for r in readings)  # some tables print 0.763, not 76.3
-    scale = 100.0 if fraction else 1.0
-    scored = [
-        (r, r.value * scale, _score(r.value * scale, r.spec))
-        for r in readings
-        if plausible(r.spec.metric, _score(r.value * scale, r.spec))
-    ]
-    own_scores = [
-        score
-        for r, _, score in scored
-        if not quoted(r.model) and not _ENSEMBLE.search(r.model) and _named(r.model)
-    ]
+    scored = _plausible(readings)
+    own_scores = [score for r, _, score in scored if _own_single_model(r.model)]
     best = max(own_scores) if own_scores else None
     compares = any(quoted(r.model) for r in readings)  # a comparison with others
     facts = []
     for r, percent, score in scored:
-        spec = r.spec
         header = view.headers.get(r.column, "")
-        details: dict[str, object] = {"header": header, "split": spec.split}
-        confidence = 0.6
-        for reason in spec.reasons:
-            details[reason] = True
-            confidence -= DOUBTS[reason]
-        if quoted(r.model):
-            details["quoted_from_other_paper"] = True
-            confidence -= 0.3
-        if _OWN.search(r.model):
-            details["marked_own"] = True
-            confidence += 0.15
-        elif _names_the_paper(r.model, context.title_words):
-            details["named_in_title"] = True
-            confidence += 0.1
-        if not _named(r.model):
-            details["unnamed_row"] = True  # "0", "3": a plot's ticks, or a name lost in layout
-            confidence -= 0.1
-        if _ENSEMBLE.search(r.model) or _ENSEMBLE.search(header):
-            details["ensemble"] = True
-            confidence -= 0.1
-        if spec.split in ("test", "test-dev"):
-            confidence += 0.05
-        elif spec.split in ("val", "minival", "dev") and spec.benchmark != "imagenet":
-            confidence -= 0.05  # ImageNet results are validation results; elsewhere test counts
-        if spec.metric == PRIMARY_METRIC.get(spec.benchmark):
-            confidence += 0.03
-        doubts = {"quoted_from_other_paper", "ensemble", "unnamed_row"}
-        headline_candidate = not doubts & details.keys()
-        if best is not None and score >= best and headline_candidate:
-            details["best_in_column"] = True
-            confidence += 0.15 + (0.05 if compares else 0.0)
-        if view.is_bold(r.row, r.column) and "quoted_from_other_paper" not in details:
-            details["bold"] = True  # the paper marks it as its best
-            confidence += 0.1
-        if r.marks:
-            details["marks"] = r.marks
-        error = (percent if spec.error else 100 - percent) / 100
-        facts.append(
-            ExtractedFact(
-                kind="result",
-                value=r.text,
-                page=page.number,
-                evidence=view.evidence(r.row, r.column),
-                confidence=round(min(max(confidence, 0.05), 0.95), 3),
-                extractor=NAME,
-                extractor_version=VERSION,
-                benchmark=spec.benchmark,
-                metric=spec.metric,
-                model=r.model or None,
-                unit=None if spec.metric in ("bleu", "sacrebleu") else "%",
-                error=round(error, 6),
-                rule="table_error_column" if spec.error else "table_score_column",
-                bbox=r.row.bbox,
-                details=details,
-            )
-        )
+        cues = [*r.spec.reasons, *_row_cues(r.model, header, context.title_words)]
+        if best is not None and score >= best and not _NOT_HEADLINE & set(cues):
+            cues += ["best_in_column", "compares_with_others"] if compares else ["best_in_column"]
+        if view.is_bold(r.row, r.column) and "quoted_from_other_paper" not in cues:
+            cues.append("bold")  # the paper marks it as its best
+        facts.append(_table_fact(view, r, percent, page, header, cues))
     return facts
+
+
+def _plausible(readings: list[_Reading]) -> list[tuple[_Reading, float, float]]:
+    """(reading, value in percent, score) of the readings that can be a result at all."""
+    fraction = all(r.value <= 1.0 for r in readings)  # some tables print 0.763, not 76.3
+    scale = 100.0 if fraction else 1.0
+    return [
+        (r, r.value * scale, _score(r.value * scale, r.spec))
+        for r in readings
+        if plausible(r.spec.metric, _score(r.value * scale, r.spec))
+    ]
+
+
+def _own_single_model(model: str) -> bool:
+    return not quoted(model) and not _ENSEMBLE.search(model) and _named(model)
+
+
+def _row_cues(model: str, header: str, title: frozenset[str]) -> list[str]:
+    """What the row's name (and an ensemble header) says about whose value it is."""
+    cues = []
+    if quoted(model):
+        cues.append("quoted_from_other_paper")
+    if _OWN.search(model):
+        cues.append("marked_own")
+    elif _names_the_paper(model, title):
+        cues.append("named_in_title")
+    if not _named(model):
+        cues.append("unnamed_row")  # "0", "3": a plot's ticks, or a name lost in layout
+    if _ENSEMBLE.search(model) or _ENSEMBLE.search(header):
+        cues.append("ensemble")
+    return cues
+
+
+def _column_cues(spec: _Column) -> list[str]:
+    """What the column's split and metric add: test splits and the ranked metric count."""
+    benchmark = vocabulary().benchmarks[spec.benchmark]
+    cues = []
+    if spec.split in ("test", "test-dev"):
+        cues.append("test_split")
+    elif spec.split in ("val", "minival", "dev") and not benchmark.validation_reports:
+        cues.append("validation_split")  # ImageNet results are validation results
+    if spec.metric == benchmark.primary_metric:
+        cues.append("primary_metric")
+    return cues
+
+
+def _table_fact(
+    view: TableView, r: _Reading, percent: float, page: Page, header: str, cues: list[str]
+) -> ExtractedFact:
+    spec = r.spec
+    details: dict[str, object] = {"header": header, "split": spec.split}
+    details.update((cue, True) for cue in cues if cue != "compares_with_others")
+    if r.marks:
+        details["marks"] = r.marks
+    error = (percent if spec.error else 100 - percent) / 100
+    return ExtractedFact(
+        kind="result",
+        value=r.text,
+        page=page.number,
+        evidence=view.evidence(r.row, r.column),
+        confidence=confidence.adjusted(confidence.UNCERTAIN, [*cues, *_column_cues(spec)]),
+        extractor=NAME,
+        extractor_version=VERSION,
+        benchmark=spec.benchmark,
+        metric=spec.metric,
+        model=r.model or None,
+        unit=vocabulary().metrics[spec.metric].fact_unit,
+        error=round(error, 6),
+        rule="table_error_column" if spec.error else "table_score_column",
+        bbox=r.row.bbox,
+        details=details,
+    )
 
 
 def quoted(model: str) -> bool:
@@ -438,8 +418,7 @@ def _named(model: str) -> bool:
 
 def plausible(metric: str, score: float) -> bool:
     """Whether a score (accuracy-like, in points) can be a result on our benchmarks at all."""
-    low, high = PLAUSIBLE_SCORES[metric]
-    return low <= score <= high
+    return vocabulary().metrics[metric].is_plausible(score)
 
 
 def _names_the_paper(model: str, title_words: frozenset[str]) -> bool:

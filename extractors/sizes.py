@@ -15,6 +15,7 @@ from spacy.tokens import Span
 
 from extractors import cues
 from extractors.candidates import one_per_identity
+from extractors.confidence import CITED, OWN, SECONDARY, UNCERTAIN
 from extractors.facts import ExtractedFact
 from extractors.nlp import Match, find
 from extractors.parse.document import Document
@@ -82,7 +83,7 @@ def size_confidence(match: Match) -> float:
     quoted with a citation low, the rest (sizes of models named in passing) in between."""
     context = cues.context(match.evidence, match.offset, len(match.span.text))
     if context.cited:
-        return cues.CITED
+        return CITED
     if cues.is_own(match.evidence):
-        return cues.OWN
-    return cues.SECONDARY if context.baseline else cues.UNCERTAIN
+        return OWN
+    return SECONDARY if context.baseline else UNCERTAIN

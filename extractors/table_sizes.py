@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extractors.confidence import AS_PRINTED, SECONDARY, STATED_UNIT, adjusted
 from extractors.facts import MAX_LENGTHS, ExtractedFact, normalize_model_name
 from extractors.parse.document import Document, Page, Table
 from extractors.parse.tables import TableView, caption_label, cell_number, table_views
@@ -143,15 +144,15 @@ def _view_sizes(view: TableView, page: Page) -> list[ExtractedFact]:
 def _scale(spec: _SizeColumn, cell_scale: float, value: float) -> tuple[float | None, str, float]:
     """The multiplier for a cell, the rule that chose it and how sure it is."""
     if cell_scale != 1.0:
-        return cell_scale, "cell_suffix", 0.8
+        return cell_scale, "cell_suffix", STATED_UNIT
     if spec.scale is not None:
-        return spec.scale, "header_unit", 0.8
+        return spec.scale, "header_unit", STATED_UNIT
     # No unit anywhere: papers print parameters in millions and FLOPs in billions (GFLOPs) by
     # default; anything else is too ambiguous to store.
     if spec.kind == "parameters" and value < 10_000:
-        return 1e6, "assumed_millions", 0.4
+        return 1e6, "assumed_millions", SECONDARY
     if spec.kind == "flops" and value < 1_000:
-        return 1e9, "assumed_billions", 0.35
+        return 1e9, "assumed_billions", adjusted(SECONDARY, ["flops_unit_assumed"])
     if value >= 100_000:  # a full count ("22,855,952"): it is its own unit
-        return 1.0, "count_as_printed", 0.7
+        return 1.0, "count_as_printed", AS_PRINTED
     return None, "", 0.0

@@ -15,6 +15,7 @@ from spacy.tokens import Span
 
 from extractors import cues
 from extractors.candidates import one_per_identity
+from extractors.confidence import UNCERTAIN
 from extractors.facts import ExtractedFact, normalize_model_name
 from extractors.nlp import Match, find
 from extractors.parse.document import Document
@@ -92,8 +93,8 @@ def _about_training(context: cues.Context, rule: str) -> bool:
 
 def _confidence(context: cues.Context, approximate: bool) -> float:
     """Cue-based confidence; a range or a bound ("in less than 3 days") is at most uncertain."""
-    confidence = context.confidence if context.training else cues.UNCERTAIN
-    return min(confidence, cues.UNCERTAIN) if approximate else confidence
+    confidence = context.confidence if context.training else UNCERTAIN
+    return min(confidence, UNCERTAIN) if approximate else confidence
 
 
 def _after_number(span: Span) -> bool:

@@ -7,6 +7,7 @@ the conversions are defined once and tested once.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 
@@ -183,3 +184,24 @@ def parse_duration(text: str) -> float | None:
     if amount is None:
         return None
     return duration_seconds(amount, m.group("unit"))
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+\.?)")
+_DURATION_JOINS = re.compile(r"^(?:\s|,|\band\b)*$")
+
+
+def parse_duration_sum(text: str) -> float | None:
+    """Seconds in a duration written as a sum of parts ("24 hours 21 min", "27hrs 40mins",
+    "6 hours and 12 sec"), as curated datasets write them; a single part is
+    :func:`parse_duration`'s. None when any part is not a duration ("10 GPU days")."""
+    s = text.strip().lower()
+    if (single := parse_duration(s)) is not None:
+        return single
+    parts = list(_DURATION_PART.finditer(s))
+    gaps = [s[a.end() : b.start()] for a, b in itertools.pairwise(parts)]
+    if len(parts) < 2 or parts[0].start() or parts[-1].end() != len(s):
+        return None
+    if not all(_DURATION_JOINS.match(gap) for gap in gaps):
+        return None
+    seconds = [duration_seconds(float(p.group(1)), p.group(2)) for p in parts]
+    return None if None in seconds else sum(s for s in seconds if s is not None)

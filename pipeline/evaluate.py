@@ -24,6 +24,7 @@ from sqlalchemy import select
 from db.migrate import upgrade
 from db.models import Paper
 from db.session import session_scope
+from extractors.vocabulary import vocabulary
 from pipeline.export import fact_to_dict, iter_facts
 from pipeline.extract import extract_pending
 from pipeline.ingest import ingest_directory
@@ -264,12 +265,9 @@ def _within(value: Any, target: Any, tolerance: float) -> bool:
 
 
 def accelerator_family(name: str | None) -> str:
-    """'NVIDIA Tesla V100-SXM2' -> 'v100'; 'Cloud TPU v3' -> 'tpuv3'; 'Titan X' -> 'titanx'."""
-    if not name:
-        return ""
-    s = name.lower()
-    s = re.sub(r"\b(?:nvidia|tesla|geforce|gtx|cloud|gpus?|pcie|sxm2?|\d+\s?gb)\b", " ", s)
-    return re.sub(r"[^a-z0-9]", "", s)
+    """'NVIDIA Tesla V100-SXM2' -> 'v100'; 'Cloud TPU v3' -> 'tpuv3'; 'Titan X' -> 'titanx'
+    (vendor, board and memory words from the accelerator vocabulary dropped)."""
+    return vocabulary().accelerators.strip_variants(name) if name else ""
 
 
 def same_family(fact_name: str | None, gold_name: str) -> bool:

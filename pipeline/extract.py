@@ -34,6 +34,7 @@ from extractors.facts import ExtractedFact
 from extractors.parse.cache import cached_document
 from extractors.parse.document import Document, Line, Page
 from extractors.registry import run_extractors, signature
+from extractors.vocabulary import vocabulary
 from pipeline.config import Settings, get_settings
 from pipeline.errors import UserError, one_line
 from pipeline.faults import ENVIRONMENT, INPUT, failure_class
@@ -156,7 +157,7 @@ def papers_to_extract(
 _WARM_UP_LINES = (
     "ResNet-50 has 25.6M parameters and 4.1 GFLOPs (multiply-adds).",
     "It reaches 76.1% top-1 accuracy on ImageNet and 38.0 box AP on COCO.",
-    "We trained it on 8 NVIDIA V100 GPUs for 3 days; BLEU 28.4 on WMT 2014 En-De.",
+    "We trained it on 8 NVIDIA {gpu} GPUs for 3 days; BLEU 28.4 on WMT 2014 En-De.",
 )
 
 
@@ -164,8 +165,10 @@ _WARM_UP_LINES = (
 def warm_up_extractors() -> None:
     """Build the extractors' lazy state once in this process, before it forks a child per paper,
     so children inherit it instead of each paying for it again."""
-    text = "\n".join(_WARM_UP_LINES)
-    lines = [Line(t, (0.0, 12.0 * i, 500.0, 12.0 * i + 10)) for i, t in enumerate(_WARM_UP_LINES)]
+    gpu = next(a.name for a in vocabulary().accelerators.rows if a.kind == "gpu")
+    texts = [t.format(gpu=gpu) for t in _WARM_UP_LINES]
+    text = "\n".join(texts)
+    lines = [Line(t, (0.0, 12.0 * i, 500.0, 12.0 * i + 10)) for i, t in enumerate(texts)]
     run_extractors(Document(sha256="", pages=[Page(1, 612.0, 792.0, text, lines)]))
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from extractors.accelerators import (
-    ACCELERATORS,
     canonical_accelerator,
     find_accelerator,
     peak_flops,
 )
+from extractors.vocabulary import vocabulary
 
 T = 1e12
 
@@ -54,12 +54,12 @@ def test_mentions_that_name_no_accelerator(mention: str) -> None:
 
 
 def test_canonical_names_map_to_themselves() -> None:
-    for row in ACCELERATORS:
+    for row in vocabulary().accelerators.rows:
         assert canonical_accelerator(row.name) == row.name
 
 
 def test_every_row_cites_a_source_and_has_a_valid_kind() -> None:
-    for row in ACCELERATORS:
+    for row in vocabulary().accelerators.rows:
         assert row.source.strip(), row.name
         assert row.kind in ("gpu", "tpu", "architecture"), row.name
         if row.kind != "architecture":

@@ -14,27 +14,31 @@ from db.models import Observation
 from pipeline.errors import UserError
 from pipeline.sources.curated import (
     FUTURETECH,
+    duration_cell,
     epoch_benchmark,
     import_epoch,
     import_futuretech,
-    parse_duration,
-    parse_number,
+    number_cell,
 )
 from tests.support.futuretech_csv import imagenet_rows, write_imagenet
 
 
 def test_numbers_and_durations_as_the_authors_wrote_them() -> None:
-    assert parse_number("2.4E+23") == 2.4e23
-    assert parse_number(" 1,280,000 ") == 1_280_000
-    assert parse_number("N/A") is None and parse_number("") is None
+    assert number_cell("2.4E+23") == 2.4e23
+    assert number_cell(" 1,280,000 ") == 1_280_000
+    assert number_cell("N/A") is None and number_cell("") is None
     with pytest.raises(ValueError):
-        parse_number("about 3")
-    assert parse_duration("6 days") == 6 * 86400
-    assert parse_duration("27hrs 40mins") == 27 * 3600 + 40 * 60
-    assert parse_duration("6 hours and 12 sec") == 6 * 3600 + 12
-    assert parse_duration("3.5days") == 3.5 * 86400
+        number_cell("about 3")
+    assert duration_cell("6 days") == 6 * 86400
+    assert duration_cell("27hrs 40mins") == 27 * 3600 + 40 * 60
+    assert duration_cell("6 hours and 12 sec") == 6 * 3600 + 12
+    assert duration_cell("3.5days") == 3.5 * 86400
+    assert duration_cell("24 hours 21 min") == 24 * 3600 + 21 * 60
+    assert number_cell("76.3%") == 76.3 and number_cell("25M") == 25e6  # as extractors read them
     with pytest.raises(ValueError):
-        parse_duration("9.13E+20")
+        duration_cell("9.13E+20")
+    with pytest.raises(ValueError):
+        duration_cell("10 GPU days")  # compute, not time
 
 
 def test_futuretech_import_handles_the_quirks(session: Session, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.cues import OWN, SECONDARY
+from extractors.confidence import OWN, SECONDARY
 from extractors.facts import ExtractedFact
 from extractors.hardware import extract_hardware
 from tests.prose_helpers import document

@@ -18,9 +18,9 @@ from extractors.nlp import (
     get_nlp,
     join_lines,
     load_rules,
-    reference_lines,
 )
 from extractors.parse.document import Document, Page
+from extractors.references import reference_lines
 from tests.prose_helpers import document
 
 
@@ -157,3 +157,13 @@ def test_pages_without_lines_are_read_from_their_text_without_boxes() -> None:
 
 def test_an_empty_document_has_no_matches() -> None:
     assert find(Document(sha256="x", pages=[]), "DURATION") == []
+
+
+def test_sentences_end_at_a_stop_before_a_capital_not_at_abbreviations() -> None:
+    doc = get_nlp()(
+        "As Fig. 3 shows, we use 8 GPUs vs. 4 before. Training took 3 days (see e.g. [4])."
+    )
+    assert [s.text for s in doc.sents] == [
+        "As Fig. 3 shows, we use 8 GPUs vs. 4 before.",
+        "Training took 3 days (see e.g. [4]).",
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.cues import CITED, OWN
+from extractors.confidence import CITED, OWN
 from extractors.facts import ExtractedFact
 from extractors.flops import extract_flops
 from extractors.parameters import extract_parameters

@@ -174,6 +174,22 @@ def test_results_stated_in_sentences() -> None:
     assert all(f.benchmark == "imagenet" and f.page == 3 for f in facts)
 
 
+def test_sentence_results_read_the_shared_sentences_and_skip_only_the_reference_list() -> None:
+    text = (
+        "As Fig. 3 shows, our model achieves a top-1 accuracy of 84.3% on ImageNet.\n"
+        "References\n"
+        "[1] A. Author. Top-1 accuracy of 80.0% on ImageNet. 2019.\n"
+        "Appendix\n"
+        "Our large model reaches a top-1 accuracy of 85.1% on ImageNet.\n"
+    )
+    doc = doc_with([["Model", "Params"], ["A", "1M"], ["B", "2M"]], "Table 1: Sizes.", text=text)
+    facts = {f.value: f for f in extract_results(doc) if f.rule and f.rule.startswith("sentence")}
+    assert set(facts) == {"84.3%", "85.1%"}  # the appendix is the paper's own text again
+    # "Fig. 3" does not end the sentence, so the claim keeps its first person and benchmark
+    assert facts["84.3%"].details == {"own_claim": True, "benchmark_named": True}
+    assert facts["84.3%"].evidence.startswith("As Fig. 3 shows")
+
+
 def test_bold_own_numbers_rank_higher() -> None:
     rows = [["Model", "Top-1"], ["Ours-A", "76.1"], ["Ours-B", "75.9"], ["Net [3]", "77.0"]]
     plain = by_model(extract_results(doc_with(rows, "Table 1: Accuracy on ImageNet.")), "top1")

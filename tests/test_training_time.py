@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.cues import CITED, OWN, SECONDARY, UNCERTAIN
+from extractors.confidence import CITED, OWN, SECONDARY, UNCERTAIN
 from extractors.facts import ExtractedFact
 from extractors.training_time import extract_training_time
 from tests.prose_helpers import document

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.units import duration_seconds, parse_duration, parse_number, scale_factor
+from extractors.units import (
+    duration_seconds,
+    parse_duration,
+    parse_duration_sum,
+    parse_number,
+    scale_factor,
+)
 
 DAY = 86400.0
 
@@ -83,3 +89,22 @@ def test_parse_duration_rejects_non_durations(text: str) -> None:
 
 def test_duration_seconds_unknown_unit() -> None:
     assert duration_seconds(3, "fortnights") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("27hrs 40mins", 27 * 3600 + 40 * 60),
+        ("6 hours and 12 sec", 6 * 3600 + 12),
+        ("24 hours 21 min", 24 * 3600 + 21 * 60),
+        ("about two weeks", 14 * 86400),  # one part: parse_duration's reading
+        ("120h", 120 * 3600),
+    ],
+)
+def test_parse_duration_sum(text: str, seconds: float) -> None:
+    assert parse_duration_sum(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["10 GPU days", "9.13E+20", "3 days of 8 GPUs", "total"])
+def test_parse_duration_sum_rejects_what_is_not_a_sum_of_durations(text: str) -> None:
+    assert parse_duration_sum(text) is None

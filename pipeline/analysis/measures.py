@@ -18,12 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from extractors.facts import normalize_model_name
+from extractors.vocabulary import vocabulary
 from pipeline.analysis.points import Point
 from pipeline.analysis.regress import fit_ols
 
-# The model whose compute is 1x, per benchmark. Thompson et al. normalise ImageNet to AlexNet
-# (Krizhevsky et al. 2012), the first deep model on the leaderboard; other benchmarks have none.
-REFERENCE_MODELS = {"imagenet": "AlexNet"}
+# The model whose compute is 1x, per benchmark (``reference_model`` in the vocabulary). Thompson
+# et al. normalise ImageNet to AlexNet (Krizhevsky et al. 2012), the first deep model on the
+# leaderboard; other benchmarks have none.
+REFERENCE_MODELS = {
+    b.id: b.reference_model for b in vocabulary().benchmarks.values() if b.reference_model
+}
 
 
 @dataclass(frozen=True)

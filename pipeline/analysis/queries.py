@@ -14,11 +14,22 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from db.models import Observation, TrendFit
-from extractors.results import PRIMARY_METRIC
+from extractors.vocabulary import vocabulary
 from pipeline.analysis.points import Point
 from pipeline.errors import UserError
 
 FILTERS = ("benchmark", "metric", "compute_measure", "form", "variant", "observation_source")
+
+
+def example_fit_key() -> str:
+    """A fit key to show in help texts: the vocabulary's first benchmark's headline fit."""
+    return f"{next(iter(vocabulary().benchmarks))}/hardware_burden/poly/ols/futuretech"
+
+
+def primary_metric(benchmark: str | None) -> str | None:
+    """The metric a benchmark's error is read from by default (the vocabulary's primary)."""
+    entry = vocabulary().benchmarks.get(benchmark or "")
+    return entry.primary_metric if entry else None
 
 
 def _where(filters: dict[str, str | None]) -> tuple[str, dict[str, str]]:
@@ -58,7 +69,7 @@ KEY_PARTS = ("benchmark", "compute_measure", "form", "variant", "observation_sou
 def fit_key(fit: TrendFit) -> str:
     """The stable name of a fit's kind (see the module docstring)."""
     benchmark = fit.benchmark
-    if fit.metric and fit.metric != PRIMARY_METRIC.get(fit.benchmark):
+    if fit.metric and fit.metric != primary_metric(fit.benchmark):
         benchmark = f"{benchmark}:{fit.metric}"
     return "/".join([benchmark, fit.compute_measure, fit.form, fit.variant, fit.observation_source])
 
@@ -74,7 +85,7 @@ def find_fit(session: Session, ref: str) -> TrendFit:
     if len(parts) != len(KEY_PARTS):
         raise UserError(
             f"a fit is an id or a key benchmark/measure/form/variant/source, e.g. "
-            f"imagenet/hardware_burden/poly/ols/futuretech; got {ref!r}"
+            f"{example_fit_key()}; got {ref!r}"
         )
     filters = dict(zip(KEY_PARTS, parts, strict=True))
     benchmark, _, metric = filters["benchmark"].partition(":")
@@ -82,7 +93,7 @@ def find_fit(session: Session, ref: str) -> TrendFit:
     candidates = [
         f
         for f in latest_fits(session, **filters)
-        if (f.metric or "") == metric or (not metric and f.metric == PRIMARY_METRIC.get(benchmark))
+        if (f.metric or "") == metric or (not metric and f.metric == primary_metric(benchmark))
     ]
     if len(candidates) != 1:
         others = ", ".join(sorted(fit_key(f) for f in latest_fits(session, **filters)))

@@ -20,8 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Observation, TrendFit
-from extractors.results import PRIMARY_METRIC
-from pipeline.analysis.queries import fit_key, latest_fits
+from pipeline.analysis.queries import fit_key, latest_fits, primary_metric
 from pipeline.analysis.sources import SourceChoice, benchmarks_with_data, default_source
 from pipeline.display import number
 
@@ -151,7 +150,7 @@ def _summary(session: Session, benchmark: str, source: str | None) -> BenchmarkS
         variant=HEADLINE_VARIANT,
     )
     by_source: dict[str, TrendFit] = {}
-    primary = PRIMARY_METRIC.get(benchmark)
+    primary = primary_metric(benchmark)
     for fit in sorted(fits, key=lambda f: (f.metric != primary, f.metric or "")):
         by_source.setdefault(fit.observation_source, fit)  # the primary metric's fit first
     entries = {name: _source_fit(session, fit) for name, fit in by_source.items()}

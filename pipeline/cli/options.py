@@ -54,6 +54,7 @@ def vocabulary_option(what: str, values: Sequence[str], text: str = "", **kwargs
 FormatOpt = Annotated[
     TableFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
 ]
+# The benchmark ids of the vocabulary (extractors/vocabulary/benchmarks.toml).
 BenchmarkOpt = Annotated[
     str | None, vocabulary_option("benchmark", BENCHMARKS, "Only this benchmark.")
 ]

@@ -25,6 +25,7 @@ from db.session import session_scope
 from extractors.facts import BENCHMARKS
 from pipeline.analysis.forms import FORMS
 from pipeline.analysis.points import MEASURES
+from pipeline.analysis.queries import example_fit_key
 from pipeline.analysis.sources import DEFAULT_SOURCE_RULE, SOURCES
 from pipeline.analysis.spec import VARIANTS
 from pipeline.cli.app import app
@@ -353,7 +354,7 @@ def data(
         typer.Argument(
             metavar="FIT",
             help="A fit key (benchmark/measure/form/variant/source, e.g. "
-            "imagenet/hardware_burden/poly/ols/futuretech: the latest fit of that kind) or a "
+            f"{example_fit_key()}: the latest fit of that kind) or a "
             "fit id (the `id` of `trends latest`).",
         ),
     ],

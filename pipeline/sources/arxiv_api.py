@@ -213,7 +213,7 @@ def check_reachable(api_url: str, timeout: float = 15.0) -> None:
     try:
         requests.get(
             api_url,
-            params={"search_query": "all:imagenet", "max_results": "0"},
+            params={"search_query": "all:learning", "max_results": "0"},
             headers={"User-Agent": USER_AGENT},
             timeout=timeout,
         ).close()

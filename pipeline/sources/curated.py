@@ -8,6 +8,8 @@ and the store happens in one transaction, so bad input loses nothing.
 FutureTech quirks handled (see the dataset's SOURCE.md): secondary header rows under the header
 (the notebooks drop them with ``[3:]``; here any leading row without a numeric year is one),
 numbers as strings (``2.4E+23``, ``1,280,000``), training time as text ("6 days") and seconds.
+Numbers and durations are read by :mod:`extractors.units`, as the extractors read them; which
+file and which Epoch rows are which benchmark is vocabulary data (``benchmarks.toml``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from extractors.units import parse_duration_sum, parse_number
+from extractors.vocabulary import vocabulary
 from pipeline.errors import UserError
 from pipeline.observation_store import UpsertCounts, upsert_observations
 from pipeline.progress import progress_bar
@@ -40,31 +44,14 @@ class Leaderboard:
     score_column: str
 
 
-FUTURETECH = (
-    Leaderboard("image-classification-on-imagenet.csv", "imagenet", "top1", "(TOP 1 score)"),
-    Leaderboard("object-detection-on-coco.csv", "coco", "box_ap", "(BOX AP)"),
-    Leaderboard("question-answering-on-squad-1-1.csv", "squad11", "em", "(EM score)"),
-    Leaderboard("named-entity-recognition-on-conll-2003.csv", "conll03", "f1", "(F1 score)"),
-    Leaderboard("machine-translation-on-wmt2014-en-de.csv", "wmt14_en_de", "bleu", "(BLEU)"),
-    Leaderboard("machine-translation-on-wmt2014-en-fr.csv", "wmt14_en_fr", "bleu", "(BLEU)"),
+# The regressed score is the benchmark's primary metric.
+FUTURETECH = tuple(
+    Leaderboard(b.futuretech.file, b.id, b.primary_metric, b.futuretech.score_column)
+    for b in vocabulary().benchmarks.values()
+    if b.futuretech is not None
 )
 PHASES = ("pretraining", "training", "finetuning")
 _MISSING = {"", "-", "na", "n/a", "nan", "none", "null", "?"}
-_TIME_UNITS = {
-    "s": 1,
-    "sec": 1,
-    "second": 1,
-    "min": 60,
-    "minute": 60,
-    "h": 3600,
-    "hr": 3600,
-    "hour": 3600,
-    "d": 86400,
-    "day": 86400,
-    "week": 7 * 86400,
-    "month": 30 * 86400,
-}
-_TIME = re.compile(r"([\d.]+)\s*([a-z]+)")
 _ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})", re.IGNORECASE)
 
 
@@ -72,31 +59,25 @@ class BadValue(ValueError):
     pass
 
 
-def parse_number(text: str | None) -> float | None:
-    """``'2.4E+23'``, ``'1,280,000'``, ``' 91.00 '`` -> float; blanks and N/A -> None."""
+def number_cell(text: str | None) -> float | None:
+    """A numeric cell (``'2.4E+23'``, ``'1,280,000'``, ``' 91.00 '``, ``'76.3%'``); blanks and
+    N/A are None, anything else that is not a number is an error."""
     if text is None or text.strip().lower() in _MISSING:
         return None
-    cleaned = text.strip().replace(",", "").replace("_", "").rstrip("%")
-    try:
-        return float(cleaned)
-    except ValueError:
-        raise BadValue(f"not a number: {text!r}") from None
+    value = parse_number(text.strip().rstrip("%"))
+    if value is None:
+        raise BadValue(f"not a number: {text!r}")
+    return value
 
 
-def parse_duration(text: str | None) -> float | None:
-    """Training time as the authors wrote it ("6 days", "1.5 hours", "2 weeks") -> seconds."""
+def duration_cell(text: str | None) -> float | None:
+    """Training time as the authors wrote it ("6 days", "27hrs 40mins") -> seconds."""
     if text is None or text.strip().lower() in _MISSING:
         return None
-    total = 0.0
-    matches = _TIME.findall(text.lower())
-    for amount, unit in matches:
-        factor = _TIME_UNITS.get(unit.rstrip("s") or unit) or _TIME_UNITS.get(unit)
-        if factor is None:
-            raise BadValue(f"unknown time unit {unit!r} in {text!r}")
-        total += float(amount) * factor
-    if not matches:
+    seconds = parse_duration_sum(text)
+    if seconds is None:
         raise BadValue(f"not a duration: {text!r}")
-    return total
+    return seconds
 
 
 def arxiv_id_from_link(link: str | None) -> str | None:
@@ -126,7 +107,7 @@ def read_futuretech(path: Path, board: Leaderboard) -> Iterator[dict[str, Any]]:
 def _futuretech_row(record: dict[str, str], board: Leaderboard, file: str, line: int) -> dict:
     def number(column: str) -> float | None:
         try:
-            return parse_number(record.get(column))
+            return number_cell(record.get(column))
         except BadValue as exc:
             raise BadValue(f"column {column!r}: {exc}") from None
 
@@ -186,13 +167,13 @@ def _phase_seconds(record: dict[str, str], phase: str) -> float | None:
     is not a duration is logged and kept in ``details`` rather than stopping the import.
     """
     try:
-        seconds = parse_number(record.get(f"{phase}_time_total_sec"))
+        seconds = number_cell(record.get(f"{phase}_time_total_sec"))
     except BadValue as exc:
         raise BadValue(f"column {phase}_time_total_sec: {exc}") from None
     if seconds is not None:
         return seconds
     try:
-        return parse_duration(record.get(f"{phase}_time_total"))
+        return duration_cell(record.get(f"{phase}_time_total"))
     except BadValue as exc:
         log.warning("%s: %s time ignored: %s", record.get("name"), phase, exc)
         return None
@@ -241,12 +222,12 @@ class EpochBenchmark:
     task: re.Pattern[str]
 
 
-# WMT 2014 rows are left out: Epoch names the dataset ("WMT'14") but not the language pair.
-EPOCH_BENCHMARKS = (
-    EpochBenchmark("imagenet", re.compile(r"imagenet|ilsvrc", re.I), re.compile(r"classif", re.I)),
-    EpochBenchmark("coco", re.compile(r"\bcoco\b", re.I), re.compile(r"detection", re.I)),
-    EpochBenchmark("squad11", re.compile(r"squad", re.I), re.compile(r"question", re.I)),
-    EpochBenchmark("conll03", re.compile(r"conll", re.I), re.compile(r"entity|ner\b", re.I)),
+# Benchmarks without Epoch rows (the WMT 2014 pairs: Epoch names the dataset, not the pair) are
+# left out.
+EPOCH_BENCHMARKS = tuple(
+    EpochBenchmark(b.id, b.epoch.dataset, b.epoch.task)
+    for b in vocabulary().benchmarks.values()
+    if b.epoch is not None
 )
 EPOCH_COLUMNS = ("System", "Publication date", "Training dataset", "Task", "Link")
 
@@ -277,7 +258,7 @@ def read_epoch(path: Path) -> Iterator[dict[str, Any] | None]:
 def _epoch_row(record: dict[str, str], line: int) -> dict[str, Any] | None:
     def number(column: str) -> float | None:
         try:
-            return parse_number(record.get(column))
+            return number_cell(record.get(column))
         except BadValue as exc:
             raise BadValue(f"column {column!r}: {exc}") from None
 
