@@ -10,9 +10,9 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from extractors.kinds import KINDS
 from extractors.parse.document import BBox
 
-KINDS = ("result", "parameters", "flops", "hardware", "training_time")
 BENCHMARKS = ("imagenet", "coco", "squad11", "conll03", "wmt14_en_de", "wmt14_en_fr")
 METRICS = ("top1", "top5", "box_ap", "ap50", "ap75", "em", "f1", "bleu", "sacrebleu")
 FLOPS_KINDS = ("flops", "multiply_adds")
@@ -23,6 +23,8 @@ MAX_LENGTHS = {"unit": 32, "accelerator": 32, "rule": 128, "extractor": 64, "ext
 
 @dataclass
 class ExtractedFact:
+    """One candidate number; ``kind`` is one of :data:`extractors.kinds.KINDS`."""
+
     kind: str
     value: str  # as printed in the paper
     page: int

@@ -36,6 +36,7 @@ from pipeline.config import Settings, get_settings
 from pipeline.errors import UserError
 from pipeline.isolation import Outcome, map_isolated
 from pipeline.progress import progress_bar
+from pipeline.rows import refresh_rows
 from pipeline.store import store_facts
 
 log = logging.getLogger(__name__)
@@ -208,6 +209,7 @@ def _store(
                 report = store_facts(
                     session, paper, result.facts, auto_accept=settings.auto_accept_confidence
                 )
+                refresh_rows(session, paper)
                 paper.page_count = result.page_count
                 paper.extracted_with = current
                 if result.extractor_failures:

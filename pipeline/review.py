@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from db.models import Fact, Paper, ReviewEvent, utcnow
 from extractors.facts import BENCHMARKS, KINDS, normalize_model_name
-from pipeline.analysis.observations import COMPUTE_KINDS, CURATED
+from extractors.kinds import COMPUTE_KINDS, SPECS
+from pipeline.analysis.observations import CURATED
 from pipeline.corrections import correct
 from pipeline.errors import UserError
 from pipeline.sources import UNKNOWN_VERSION
@@ -187,12 +188,8 @@ def edit(
     )
     before = snapshot(fact)
     fact.value, fact.unit = fixed.value, fixed.unit
-    if fact.kind == "result":
-        fact.error = fixed.error
-    elif fact.kind == "hardware":
-        fact.count = fixed.count
-    else:
-        fact.normalized = fixed.normalized
+    field = SPECS[fact.kind].value_field
+    setattr(fact, field, getattr(fixed, field))
     fact.status = "edited"
     return _record(session, fact, "edit", reviewer, before, note)
 

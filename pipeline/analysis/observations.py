@@ -1,11 +1,11 @@
 """Observations: the rows a regression uses, built from curated facts or imported datasets.
 
-``rebuild_extracted`` turns accepted (or edited) facts into ``source="extracted"`` rows: every
-result fact is one observation, joined with the compute facts of the same paper version and
-model. A compute fact without a model name is a paper-level statement ("we train on 8 V100s for
-3 days") and joins every result of the paper when it is the paper's only fact of its kind.
-Hardware burden follows Thompson et al.: count x peak FLOP/s per counted unit x training
-seconds, no utilisation factor; without a training time there is no hardware burden.
+``rebuild_extracted`` turns the model rows (``extractors.rows``, stored by ``pipeline.rows``)
+into ``source="extracted"`` observations: one per row, benchmark and metric with an accepted (or
+edited) score, with the compute of the row's accepted cells. A row links what exact-name joins
+lost (a size table's name variant, a "152-layer ResNet" in prose, a paper-level hardware
+statement); derived measures (network operations, hardware burden) are
+``pipeline.analysis.derived``'s and each keeps its method in ``details["methods"]``.
 
 ``upsert_observations`` is the one writer for every source: keyed on (source, source_key), so
 re-imports and re-builds update rows in place and never duplicate them.
@@ -20,16 +20,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from db.models import Fact, Observation, Paper
-from extractors.accelerators import peak_flops
-from extractors.facts import normalize_model_name
+from db.models import Fact, ModelRow, Observation, Paper, RowCell
+from extractors.kinds import preference
+from extractors.rows import LINK_RANK
+from pipeline.analysis.derived import COMPUTE_FIELDS, derive_compute
+from pipeline.rows import refresh_rows
 
 log = logging.getLogger(__name__)
 
 CURATED = ("accepted", "edited")
-COMPUTE_KINDS = ("parameters", "flops", "hardware", "training_time")
 
 
 @dataclass
@@ -91,27 +92,36 @@ def upsert_observations(
 
 
 def rebuild_extracted(session: Session) -> UpsertCounts:
-    """Rebuild every ``extracted`` observation from the curated facts (idempotent)."""
-    facts = session.scalars(
-        select(Fact).join(Paper).where(Fact.status.in_(CURATED)).order_by(Fact.id)
-    ).all()
+    """Rebuild every ``extracted`` observation from the curated cells of model rows
+    (idempotent). Each row that is not rejected gives one observation per benchmark and metric
+    it has an accepted score for, with the compute of its accepted cells."""
     latest = _latest_versions(session)
-    by_paper: dict[int, list[Fact]] = defaultdict(list)
-    for fact in facts:
-        if latest.get(fact.paper.arxiv_id) == fact.paper_id:
-            by_paper[fact.paper_id].append(fact)
-    rows: dict[str, dict[str, Any]] = {}
+    _backfill_rows(session, set(latest.values()))
+    stmt = (
+        select(ModelRow)
+        .where(ModelRow.paper_id.in_(latest.values()), ModelRow.status != "rejected")
+        .options(
+            joinedload(ModelRow.paper),
+            selectinload(ModelRow.cells).joinedload(RowCell.fact),
+        )
+        .order_by(ModelRow.id)
+    )
+    rows: list[dict[str, Any]] = []
     skipped: dict[str, int] = defaultdict(int)
-    for paper_facts in by_paper.values():
-        for row in _paper_rows(paper_facts, skipped):
-            best = rows.get(row["source_key"])
-            if best is None or row["details"]["confidence"] > best["details"]["confidence"]:
-                rows[row["source_key"]] = row
-    counts = upsert_observations(session, "extracted", rows.values(), prune=True)
+    for model_row in session.scalars(stmt).unique():
+        rows.extend(row_observations(model_row, skipped))
+    counts = upsert_observations(session, "extracted", rows, prune=True)
     for reason, n in skipped.items():
         counts.skipped[reason] = n
     log.info("extracted observations: %s", counts)
     return counts
+
+
+def _backfill_rows(session: Session, paper_ids: set[int]) -> None:
+    """Papers extracted before rows existed get theirs now (``pipeline.rows``)."""
+    with_rows = set(session.scalars(select(ModelRow.paper_id).distinct()))
+    for paper_id in sorted(paper_ids - with_rows):
+        refresh_rows(session, session.get_one(Paper, paper_id))
 
 
 def _latest_versions(session: Session) -> dict[str, int]:
@@ -126,44 +136,48 @@ def _latest_versions(session: Session) -> dict[str, int]:
     return {arxiv_id: paper_id for arxiv_id, (_, paper_id) in latest.items()}
 
 
-def _paper_rows(facts: list[Fact], skipped: dict[str, int]) -> Iterable[dict[str, Any]]:
-    compute: dict[tuple[str, str], list[Fact]] = defaultdict(list)
-    for fact in facts:
-        if fact.kind in COMPUTE_KINDS:
-            compute[(fact.kind, normalize_model_name(fact.model))].append(fact)
-    for fact in facts:
-        if fact.kind != "result":
+def row_observations(row: ModelRow, skipped: dict[str, int]) -> Iterable[dict[str, Any]]:
+    """The observations of one model row: its accepted scores, each with the row's accepted
+    compute (the best-linked cell per field, then :func:`extractors.kinds.preference`)."""
+    curated = [c for c in row.cells if c.fact.status in CURATED]
+    scores: dict[tuple[str, str | None], list[Fact]] = defaultdict(list)
+    for cell in curated:
+        if cell.field != "score":
             continue
-        if fact.error is None or fact.benchmark is None:
+        if cell.fact.error is None or cell.fact.benchmark is None:
             skipped["result without error or benchmark"] += 1
             continue
-        model = normalize_model_name(fact.model)
-        linked = {kind: _linked(compute, kind, model) for kind in COMPUTE_KINDS}
-        yield _row(fact, model, linked)
+        scores[(cell.fact.benchmark, cell.fact.metric)].append(cell.fact)
+    if not scores:
+        return
+    compute = {name: _best_cell(curated, name) for name in COMPUTE_FIELDS}
+    for candidates in scores.values():
+        yield _row(row, max(candidates, key=preference), compute)
 
 
-def _linked(compute: dict[tuple[str, str], list[Fact]], kind: str, model: str) -> Fact | None:
-    """The model's own fact of this kind, else the paper's single model-less one."""
-    candidates = compute.get((kind, model)) if model else None
+def _best_cell(cells: list[RowCell], field_name: str) -> RowCell | None:
+    """The cell a row's ``field_name`` takes: the strongest link, then the preferred fact."""
+    candidates = [c for c in cells if c.field == field_name]
     if not candidates:
-        candidates = compute.get((kind, ""))
-        if candidates is None or len(candidates) != 1:
-            return None
-    return max(candidates, key=lambda f: (f.confidence, -f.id))
+        return None
+    strongest = min(LINK_RANK[c.link] for c in candidates)
+    strong = [c for c in candidates if LINK_RANK[c.link] == strongest]
+    return max(strong, key=lambda c: preference(c.fact))
 
 
-def _row(result: Fact, model: str, linked: dict[str, Fact | None]) -> dict[str, Any]:
-    paper = result.paper
-    params, flops = linked["parameters"], linked["flops"]
-    hardware, time = linked["hardware"], linked["training_time"]
+def _row(row: ModelRow, result: Fact, compute: dict[str, RowCell | None]) -> dict[str, Any]:
+    paper = row.paper
+    fact = {name: cell.fact if cell else None for name, cell in compute.items()}
+    params, flops, hardware = fact["parameters"], fact["ops_forward_pass"], fact["hardware"]
+    time = fact["training_time_sec"]
     seconds = time.normalized if time else None
-    burden = _hardware_burden(hardware, seconds)
-    used = [f for f in (result, *linked.values()) if f is not None]
+    derived = derive_compute(fact)
+    used = [f for f in (result, *fact.values()) if f is not None]
     return {
-        "source_key": f"{paper.arxiv_id}:{result.benchmark}:{result.metric or ''}:{model}",
+        "source_key": f"{paper.arxiv_id}:{result.benchmark}:{result.metric or ''}:{row.row_key}",
         "benchmark": result.benchmark,
         "metric": result.metric,
-        "model": result.model,
+        "model": row.model,
         "arxiv_id": paper.arxiv_id,
         "paper_id": paper.id,
         "published": paper.published.date() if paper.published else None,
@@ -173,22 +187,20 @@ def _row(result: Fact, model: str, linked: dict[str, Fact | None]) -> dict[str, 
         "error": result.error,
         "parameters": params.normalized if params else None,
         "ops_forward_pass": flops.normalized if flops else None,
-        "network_operations": None,
-        "hardware_burden": burden,
+        "network_operations": derived["network_operations"].value,
+        "hardware_burden": derived["hardware_burden"].value,
         "training_time_sec": seconds,
-        "fact_ids": sorted(f.id for f in used),
+        "fact_ids": sorted({f.id for f in used}),
         "details": {
             "arxiv_version": paper.version,
+            "row_id": row.id,
+            "own": row.own,
             "confidence": result.confidence,
             "accelerator": hardware.accelerator if hardware else None,
             "accelerator_count": hardware.count if hardware else None,
             "count_unit": hardware.count_unit if hardware else None,
+            "links": {name: cell.link for name, cell in compute.items() if cell},
+            "methods": {name: d.method for name, d in derived.items() if d.value is not None},
+            "six_n_d": derived["six_n_d"].value,
         },
     }
-
-
-def _hardware_burden(hardware: Fact | None, seconds: float | None) -> float | None:
-    if hardware is None or seconds is None or not hardware.accelerator or not hardware.count:
-        return None
-    peak = peak_flops(hardware.accelerator, hardware.count_unit or "gpu")
-    return hardware.count * peak * seconds if peak else None
