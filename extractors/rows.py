@@ -28,6 +28,9 @@ from typing import Any, Protocol
 
 from extractors.kinds import SPECS
 
+# Kinds whose value does not depend on the input resolution or test protocol of a variant: a
+# parameter count stated for "ResNet-50" holds for "ResNet-50 (320px)" too; FLOPs do not.
+RESOLUTION_FREE = ("parameters", "hardware", "training_time", "epochs", "training_examples")
 LINK_RANK = {
     "same table row": 0,
     "same name": 1,
@@ -37,7 +40,7 @@ LINK_RANK = {
 }
 
 _FOOTNOTES = re.compile(r"[*†‡§¶♯⋆∗✝✓]+|\^\S+")
-_OURS = re.compile(r"\(\s*ours\s*\)|\bours\b|\(\s*this (?:work|paper)\s*\)", re.I)
+_OURS = re.compile(r"\(\s*ours\s*\)|\bours\b-?|\(\s*this (?:work|paper)\s*\)", re.I)
 _CITATION = re.compile(r"\[[\d,;\s–-]+\]|\([A-Z][A-Za-z-]+(?: et al\.?)?,? \d{4}\w?\)")
 _SPLITS = re.compile(
     r"\(\s*(?:val(?:idation)?|test(?:-dev|-std)?|dev|minival|single[- ](?:model|scale|crop)|"
@@ -45,17 +48,23 @@ _SPLITS = re.compile(
     re.I,
 )
 _RESOLUTION = re.compile(
-    r"@\s*\d{2,4}(?:\s*px)?|\(?\b\d{3,4}\s*[x×]\s*\d{3,4}\b\)?|\(?\b\d{3,4}\s*px\b\)?|"
+    r"[@↑]\s*\d{2,4}(?:\s*px)?|\(?\b\d{3,4}\s*[x×]\s*\d{3,4}\b\)?|\(?\b\d{3,4}\s*px\b\)?|"
     r"\(\s*\d{3,4}\s*\)",
     re.I,
 )
 _PRETRAINING = re.compile(
     r"\(\s*(?:pre-?trained\s+on\s+)?(?:imagenet-?(?:1k|21k|22k)|in-?(?:1k|21k|22k)|jft(?:-\d+m)?|"
-    r"ig-?\d+\w*)\s*\)|\b(?:w/|with)\s+\S+\s+pre-?training\b|\bpre-?trained\s+on\s+\S+",
+    r"ig-?\d+\w*)\s*\)|\b(?:w/|with)\s+\S+\s+pre-?training\b|\bpre-?trained\s+on\s+\S+|"
+    r"\bjft(?:-\d+m)?\b|\b(?:imagenet|in)-?(?:21|22)k\b",
     re.I,
 )
 _DEPTH = re.compile(r"\b(\d{1,4})[- ]layers?\s+([A-Za-z][\w-]*)", re.I)
+# Bracketed qualifiers, except a ResNeXt-style cardinality x width ("(32x4d)"), which is a name.
+_BRACKETED = re.compile(r"\((?!\s*\d+x\d+d\s*\))[^()]*\)|\[[^\[\]]*\]")
 _TIMES = re.compile(r"(?<=\d)\s*[×x]\s*(?=\d)|×")
+# Size words and the letters model families abbreviate them to ("ViT-Huge" is "ViT-H").
+_SIZE_WORDS = {"huge": "h", "large": "l", "base": "b", "small": "s", "tiny": "t", "giant": "g"}
+_SIZE = re.compile(r"\b(" + "|".join(_SIZE_WORDS) + r")\b", re.I)
 
 
 class FactLike(Protocol):
@@ -85,6 +94,7 @@ class Row:
     model: str  # as printed where it was first seen (a result, else a compute fact)
     aliases: list[str] = field(default_factory=list)
     own: bool = True  # the paper's own model, not a row quoted from another paper
+    main: bool = False  # marked as the paper's ("ours", "proposed") or named in its title
     cells: list[Cell] = field(default_factory=list)
 
     def add(self, fact: FactLike, link: str) -> None:
@@ -96,15 +106,35 @@ class Row:
             self.aliases.append(name)
 
 
-def aligned_name(name: str | None) -> str:
-    """The name with what papers vary removed: 'ResNet-152 (val)†' and '152-layer ResNet' both
-    give 'resnet152'; 'ResNeXt-101 32×4d' and 'ResNeXt-101 (32x4d)' give 'resnext10132x4d'."""
+def row_key(name: str | None) -> str:
+    """A model's key within its paper: the printed name up to case, punctuation, ``x``/``×``,
+    ``(ours)``, footnote marks, citations, split and pre-training suffixes, depth and size words.
+    Resolution and other bracketed qualifiers stay: "DeiT-B@384" is another model than "DeiT-B"
+    (fine-tuned at 384 px, with other FLOPs and often another score)."""
     if not name:
         return ""
-    text = _TIMES.sub("x", name)
+    text = _TIMES.sub("x", name.replace("_", " "))
+    for pattern in (_CITATION, _OURS, _SPLITS, _PRETRAINING):
+        text = pattern.sub(" ", text)
+    return _squash(text)
+
+
+def aligned_name(name: str | None) -> str:
+    """The name with everything papers vary removed, resolution and bracketed qualifiers too:
+    'ResNet-152 (val)†' and '152-layer ResNet' both give 'resnet152'; 'ResNeXt-101 32×4d' and
+    'ResNeXt-101 (32x4d)' give 'resnext10132x4d'; 'CycleMLP-B4 (71.5M)' gives 'cyclemlpb4'."""
+    if not name:
+        return ""
+    text = _TIMES.sub("x", name.replace("_", " "))
     for pattern in (_CITATION, _OURS, _SPLITS, _PRETRAINING, _RESOLUTION):
         text = pattern.sub(" ", text)
+    unbracketed = _BRACKETED.sub(" ", text)
+    return _squash(unbracketed if _squash(unbracketed) else text)
+
+
+def _squash(text: str) -> str:
     text = _DEPTH.sub(r"\2 \1", text)
+    text = _SIZE.sub(lambda m: _SIZE_WORDS[m.group(1).lower()], text)
     text = _FOOTNOTES.sub("", text.strip())
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
@@ -116,13 +146,31 @@ def _words(name: str | None) -> str:
 
 
 def _same_table_row(a: FactLike, b: FactLike) -> bool:
+    """Same page, same row box, overlapping columns and names that agree: tables set side by
+    side share a y, and their rows name other models."""
     if a.page is None or a.page != b.page or not a.bbox or not b.bbox:
         return False
-    return _y(a.bbox) == _y(b.bbox)
+    if a.model and b.model and aligned_name(a.model) != aligned_name(b.model):
+        return False
+    overlap = min(float(a.bbox[2]), float(b.bbox[2])) - max(float(a.bbox[0]), float(b.bbox[0]))
+    return _y(a.bbox) == _y(b.bbox) and overlap > 0
 
 
 def _y(bbox: Sequence[float]) -> tuple[float, float]:
     return round(float(bbox[1]), 1), round(float(bbox[3]), 1)
+
+
+def name_distance(row_model: str, fact_model: str | None) -> int:
+    """How closely a cell's fact names its row: 0 the same key, 1 the same aligned name, 2 a
+    looser link. Among a row's candidates for one field the closest name wins."""
+    if row_key(fact_model) == row_key(row_model):
+        return 0
+    return 1 if aligned_name(fact_model) == aligned_name(row_model) else 2
+
+
+def _main(fact: FactLike) -> bool:
+    details = fact.details or {}
+    return bool(details.get("marked_own") or details.get("named_in_title"))
 
 
 def _quoted(fact: FactLike) -> bool:
@@ -135,21 +183,36 @@ def assemble(facts: Iterable[FactLike]) -> list[Row]:
     rows: dict[str, Row] = {}
     results: list[tuple[FactLike, Row]] = []
     for fact in (f for f in facts if f.kind == "result"):
-        key = aligned_name(fact.model) or _unnamed_key(fact)
+        key = row_key(fact.model) or _unnamed_key(fact)
         row = rows.setdefault(key, Row(key, (fact.model or "").strip() or key, own=False))
         row.own = row.own or not _quoted(fact)
+        row.main = row.main or _main(fact)
         row.add(fact, "same name")
         results.append((fact, row))
     for fact in (f for f in facts if f.kind != "result"):
         placed = _place(fact, rows, results)
+        if placed and fact.kind in RESOLUTION_FREE and fact.model:
+            placed += _siblings(placed, rows)
         if placed:
             for row, link in placed:
                 row.add(fact, link)
         elif fact.model:  # a model no result names: its own row, for a curator to merge
-            key = aligned_name(fact.model) or _unnamed_key(fact)
+            key = row_key(fact.model) or _unnamed_key(fact)
             row = rows.setdefault(key, Row(key, fact.model.strip()))
             row.add(fact, "same name")
     return list(rows.values())
+
+
+def _siblings(placed: list[tuple[Row, str]], rows: dict[str, Row]) -> list[tuple[Row, str]]:
+    """Variants of a placed row ("SKNet-101" in Table 2, "SKNet-101 (320×320)" in Table 5)
+    share its parameter count and training: same aligned name, other row key."""
+    stems = {aligned_name(row.model) for row, _ in placed}
+    taken = {row.key for row, _ in placed}
+    return [
+        (row, "name alignment")
+        for row in rows.values()
+        if row.key not in taken and _has_result(row) and aligned_name(row.model) in stems
+    ]
 
 
 def _unnamed_key(fact: FactLike) -> str:
@@ -166,23 +229,38 @@ def _place(
     if not fact.model:
         own = [row for row in rows.values() if row.own and _has_result(row)]
         return [(row, "paper-level statement") for row in own]
-    key = aligned_name(fact.model)
+    key = row_key(fact.model)
     if key in rows:
         printed = {rows[key].model.lower(), *(a.lower() for a in rows[key].aliases)}
         exact = " ".join(fact.model.lower().split()) in {" ".join(p.split()) for p in printed}
         return [(rows[key], "same name" if exact else "name alignment")]
+    scored = [row for row in rows.values() if _has_result(row)]
+    stem = aligned_name(fact.model)
+    same_stem = [row for row in scored if aligned_name(row.model) == stem]
+    if len(same_stem) == 1 or (same_stem and fact.kind in RESOLUTION_FREE):
+        return [(row, "name alignment") for row in same_stem]
     words = _words(fact.model)
-    by_words = [row for row in rows.values() if _has_result(row) and _words(row.model) == words]
+    by_words = [row for row in scored if _words(row.model) == words]
     if len(by_words) == 1:
         return [(by_words[0], "name alignment")]
-    if len(key) >= 4:
-        containing = [
-            row
-            for row in rows.values()
-            if _has_result(row) and (key in row.key or (len(row.key) >= 4 and row.key in key))
-        ]
-        if len(containing) == 1:
-            return [(containing[0], "name contains")]
+    return _contained(fact, stem, scored)
+
+
+def _contained(fact: FactLike, stem: str, scored: list[Row]) -> list[tuple[Row, str]]:
+    """One name is the other plus words ("ViT-Huge" ~ "ViT-H/14", "base" ~ "Transformer (base
+    model)"): linked when one row fits, preferring the paper's main rows, then its own."""
+    words = set(_words(fact.model).split())
+    containing = [
+        row
+        for row in scored
+        if words <= set(_words(row.model).split())
+        or (len(stem) >= 4 and stem in aligned_name(row.model))
+        or (len(aligned_name(row.model)) >= 4 and aligned_name(row.model) in stem)
+    ]
+    pools = ([r for r in containing if r.main], [r for r in containing if r.own], containing)
+    for pool in pools:
+        if len(pool) == 1:
+            return [(pool[0], "name contains")]
     return []
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import Fact, ModelRow, Observation, Paper, RowCell
 from extractors.kinds import preference
-from extractors.rows import LINK_RANK
+from extractors.rows import LINK_RANK, name_distance
 from pipeline.analysis.derived import COMPUTE_FIELDS, derive_compute
 from pipeline.rows import refresh_rows
 
@@ -118,9 +118,15 @@ def rebuild_extracted(session: Session) -> UpsertCounts:
 
 
 def _backfill_rows(session: Session, paper_ids: set[int]) -> None:
-    """Papers extracted before rows existed get theirs now (``pipeline.rows``)."""
-    with_rows = set(session.scalars(select(ModelRow.paper_id).distinct()))
-    for paper_id in sorted(paper_ids - with_rows):
+    """Papers whose curated facts are in no row (extracted before rows existed, or facts added
+    by hand) get their rows re-assembled now (``pipeline.rows``)."""
+    in_rows = select(RowCell.fact_id)
+    stale = session.scalars(
+        select(Fact.paper_id)
+        .where(Fact.paper_id.in_(paper_ids), Fact.status.in_(CURATED), Fact.id.not_in(in_rows))
+        .distinct()
+    )
+    for paper_id in sorted(stale):
         refresh_rows(session, session.get_one(Paper, paper_id))
 
 
@@ -137,32 +143,38 @@ def _latest_versions(session: Session) -> dict[str, int]:
 
 
 def row_observations(row: ModelRow, skipped: dict[str, int]) -> Iterable[dict[str, Any]]:
-    """The observations of one model row: its accepted scores, each with the row's accepted
-    compute (the best-linked cell per field, then :func:`extractors.kinds.preference`)."""
+    """The observations of one model row: each distinct accepted score (per benchmark and
+    metric), with the row's accepted compute (the best-linked cell per field, then
+    :func:`extractors.kinds.preference`)."""
     curated = [c for c in row.cells if c.fact.status in CURATED]
-    scores: dict[tuple[str, str | None], list[Fact]] = defaultdict(list)
+    scores: dict[tuple[str, str | None, float], list[Fact]] = defaultdict(list)
     for cell in curated:
         if cell.field != "score":
             continue
         if cell.fact.error is None or cell.fact.benchmark is None:
             skipped["result without error or benchmark"] += 1
             continue
-        scores[(cell.fact.benchmark, cell.fact.metric)].append(cell.fact)
+        # one observation per distinct score: a model's two settings are two data points
+        scores[(cell.fact.benchmark, cell.fact.metric, round(cell.fact.error, 6))].append(cell.fact)
     if not scores:
         return
-    compute = {name: _best_cell(curated, name) for name in COMPUTE_FIELDS}
+    compute = {name: _best_cell(row, curated, name) for name in COMPUTE_FIELDS}
     for candidates in scores.values():
         yield _row(row, max(candidates, key=preference), compute)
 
 
-def _best_cell(cells: list[RowCell], field_name: str) -> RowCell | None:
-    """The cell a row's ``field_name`` takes: the strongest link, then the preferred fact."""
+def _best_cell(row: ModelRow, cells: list[RowCell], field_name: str) -> RowCell | None:
+    """The cell a row's ``field_name`` takes: the strongest link, then the fact naming the row
+    most closely, then :func:`extractors.kinds.preference`."""
     candidates = [c for c in cells if c.field == field_name]
     if not candidates:
         return None
-    strongest = min(LINK_RANK[c.link] for c in candidates)
-    strong = [c for c in candidates if LINK_RANK[c.link] == strongest]
-    return max(strong, key=lambda c: preference(c.fact))
+
+    def closeness(cell: RowCell) -> tuple[int, int]:
+        return LINK_RANK[cell.link], name_distance(row.model, cell.fact.model)
+
+    closest = min(closeness(c) for c in candidates)
+    return max((c for c in candidates if closeness(c) == closest), key=lambda c: preference(c.fact))
 
 
 def _row(row: ModelRow, result: Fact, compute: dict[str, RowCell | None]) -> dict[str, Any]:
@@ -174,7 +186,10 @@ def _row(row: ModelRow, result: Fact, compute: dict[str, RowCell | None]) -> dic
     derived = derive_compute(fact)
     used = [f for f in (result, *fact.values()) if f is not None]
     return {
-        "source_key": f"{paper.arxiv_id}:{result.benchmark}:{result.metric or ''}:{row.row_key}",
+        "source_key": (
+            f"{paper.arxiv_id}:{result.benchmark}:{result.metric or ''}:{row.row_key}"
+            f":{round(result.error, 6):g}"
+        ),
         "benchmark": result.benchmark,
         "metric": result.metric,
         "model": row.model,
