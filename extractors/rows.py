@@ -31,6 +31,7 @@ from extractors.kinds import SPECS
 # Kinds whose value does not depend on the input resolution or test protocol of a variant: a
 # parameter count stated for "ResNet-50" holds for "ResNet-50 (320px)" too; FLOPs do not.
 RESOLUTION_FREE = ("parameters", "hardware", "training_time", "epochs", "training_examples")
+_STRONG = ("same table row", "same name", "name alignment")
 LINK_RANK = {
     "same table row": 0,
     "same name": 1,
@@ -59,8 +60,12 @@ _PRETRAINING = re.compile(
     re.I,
 )
 _DEPTH = re.compile(r"\b(\d{1,4})[- ]layers?\s+([A-Za-z][\w-]*)", re.I)
-# Bracketed qualifiers, except a ResNeXt-style cardinality x width ("(32x4d)"), which is a name.
-_BRACKETED = re.compile(r"\((?!\s*\d+x\d+d\s*\))[^()]*\)|\[[^\[\]]*\]")
+# Bracketed qualifiers ("(Table 2)", "(71.5M)", "(AP b)"), except the ones that are part of the
+# name: a ResNeXt-style cardinality x width ("(32x4d)") or a size ("Transformer (big)").
+_NAME_IN_BRACKETS = (
+    r"\s*\d+x\d+d\s*\)|[^()]*\b(?:big|base|large|small|tiny|huge|giant|medium|deep|wide)\b"
+)
+_BRACKETED = re.compile(r"\((?!" + _NAME_IN_BRACKETS + r")[^()]*\)|\[[^\[\]]*\]", re.I)
 _TIMES = re.compile(r"(?<=\d)\s*[×x]\s*(?=\d)|×")
 # Size words and the letters model families abbreviate them to ("ViT-Huge" is "ViT-H").
 _SIZE_WORDS = {"huge": "h", "large": "l", "base": "b", "small": "s", "tiny": "t", "giant": "g"}
@@ -191,7 +196,7 @@ def assemble(facts: Iterable[FactLike]) -> list[Row]:
         results.append((fact, row))
     for fact in (f for f in facts if f.kind != "result"):
         placed = _place(fact, rows, results)
-        if placed and fact.kind in RESOLUTION_FREE and fact.model:
+        if placed and fact.kind in RESOLUTION_FREE and fact.model and placed[0][1] in _STRONG:
             placed += _siblings(placed, rows)
         if placed:
             for row, link in placed:

@@ -45,6 +45,7 @@ def test_different_models_stay_apart() -> None:
     assert row_key("Transformer (big)") != row_key("Transformer (base model)")
     assert row_key("DeiT-B@384") != row_key("DeiT-B")
     assert row_key("ResNet-152 (val)") == row_key("ResNet-152")
+    assert aligned_name("Transformer (big)") != aligned_name("Transformer (base model)")
 
 
 @dataclass
