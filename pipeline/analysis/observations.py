@@ -219,3 +219,64 @@ def _row(row: ModelRow, result: Fact, compute: dict[str, RowCell | None]) -> dic
             "six_n_d": derived["six_n_d"].value,
         },
     }
+
+
+# The fields ``ctrends observations`` prints: what a fit uses, and where each value came from.
+OBSERVATION_FIELDS = (
+    "source",
+    "arxiv_id",
+    "benchmark",
+    "metric",
+    "model",
+    "score",
+    "error",
+    "parameters",
+    "ops_forward_pass",
+    "network_operations",
+    "hardware_burden",
+    "training_time_sec",
+    "fact_ids",
+    "confidence",
+    "obtained",
+)
+
+
+def list_observations(
+    session: Session, source: str | None = None, benchmark: str | None = None
+) -> list[dict[str, Any]]:
+    """Observations as records of :data:`OBSERVATION_FIELDS`, by source, benchmark, paper."""
+    stmt = select(Observation).order_by(
+        Observation.source, Observation.benchmark, Observation.arxiv_id, Observation.id
+    )
+    if source:
+        stmt = stmt.where(Observation.source == source)
+    if benchmark:
+        stmt = stmt.where(Observation.benchmark == benchmark)
+    return [observation_record(obs) for obs in session.scalars(stmt)]
+
+
+def observation_record(obs: Observation) -> dict[str, Any]:
+    details = obs.details or {}
+    record = {name: getattr(obs, name, None) for name in OBSERVATION_FIELDS[:12]}
+    record["fact_ids"] = obs.fact_ids
+    record["confidence"] = details.get("confidence")
+    record["obtained"] = _obtained(obs, details)
+    return record
+
+
+def _obtained(obs: Observation, details: dict[str, Any]) -> dict[str, str]:
+    """How each compute value of ``obs`` was obtained: a derivation's method, the link that
+    brought a stated value to the row, or the curated dataset it was imported from."""
+    if obs.source != "extracted":
+        return {
+            name: f"{obs.source} dataset"
+            for name in ("parameters", "ops_forward_pass", "network_operations", "hardware_burden")
+            if getattr(obs, name) is not None
+        }
+    obtained = {
+        name: f"stated ({link})"
+        for name, link in (details.get("links") or {}).items()
+        if name in ("parameters", "ops_forward_pass", "training_time_sec")
+    }
+    obtained.update(details.get("methods") or {})
+    return obtained
