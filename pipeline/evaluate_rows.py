@@ -51,7 +51,7 @@ from pipeline.sources.curated import FUTURETECH, futuretech_data_dir, read_futur
 
 BURDEN_TOLERANCE = 0.10
 NET_OPS_TOLERANCE = 0.10
-SIZE_TOLERANCE = 0.02  # epochs and training-set sizes against the authors' values
+SIZE_TOLERANCE = 0.10  # epochs and training-set sizes against the authors' ("1.2M" for 1.28M)
 LINKED = ("parameters", "flops", "training_time", "hardware_burden")
 PRIMARY_METRIC = {board.benchmark: board.metric for board in FUTURETECH}
 

@@ -151,3 +151,17 @@ def test_a_rejected_row_feeds_no_observation_and_survives_re_assembly(session: S
     assert session.scalars(select(ModelRow)).one().status == "rejected"
     rebuild_extracted(session)
     assert session.scalars(select(Observation)).all() == []
+
+
+def test_network_operations_assume_the_standard_training_set_when_none_is_stated(
+    session: Session,
+) -> None:
+    p = paper(session)
+    fact(session, p, "result", benchmark="imagenet", metric="top1", model="Net",
+         value="80", error=0.2, confidence=0.9)  # fmt: skip
+    fact(session, p, "flops", model="Net", normalized=4e9)
+    fact(session, p, "epochs", normalized=300.0)
+    rebuild_extracted(session)
+    (obs,) = session.scalars(select(Observation)).all()
+    assert obs.network_operations == pytest.approx(4e9 * 3 * 300 * 1_281_167)
+    assert "assumed: the standard training set" in obs.details["methods"]["network_operations"]

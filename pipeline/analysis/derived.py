@@ -2,7 +2,9 @@
 
 - operations per forward pass: the paper's FLOPs, multiply-adds x 2 (already in the FLOPs fact);
 - network operations = operations per forward pass x 3 (forward and backward) x epochs x training
-  examples;
+  examples; when a paper states its epochs but not the size of the benchmark's standard training
+  set it trains on, the size comes from ``training_sets.csv`` (each row cites its source) and the
+  method says it was assumed, as the authors did (pre-training is not added yet);
 - hardware burden = number of processors x peak FLOP/s per processor x training seconds, with no
   utilisation factor (FP32 GPU peaks, TPU peaks per device; ``extractors.accelerators``);
 - separately labelled, 6 x parameters x tokens (Sevilla et al.'s 6ND) when the training set is
@@ -13,8 +15,11 @@ Each derived value says how it was obtained, with its inputs, so a curator can c
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from extractors.accelerators import peak_flops
@@ -23,6 +28,24 @@ from extractors.kinds import KIND_SPECS
 # The row fields a compute fact fills (``extractors.kinds``: each kind's ``row_field``).
 COMPUTE_FIELDS = tuple(spec.row_field for spec in KIND_SPECS if spec.name != "result")
 FORWARD_AND_BACKWARD = 3  # Thompson et al.: a backward pass costs about two forward passes
+TRAINING_SETS = Path(__file__).with_name("training_sets.csv")
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    examples: float
+    unit: str
+    source: str
+
+
+@cache
+def standard_training_sets() -> dict[str, TrainingSet]:
+    """Benchmark -> the size of its standard training set, from ``training_sets.csv``."""
+    with TRAINING_SETS.open(newline="", encoding="utf-8") as handle:
+        return {
+            row["benchmark"]: TrainingSet(float(row["examples"]), row["unit"], row["source"])
+            for row in csv.DictReader(handle)
+        }
 
 
 @dataclass(frozen=True)
@@ -31,29 +54,33 @@ class Derived:
     method: str | None = None
 
 
-def derive_compute(cells: Mapping[str, Any]) -> dict[str, Derived]:
+def derive_compute(cells: Mapping[str, Any], benchmark: str | None = None) -> dict[str, Derived]:
     """``network_operations``, ``hardware_burden`` and ``six_n_d`` from a row's facts per field
-    (``None`` where a row has none)."""
+    (``None`` where a row has none), for a result on ``benchmark``."""
     return {
-        "network_operations": _network_operations(cells),
+        "network_operations": _network_operations(cells, benchmark),
         "hardware_burden": _hardware_burden(cells.get("hardware"), cells.get("training_time_sec")),
         "six_n_d": _six_n_d(cells.get("parameters"), cells.get("training_examples")),
     }
 
 
-def _network_operations(cells: Mapping[str, Any]) -> Derived:
+def _network_operations(cells: Mapping[str, Any], benchmark: str | None) -> Derived:
     ops, epochs, examples = (
         cells.get(name) for name in ("ops_forward_pass", "epochs", "training_examples")
     )
-    if not (ops and epochs and examples):
+    if not (ops and ops.normalized and epochs and epochs.normalized):
         return Derived(None)
-    if not (ops.normalized and epochs.normalized and examples.normalized):
+    if examples is not None and examples.normalized:
+        count, source = examples.normalized, f"training examples (fact {examples.id})"
+    elif (standard := standard_training_sets().get(benchmark or "")) is not None:
+        count = standard.examples
+        source = f"{standard.unit}, assumed: the standard training set ({standard.source})"
+    else:
         return Derived(None)
-    value = ops.normalized * FORWARD_AND_BACKWARD * epochs.normalized * examples.normalized
+    value = ops.normalized * FORWARD_AND_BACKWARD * epochs.normalized * count
     method = (
-        f"ops per forward pass {ops.normalized:.4g} x 3 (forward + backward) x "
-        f"{epochs.normalized:g} epochs x {examples.normalized:.4g} training examples "
-        f"(facts {ops.id}, {epochs.id}, {examples.id})"
+        f"ops per forward pass {ops.normalized:.4g} (fact {ops.id}) x 3 (forward + backward) x "
+        f"{epochs.normalized:g} epochs (fact {epochs.id}) x {count:.4g} {source}"
     )
     return Derived(value, method)
 

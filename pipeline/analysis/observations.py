@@ -183,7 +183,7 @@ def _row(row: ModelRow, result: Fact, compute: dict[str, RowCell | None]) -> dic
     params, flops, hardware = fact["parameters"], fact["ops_forward_pass"], fact["hardware"]
     time = fact["training_time_sec"]
     seconds = time.normalized if time else None
-    derived = derive_compute(fact)
+    derived = derive_compute(fact, result.benchmark)
     used = [f for f in (result, *fact.values()) if f is not None]
     return {
         "source_key": (
