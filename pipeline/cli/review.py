@@ -18,6 +18,7 @@ from rich.text import Text
 
 from db.models import Fact, ReviewEvent
 from db.session import session_scope
+from extractors.kinds import KINDS
 from pipeline import review, review_rows
 from pipeline.cli.app import app
 from pipeline.cli.options import BenchmarkOpt, FormatOpt, TableFormat
@@ -38,7 +39,7 @@ ReviewerOpt = Annotated[
 NoteOpt = Annotated[
     str | None, typer.Option(help="Why: kept with the decision in the audit trail.")
 ]
-KindOpt = Annotated[str | None, typer.Option(help="result | parameters | flops | hardware | ...")]
+KindOpt = Annotated[str | None, typer.Option(help=" | ".join(KINDS))]
 PaperOpt = Annotated[str | None, typer.Option(help="arXiv id, optionally with version (…v2).")]
 StatusOpt = Annotated[
     str,
