@@ -172,7 +172,7 @@ KIND_SPECS: tuple[KindSpec, ...] = (
         "training epochs (steps x batch / set size when stated so)",
     ),
     KindSpec(
-        "training_examples",
+        "training_set",
         "normalized",
         "training examples (images, sentence pairs, tokens)",
         _examples,

@@ -25,7 +25,7 @@ BUILTIN_MODULES = (
     "extractors.hardware",  # accelerator type and count
     "extractors.training_time",  # wall-clock training time
     "extractors.epochs",  # training epochs
-    "extractors.training_examples",  # training-set size
+    "extractors.training_set",  # training-set size
 )
 
 

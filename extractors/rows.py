@@ -30,7 +30,7 @@ from extractors.kinds import SPECS
 
 # Kinds whose value does not depend on the input resolution or test protocol of a variant: a
 # parameter count stated for "ResNet-50" holds for "ResNet-50 (320px)" too; FLOPs do not.
-RESOLUTION_FREE = ("parameters", "hardware", "training_time", "epochs", "training_examples")
+RESOLUTION_FREE = ("parameters", "hardware", "training_time", "epochs", "training_set")
 _STRONG = ("same table row", "same name", "name alignment")
 LINK_RANK = {
     "same table row": 0,

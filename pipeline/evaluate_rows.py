@@ -172,7 +172,7 @@ def _perfect_curator(
     for fact in session.scalars(select(Fact)):
         pid = fact.paper.arxiv_id
         right = _right(fact_to_dict(fact), items.get(pid, []))
-        if fact.kind in ("epochs", "training_examples"):
+        if fact.kind in ("epochs", "training_set"):
             right = _authors_size(fact, authors.get(pid, []))
         fact.status = "accepted" if right else "rejected"
     session.flush()

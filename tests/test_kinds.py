@@ -30,8 +30,8 @@ def test_evaluation_fields_come_from_the_specs() -> None:
     ("kind", "value", "unit", "field", "expected"),
     [
         ("epochs", "300", "epochs", "normalized", 300.0),
-        ("training_examples", "1.28", "million images", "normalized", 1.28e6),
-        ("training_examples", "36M", "sentence pairs", "normalized", 36e6),
+        ("training_set", "1.28", "million images", "normalized", 1.28e6),
+        ("training_set", "36M", "sentence pairs", "normalized", 36e6),
         ("hardware", "8", None, "count", 8.0),
         ("flops", "3.8", "GFLOPs", "normalized", 3.8e9),
     ],
@@ -54,3 +54,10 @@ def test_one_tie_break_more_confident_then_larger() -> None:
     sure = {"kind": "parameters", "confidence": 0.9, "normalized": 1e6}
     assert max([small, large], key=preference) is large
     assert max([small, large, sure], key=preference) is sure
+
+
+def test_every_kind_name_fits_the_store() -> None:
+    """PostgreSQL enforces facts.kind's length (SQLite does not): a long name fails only there."""
+    from db.models import Fact
+
+    assert all(len(kind) <= Fact.__table__.c.kind.type.length for kind in KINDS)

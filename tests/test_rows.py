@@ -132,7 +132,7 @@ def test_network_operations_and_six_n_d_with_their_methods(session: Session) -> 
     fact(session, p, "flops", model="Net", normalized=4e9)
     fact(session, p, "parameters", model="Net", normalized=25e6)
     fact(session, p, "epochs", normalized=90.0)
-    fact(session, p, "training_examples", normalized=1.28e6, value="1.28M", unit="images")
+    fact(session, p, "training_set", normalized=1.28e6, value="1.28M", unit="images")
     rebuild_extracted(session)
     (obs,) = session.scalars(select(Observation)).all()
     assert obs.network_operations == pytest.approx(4e9 * 3 * 90 * 1.28e6)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extractors.epochs import extract_epochs
-from extractors.training_examples import extract_training_examples
+from extractors.training_set import extract_training_set
 from tests.prose_helpers import document
 
 
@@ -43,5 +43,5 @@ def test_epochs(sentence: str, epochs: float | None) -> None:
     ],
 )  # fmt: skip
 def test_training_examples(sentence: str, examples: float | None, unit: str | None) -> None:
-    facts = list(extract_training_examples(document(sentence)))
+    facts = list(extract_training_set(document(sentence)))
     assert [(f.normalized, f.unit) for f in facts] == ([(examples, unit)] if examples else [])

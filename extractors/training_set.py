@@ -2,7 +2,7 @@
 set contains 36M sentence pairs", "approximately 800 million tokens".
 
 The other factor of network operations besides epochs. The spaCy rules
-(``rules/training_examples.jsonl``) find a count of images, examples, sentence pairs or tokens;
+(``rules/training_set.jsonl``) find a count of images, examples, sentence pairs or tokens;
 it is a training set when the sentence speaks of training or a training set, and never a batch
 ("mini-batch of 128 examples", "16 images per GPU"), a per-class sample ("30 images per
 category") or a validation/test split ("50,000 validation images").
@@ -21,7 +21,7 @@ from extractors.parse.document import Document
 from extractors.registry import register
 from extractors.sizes import quantity
 
-NAME = "training_examples"
+NAME = "training_set"
 VERSION = "1"
 MIN_EXAMPLES = 10_000  # smaller sets are batches, per-class samples or toy data
 MAX_EXAMPLES = 1e14
@@ -35,8 +35,8 @@ _NOT_TRAINING = re.compile(
 )
 
 
-@register(NAME, VERSION, kinds=("training_examples",))
-def extract_training_examples(document: Document) -> Iterator[ExtractedFact]:
+@register(NAME, VERSION, kinds=("training_set",))
+def extract_training_set(document: Document) -> Iterator[ExtractedFact]:
     """Training-set sizes (images, examples, sentence pairs, tokens) from prose."""
     facts = [fact for match in find(document, "EXAMPLES") if (fact := _fact(match)) is not None]
     yield from one_per_identity(facts)
@@ -54,7 +54,7 @@ def _fact(match: Match) -> ExtractedFact | None:
         return None
     context = cues.context(evidence, at, len(span.text))
     return ExtractedFact(
-        kind="training_examples",
+        kind="training_set",
         value=span.text,
         page=match.page.page.number,
         evidence=evidence,
