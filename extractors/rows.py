@@ -24,6 +24,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 from extractors.kinds import SPECS
@@ -101,16 +102,21 @@ class Row:
     own: bool = True  # the paper's own model, not a row quoted from another paper
     main: bool = False  # marked as the paper's ("ours", "proposed") or named in its title
     cells: list[Cell] = field(default_factory=list)
+    scored: bool = False  # has a result cell
+    _fact_ids: set[int] = field(default_factory=set, repr=False)
 
     def add(self, fact: FactLike, link: str) -> None:
-        if any(c.fact_id == fact.id for c in self.cells):
+        if fact.id in self._fact_ids:
             return
+        self._fact_ids.add(fact.id)
         self.cells.append(Cell(fact.id, SPECS[fact.kind].row_field, link))
+        self.scored = self.scored or fact.kind == "result"
         name = (fact.model or "").strip()
         if name and name != self.model and name not in self.aliases:
             self.aliases.append(name)
 
 
+@lru_cache(maxsize=4096)
 def row_key(name: str | None) -> str:
     """A model's key within its paper: the printed name up to case, punctuation, ``x``/``×``,
     ``(ours)``, footnote marks, citations, split and pre-training suffixes, depth and size words.
@@ -124,6 +130,7 @@ def row_key(name: str | None) -> str:
     return _squash(text)
 
 
+@lru_cache(maxsize=4096)
 def aligned_name(name: str | None) -> str:
     """The name with everything papers vary removed, resolution and bracketed qualifiers too:
     'ResNet-152 (val)†' and '152-layer ResNet' both give 'resnet152'; 'ResNeXt-101 32×4d' and
@@ -144,6 +151,7 @@ def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+@lru_cache(maxsize=4096)
 def _words(name: str | None) -> str:
     """Word-order-free key: 'Transformer (big)' ~ 'big Transformer'."""
     text = _DEPTH.sub(r"\2 \1", _TIMES.sub("x", name or "")).lower()
@@ -184,16 +192,17 @@ def _quoted(fact: FactLike) -> bool:
 
 def assemble(facts: Iterable[FactLike]) -> list[Row]:
     """The rows of one paper version: results first make rows, compute facts join them."""
-    facts = sorted(facts, key=lambda f: f.id)
+    facts = sorted((f for f in facts if f.kind in SPECS), key=lambda f: f.id)  # known kinds
     rows: dict[str, Row] = {}
-    results: list[tuple[FactLike, Row]] = []
+    results: dict[tuple[int | None, tuple[float, float]], list[tuple[FactLike, Row]]] = {}
     for fact in (f for f in facts if f.kind == "result"):
         key = row_key(fact.model) or _unnamed_key(fact)
         row = rows.setdefault(key, Row(key, (fact.model or "").strip() or key, own=False))
         row.own = row.own or not _quoted(fact)
         row.main = row.main or _main(fact)
         row.add(fact, "same name")
-        results.append((fact, row))
+        if fact.bbox:  # indexed by page and row box, for "same table row"
+            results.setdefault((fact.page, _y(fact.bbox)), []).append((fact, row))
     for fact in (f for f in facts if f.kind != "result"):
         placed = _place(fact, rows, results)
         if placed and fact.kind in RESOLUTION_FREE and fact.model and placed[0][1] in _STRONG:
@@ -216,7 +225,7 @@ def _siblings(placed: list[tuple[Row, str]], rows: dict[str, Row]) -> list[tuple
     return [
         (row, "name alignment")
         for row in rows.values()
-        if row.key not in taken and _has_result(row) and aligned_name(row.model) in stems
+        if row.key not in taken and row.scored and aligned_name(row.model) in stems
     ]
 
 
@@ -226,20 +235,22 @@ def _unnamed_key(fact: FactLike) -> str:
 
 
 def _place(
-    fact: FactLike, rows: dict[str, Row], results: list[tuple[FactLike, Row]]
+    fact: FactLike,
+    rows: dict[str, Row],
+    results: dict[tuple[int | None, tuple[float, float]], list[tuple[FactLike, Row]]],
 ) -> list[tuple[Row, str]]:
-    for result, row in results:
+    for result, row in results.get((fact.page, _y(fact.bbox)), []) if fact.bbox else []:
         if _same_table_row(fact, result):
             return [(row, "same table row")]
     if not fact.model:
-        own = [row for row in rows.values() if row.own and _has_result(row)]
+        own = [row for row in rows.values() if row.own and row.scored]
         return [(row, "paper-level statement") for row in own]
     key = row_key(fact.model)
     if key in rows:
         printed = {rows[key].model.lower(), *(a.lower() for a in rows[key].aliases)}
         exact = " ".join(fact.model.lower().split()) in {" ".join(p.split()) for p in printed}
         return [(rows[key], "same name" if exact else "name alignment")]
-    scored = [row for row in rows.values() if _has_result(row)]
+    scored = [row for row in rows.values() if row.scored]
     stem = aligned_name(fact.model)
     same_stem = [row for row in scored if aligned_name(row.model) == stem]
     if len(same_stem) == 1 or (same_stem and fact.kind in RESOLUTION_FREE):
@@ -267,7 +278,3 @@ def _contained(fact: FactLike, stem: str, scored: list[Row]) -> list[tuple[Row, 
         if len(pool) == 1:
             return [(pool[0], "name contains")]
     return []
-
-
-def _has_result(row: Row) -> bool:
-    return any(c.field == "score" for c in row.cells)
