@@ -14,6 +14,9 @@ reaches the observation of its model. On the evaluation's throw-away database:
    as field recall; hardware burden within 10%); the observation of a gold row is, among those
    with its benchmark, metric and score, the one with the most correct compute;
 4. network operations within 10% of the authors' ``net_ops`` for their rows on corpus papers;
+   and the review decisions a gold row costs on its row before any review: per field, the
+   wrongly proposed cells a curator rejects until the proposal is right (or none is), plus one
+   ``review accept-row`` (``pipeline.review_rows``), reported as a median;
 5. per benchmark, the poly fit log10(error) ~ log10(FLOPs) and ~ log10(parameters) of the
    extracted observations (primary metric) next to the same fit over the gold rows.
 
@@ -23,6 +26,7 @@ Gold and curated data are read here only; the pipeline code it drives never sees
 from __future__ import annotations
 
 import math
+import statistics
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,7 +37,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Fact, ModelRow, Observation
+from db.models import Fact, ModelRow, Observation, RowCell
 from db.session import session_scope
 from extractors.accelerators import peak_flops
 from pipeline.analysis.observations import rebuild_extracted
@@ -47,6 +51,7 @@ from pipeline.evaluate import (
     matches,
 )
 from pipeline.export import fact_to_dict
+from pipeline.review_rows import rank
 from pipeline.sources.curated import FUTURETECH, futuretech_data_dir, read_futuretech
 
 BURDEN_TOLERANCE = 0.10
@@ -76,6 +81,7 @@ class RowEvaluation:
     observed: Ratio = field(default_factory=Ratio)
     linked: dict[str, Ratio] = field(default_factory=lambda: {k: Ratio() for k in LINKED})
     net_ops_vs_authors: Ratio = field(default_factory=Ratio)
+    decisions: list[int] = field(default_factory=list)  # per gold row found in a row
     fits: dict[str, dict[str, Any]] = field(default_factory=dict)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
@@ -86,6 +92,10 @@ class RowEvaluation:
             "observed": self.observed.to_dict(),
             "linked": {name: ratio.to_dict() for name, ratio in self.linked.items()},
             "network_operations_vs_authors": self.net_ops_vs_authors.to_dict(),
+            "decisions_per_gold_row": {
+                "median": statistics.median(self.decisions) if self.decisions else None,
+                "rows": len(self.decisions),
+            },
             "fits": self.fits,
             "misses": self.misses,
         }
@@ -116,6 +126,7 @@ def evaluate_rows(
     with session_scope(database_url) as session:
         items = {pid: gold_items(paper) for pid, paper in gold.items()}
         recovered = _recovered(session, items)
+        result.decisions = _decisions(session, gold, items)
         _perfect_curator(session, items, authors)
         rebuild_extracted(session)
         observations: dict[str, list[Observation]] = defaultdict(list)
@@ -157,6 +168,51 @@ def _recovered(session: Session, items: Mapping[str, list[GoldItem]]) -> set[tup
                 if item.field == "results" and matches(item, fact):
                     found.add((pid, item.benchmark, item.metric, item.expected))
     return found
+
+
+def _decisions(
+    session: Session, gold: Mapping[str, Mapping[str, Any]], items: Mapping[str, list[GoldItem]]
+) -> list[int]:
+    """Decisions per gold row on the pending rows (see the module docstring, 4)."""
+    counts: list[int] = []
+    rows = session.scalars(
+        select(ModelRow).options(
+            selectinload(ModelRow.cells).joinedload(RowCell.fact), selectinload(ModelRow.paper)
+        )
+    ).unique()
+    by_paper: dict[str, list[ModelRow]] = defaultdict(list)
+    for row in rows:
+        by_paper[row.paper.arxiv_id].append(row)
+    for pid, paper in sorted(gold.items()):
+        for gold_row in paper.get("rows", []):
+            mine = gold_items({"arxiv_id": pid, "rows": [gold_row]})
+            scores = [i for i in mine if i.field == "results"]
+            home = next(
+                (
+                    row
+                    for row in by_paper.get(pid, [])
+                    for cell in row.cells
+                    if cell.field == "score"
+                    and any(matches(i, fact_to_dict(cell.fact)) for i in scores)
+                ),
+                None,
+            )
+            if home is not None:
+                counts.append(_row_decisions(home, items.get(pid, [])))
+    return counts
+
+
+def _row_decisions(row: ModelRow, items: list[GoldItem]) -> int:
+    by_field: dict[str, list[RowCell]] = defaultdict(list)
+    for cell in row.cells:
+        by_field[cell.field].append(cell)
+    rejects = 0
+    for cells in by_field.values():
+        for cell in sorted(cells, key=lambda c: rank(row, c), reverse=True):
+            if _right(fact_to_dict(cell.fact), items):
+                break
+            rejects += 1
+    return rejects + 1
 
 
 def _row_recovered(pid: str, row: Mapping[str, Any], recovered: set[tuple[Any, ...]]) -> bool:

@@ -53,12 +53,12 @@ def proposal(row: ModelRow) -> dict[str, RowCell]:
         if cell.fact.status == REJECTED:
             continue
         current = best.get(cell.field)
-        if current is None or _rank(row, cell) > _rank(row, current):
+        if current is None or rank(row, cell) > rank(row, current):
             best[cell.field] = cell
     return best
 
 
-def _rank(row: ModelRow, cell: RowCell) -> tuple[int, int, tuple[float, float]]:
+def rank(row: ModelRow, cell: RowCell) -> tuple[int, int, tuple[float, float]]:
     closeness = name_distance(row.model, cell.fact.model)
     return -LINK_RANK[cell.link], -closeness, preference(cell.fact)
 

@@ -101,6 +101,12 @@ def _print_rows(rows: RowEvaluation) -> None:
     for name, ratio in figures:
         table.add_row(name, str(ratio.found), str(ratio.total), _pct(ratio.ratio))
     console.print(table)
+    decisions = rows.to_dict()["decisions_per_gold_row"]
+    console.print(
+        f"review decisions per gold row (rejects + one accept-row): median "
+        f"{decisions['median']} over {decisions['rows']} rows",
+        highlight=False,
+    )
     for name, fit in rows.fits.items():
         ours, gold = fit["extracted"], fit["gold"]
         console.print(
