@@ -2,7 +2,8 @@
 
 Tables follow the data flow: ``ingest_runs`` record each pull from a source, ``papers`` one row
 per arXiv paper *version*, ``facts`` one extracted number with its evidence, ``review_events`` the
-curators' audit trail, ``observations`` the rows a regression uses (built from accepted facts or
+curators' audit trail, ``model_rows`` and ``row_cells`` a paper's models assembled from its facts,
+``observations`` the rows a regression uses (built from accepted facts or
 imported from curated datasets) and ``trend_fits`` the regressions themselves.
 
 Schema changes go through Alembic (``migrations/``); tests build their databases by running the
@@ -180,6 +181,54 @@ class ReviewEvent(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     fact: Mapped[Fact] = relationship(back_populates="events")
+
+
+class ModelRow(Base):
+    """One model of one paper version, assembled from its facts (``extractors.rows``).
+
+    ``row_key`` is the aligned model name (stable across re-extractions, so a curator's row
+    decision survives them); ``aliases`` are the other ways the paper prints the name; ``own`` is
+    false for rows quoted from other papers. ``status``: ``pending`` | ``accepted`` |
+    ``rejected`` (not this paper's model, or not a result): a rejected row feeds no observation.
+    """
+
+    __tablename__ = "model_rows"
+    __table_args__ = (
+        UniqueConstraint("paper_id", "row_key", name="uq_model_rows_paper_id_row_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    row_key: Mapped[str] = mapped_column(String(255))
+    model: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    own: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    paper: Mapped[Paper] = relationship()
+    cells: Mapped[list[RowCell]] = relationship(
+        back_populates="row", cascade="all, delete-orphan", order_by="RowCell.id"
+    )
+
+
+class RowCell(Base):
+    """One fact in one row: which field of the row it fills and why it was linked there."""
+
+    __tablename__ = "row_cells"
+    __table_args__ = (UniqueConstraint("row_id", "fact_id", name="uq_row_cells_row_id_fact_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    row_id: Mapped[int] = mapped_column(ForeignKey("model_rows.id", ondelete="CASCADE"), index=True)
+    fact_id: Mapped[int] = mapped_column(ForeignKey("facts.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    link: Mapped[str] = mapped_column(String(32))
+
+    row: Mapped[ModelRow] = relationship(back_populates="cells")
+    fact: Mapped[Fact] = relationship()
 
 
 class Observation(Base):

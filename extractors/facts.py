@@ -11,10 +11,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from extractors.kinds import KINDS
 from extractors.parse.document import BBox
 from extractors.vocabulary import vocabulary
 
-KINDS = ("result", "parameters", "flops", "hardware", "training_time")
 BENCHMARKS = tuple(vocabulary().benchmarks)
 METRICS = tuple(vocabulary().metrics)
 FLOPS_KINDS = ("flops", "multiply_adds")
@@ -25,6 +25,8 @@ MAX_LENGTHS = {"unit": 32, "accelerator": 32, "rule": 128, "extractor": 64, "ext
 
 @dataclass
 class ExtractedFact:
+    """One candidate number; ``kind`` is one of :data:`extractors.kinds.KINDS`."""
+
     kind: str
     value: str  # as printed in the paper
     page: int

@@ -31,13 +31,14 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from extractors.kinds import RULE_LABELS
 from extractors.parse.document import BBox, Document, Page
 from extractors.references import reference_lines
 from extractors.vocabulary import Accelerators, vocabulary
 
 RULES_DIR = Path(__file__).with_name("rules")
 SPANS_KEY = "ctrends"
-LABELS = ("HARDWARE", "WORKERS", "DURATION", "PARAMETERS", "FLOPS")
+LABELS = RULE_LABELS  # each kind names the labels its prose extractor reads
 RULE_KEYS = {"id", "label", "pattern", "note"}
 EVIDENCE_WINDOW = 320  # characters of context kept around a match in an overlong sentence
 

@@ -29,6 +29,8 @@ BUILTIN_MODULES = (
     "extractors.flops",  # FLOPs / multiply-adds stated in prose
     "extractors.hardware",  # accelerator type and count
     "extractors.training_time",  # wall-clock training time
+    "extractors.epochs",  # training epochs
+    "extractors.training_set",  # training-set size
 )
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from db.migrate import upgrade
 from db.models import Paper
 from db.session import session_scope
+from extractors.kinds import KIND_SPECS, KINDS, preference, value_of
 from extractors.vocabulary import vocabulary
 from pipeline.export import fact_to_dict, iter_facts
 from pipeline.extract import extract_pending
@@ -35,7 +36,9 @@ FLOPS_TOLERANCE = 0.05
 TRAINING_TIME_TOLERANCE = 0.10
 # A paper "reports" a benchmark when it has a result fact at least this confident.
 DETECTION_CONFIDENCE = 0.5
-FIELDS = ("results", "parameters", "flops", "accelerator", "accelerator_count", "training_time")
+# The evaluation fields and the kind whose facts can match each (from the kind registry).
+FIELD_KINDS = {field: spec.name for spec in KIND_SPECS for field in spec.gold_fields}
+FIELDS = tuple(FIELD_KINDS)
 TPU_CORES_PER_DEVICE = 8
 TPU_CHIPS_PER_DEVICE = 4
 
@@ -126,84 +129,72 @@ def load_gold(corpus: Path) -> dict[str, dict[str, Any]]:
 def gold_items(paper: Mapping[str, Any]) -> list[GoldItem]:
     """The values to find in one paper; a value stated for several rows counts once."""
     items: dict[tuple[Any, ...], GoldItem] = {}
-    pid = paper["arxiv_id"]
     for row in paper.get("rows", []):
-        model = row.get("model") or ""
-        evidence = row.get("evidence") or {}
-
-        def add(key: tuple[Any, ...], item: GoldItem) -> None:
+        for key, item in row_items(paper["arxiv_id"], row):
             items.setdefault(key, item)
-
-        for metric, score in (row.get("scores") or {}).items():
-            if score is not None:
-                add(
-                    ("results", row["benchmark"], metric, score),
-                    GoldItem(
-                        pid,
-                        "results",
-                        score,
-                        model,
-                        row["benchmark"],
-                        metric,
-                        _evidence(evidence, metric, "scores"),
-                    ),
-                )
-        if row.get("parameters"):
-            add(
-                ("parameters", row["parameters"]),
-                GoldItem(
-                    pid,
-                    "parameters",
-                    row["parameters"],
-                    model,
-                    evidence=_evidence(evidence, "parameters"),
-                ),
-            )
-        if row.get("flops") or row.get("multiadds"):
-            value = {"flops": row.get("flops"), "multiadds": row.get("multiadds")}
-            add(
-                ("flops", value["flops"], value["multiadds"]),
-                GoldItem(
-                    pid, "flops", value, model, evidence=_evidence(evidence, "flops", "multiadds")
-                ),
-            )
-        if row.get("training_time_sec"):
-            add(
-                ("training_time", row["training_time_sec"]),
-                GoldItem(
-                    pid,
-                    "training_time",
-                    row["training_time_sec"],
-                    model,
-                    evidence=_evidence(evidence, "training_time_sec"),
-                ),
-            )
-        accelerator = row.get("gpu") or row.get("tpu")
-        count = row.get("tpu_devices") if row.get("tpu") else row.get("gpu_count")
-        if accelerator:
-            add(
-                ("accelerator", accelerator),
-                GoldItem(
-                    pid,
-                    "accelerator",
-                    accelerator,
-                    model,
-                    evidence=_evidence(evidence, "gpu", "tpu"),
-                ),
-            )
-        if count:
-            expected = {"accelerator": accelerator, "count": count, "tpu": bool(row.get("tpu"))}
-            add(
-                ("accelerator_count", accelerator, count),
-                GoldItem(
-                    pid,
-                    "accelerator_count",
-                    expected,
-                    model,
-                    evidence=_evidence(evidence, "gpu_count", "tpu_devices", "tpu_cores"),
-                ),
-            )
     return list(items.values())
+
+
+def row_items(pid: str, row: Mapping[str, Any]) -> Iterable[tuple[tuple[Any, ...], GoldItem]]:
+    """One gold row's values, each under the key that makes it count once per paper."""
+    for read in _GOLD_READERS:
+        yield from read(pid, row, row.get("model") or "", row.get("evidence") or {})
+
+
+def _gold_results(pid: str, row: Fact, model: str, evidence: Fact) -> GoldPairs:
+    for metric, score in (row.get("scores") or {}).items():
+        if score is not None:
+            where = _evidence(evidence, metric, "scores")
+            item = GoldItem(pid, "results", score, model, row["benchmark"], metric, where)
+            yield ("results", row["benchmark"], metric, score), item
+
+
+def _gold_parameters(pid: str, row: Fact, model: str, evidence: Fact) -> GoldPairs:
+    if row.get("parameters"):
+        where = _evidence(evidence, "parameters")
+        item = GoldItem(pid, "parameters", row["parameters"], model, evidence=where)
+        yield ("parameters", row["parameters"]), item
+
+
+def _gold_flops(pid: str, row: Fact, model: str, evidence: Fact) -> GoldPairs:
+    if row.get("flops") or row.get("multiadds"):
+        value = {"flops": row.get("flops"), "multiadds": row.get("multiadds")}
+        where = _evidence(evidence, "flops", "multiadds")
+        yield (
+            ("flops", value["flops"], value["multiadds"]),
+            GoldItem(pid, "flops", value, model, evidence=where),
+        )
+
+
+def _gold_training_time(pid: str, row: Fact, model: str, evidence: Fact) -> GoldPairs:
+    if row.get("training_time_sec"):
+        where = _evidence(evidence, "training_time_sec")
+        item = GoldItem(pid, "training_time", row["training_time_sec"], model, evidence=where)
+        yield ("training_time", row["training_time_sec"]), item
+
+
+def _gold_hardware(pid: str, row: Fact, model: str, evidence: Fact) -> GoldPairs:
+    accelerator = row.get("gpu") or row.get("tpu")
+    count = row.get("tpu_devices") if row.get("tpu") else row.get("gpu_count")
+    if accelerator:
+        where = _evidence(evidence, "gpu", "tpu")
+        item = GoldItem(pid, "accelerator", accelerator, model, evidence=where)
+        yield ("accelerator", accelerator), item
+    if count:
+        expected = {"accelerator": accelerator, "count": count, "tpu": bool(row.get("tpu"))}
+        where = _evidence(evidence, "gpu_count", "tpu_devices", "tpu_cores")
+        item = GoldItem(pid, "accelerator_count", expected, model, evidence=where)
+        yield ("accelerator_count", accelerator, count), item
+
+
+GoldPairs = Iterable[tuple[tuple[Any, ...], GoldItem]]
+_GOLD_READERS = (
+    _gold_results,
+    _gold_parameters,
+    _gold_flops,
+    _gold_training_time,
+    _gold_hardware,
+)
 
 
 def _evidence(evidence: Mapping[str, Any], *keys: str) -> str:
@@ -223,39 +214,52 @@ def result_score(fact: Fact) -> float | None:
 
 
 def matches(item: GoldItem, fact: Fact) -> bool:
-    kind = fact.get("kind")
-    if item.field == "results":
-        score = result_score(fact)
-        return (
-            kind == "result"
-            and fact.get("benchmark") == item.benchmark
-            and fact.get("metric") == item.metric
-            and score is not None
-            and abs(score - float(item.expected)) <= SCORE_TOLERANCE + 1e-9
-        )
-    value = fact.get("normalized")
-    if item.field == "parameters":
-        return kind == "parameters" and _within(value, item.expected, PARAMETERS_TOLERANCE)
-    if item.field == "flops":
-        targets = [item.expected.get("flops")]
-        if item.expected.get("multiadds"):
-            targets += [item.expected["multiadds"], 2 * item.expected["multiadds"]]
-        return kind == "flops" and any(_within(value, t, FLOPS_TOLERANCE) for t in targets if t)
-    if item.field == "training_time":
-        return kind == "training_time" and _within(value, item.expected, TRAINING_TIME_TOLERANCE)
-    if item.field == "accelerator":
-        return kind == "hardware" and same_family(fact.get("accelerator"), item.expected)
-    if item.field == "accelerator_count":
-        expected = item.expected
-        if kind != "hardware" or fact.get("count") is None:
-            return False
-        if expected["accelerator"] and not same_family(
-            fact.get("accelerator"), expected["accelerator"]
-        ):
-            return False
-        count = devices(fact) if expected["tpu"] else float(fact["count"])
-        return count is not None and abs(count - float(expected["count"])) < 1e-6
-    raise ValueError(f"unknown field {item.field}")
+    """Does ``fact`` stand for the gold value ``item``? Only a kind whose spec lists the field
+    can match it (:data:`FIELD_KINDS`); the comparison is the field's."""
+    if fact.get("kind") != FIELD_KINDS.get(item.field):
+        return False
+    return _MATCHERS[item.field](item.expected, item, fact)
+
+
+def _match_result(expected: Any, item: GoldItem, fact: Fact) -> bool:
+    score = result_score(fact)
+    return (
+        fact.get("benchmark") == item.benchmark
+        and fact.get("metric") == item.metric
+        and score is not None
+        and abs(score - float(expected)) <= SCORE_TOLERANCE + 1e-9
+    )
+
+
+def _match_flops(expected: Any, item: GoldItem, fact: Fact) -> bool:
+    targets = [expected.get("flops")]
+    if expected.get("multiadds"):
+        targets += [expected["multiadds"], 2 * expected["multiadds"]]
+    return any(_within(value_of(fact), t, FLOPS_TOLERANCE) for t in targets if t)
+
+
+def _match_count(expected: Any, item: GoldItem, fact: Fact) -> bool:
+    if fact.get("count") is None:
+        return False
+    family = expected["accelerator"]
+    if family and not same_family(fact.get("accelerator"), family):
+        return False
+    count = devices(fact) if expected["tpu"] else float(fact["count"])
+    return count is not None and abs(count - float(expected["count"])) < 1e-6
+
+
+def _relative(tolerance: float) -> Callable[[Any, GoldItem, Fact], bool]:
+    return lambda expected, _item, fact: _within(value_of(fact), expected, tolerance)
+
+
+_MATCHERS: dict[str, Callable[[Any, GoldItem, Fact], bool]] = {
+    "results": _match_result,
+    "parameters": _relative(PARAMETERS_TOLERANCE),
+    "flops": _match_flops,
+    "training_time": _relative(TRAINING_TIME_TOLERANCE),
+    "accelerator": lambda expected, _item, fact: same_family(fact.get("accelerator"), expected),
+    "accelerator_count": _match_count,
+}
 
 
 def _within(value: Any, target: Any, tolerance: float) -> bool:
@@ -317,7 +321,7 @@ def evaluate(gold: Mapping[str, Mapping[str, Any]], facts: Mapping[str, list[Fac
         fn += len(expected - predicted)
         _headline(pid, paper, paper_facts, headline, headline_misses)
         kinds = Counter(f.get("kind") for f in paper_facts)
-        for kind in ("result", "parameters", "flops", "hardware", "training_time"):
+        for kind in KINDS:
             counts[kind].append(kinds.get(kind, 0))
     return Evaluation(
         papers=len(gold),
@@ -366,7 +370,7 @@ def _headline(
         if not candidates:
             misses.append({"arxiv_id": pid, "benchmark": benchmark, "top": None})
             continue
-        top = max(candidates, key=lambda f: float(f.get("confidence") or 0))
+        top = max(candidates, key=preference)
         if any(matches(i, top) for i in items if i.benchmark == benchmark):
             headline.found += 1
         else:

@@ -40,6 +40,7 @@ from pipeline.errors import UserError, one_line
 from pipeline.faults import ENVIRONMENT, INPUT, failure_class
 from pipeline.isolation import Outcome, map_isolated
 from pipeline.progress import progress_bar
+from pipeline.rows import refresh_rows
 from pipeline.sources import paper_label
 from pipeline.store import store_facts
 
@@ -268,6 +269,7 @@ def _store(
                 report = store_facts(
                     session, paper, result.facts, auto_accept=settings.auto_accept_confidence
                 )
+                refresh_rows(session, paper)
                 paper.page_count = result.page_count
                 paper.pages_in_pdf = result.pages_in_pdf
                 paper.failure_class = None

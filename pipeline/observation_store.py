@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from db.models import Observation
 
-# Review statuses whose facts feed observations, and the kinds that carry compute.
+# Review statuses whose facts feed observations.
 CURATED = ("accepted", "edited")
-COMPUTE_KINDS = ("parameters", "flops", "hardware", "training_time")
 
 
 @dataclass

@@ -30,9 +30,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from db.models import Fact, Paper, ReviewEvent, utcnow
 from extractors.facts import BENCHMARKS, KINDS, normalize_model_name
+from extractors.kinds import COMPUTE_KINDS, SPECS
 from pipeline.corrections import correct
 from pipeline.errors import UserError
-from pipeline.observation_store import COMPUTE_KINDS, CURATED
+from pipeline.observation_store import CURATED
 from pipeline.sources import paper_label as paper_label  # used as review.paper_label
 from pipeline.store import JUDGED_FIELDS
 from pipeline.store import snapshot as store_snapshot
@@ -187,12 +188,8 @@ def edit(
     )
     before = snapshot(fact)
     fact.value, fact.unit = fixed.value, fixed.unit
-    if fact.kind == "result":
-        fact.error = fixed.error
-    elif fact.kind == "hardware":
-        fact.count = fixed.count
-    else:
-        fact.normalized = fixed.normalized
+    field = SPECS[fact.kind].value_field
+    setattr(fact, field, getattr(fixed, field))
     fact.status = "edited"
     return _record(session, fact, "edit", reviewer, before, note)
 

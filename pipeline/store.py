@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Fact, Paper, ReviewEvent
 from extractors.facts import ExtractedFact
+from extractors.kinds import preference
 
 SYSTEM_REVIEWER = "compute-trends"
 HUMAN_DECIDED = ("accepted", "rejected", "edited")
@@ -103,8 +104,8 @@ def store_facts(
     by_key: dict[str, ExtractedFact] = {}
     for new in facts:
         key = new.identity(paper.arxiv_id, paper.version)
-        # Two candidates for one identity: keep the more confident one.
-        if key not in by_key or new.confidence > by_key[key].confidence:
+        # Two candidates for one identity: keep the preferred one (the one tie-break policy).
+        if key not in by_key or preference(new) > preference(by_key[key]):
             by_key[key] = new
     existing = {
         fact.fact_key: fact

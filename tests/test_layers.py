@@ -32,13 +32,20 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "pipeline.extract",
             "pipeline.store",
             "pipeline.observation_store",
+            "pipeline.rows",
         ),
     ),
-    ("review", ("pipeline.corrections", "pipeline.review", "pipeline.web")),
+    ("review", ("pipeline.corrections", "pipeline.review", "pipeline.review_rows", "pipeline.web")),
     ("fit", ("pipeline.analysis",)),
     (
         "query and tools",
-        ("pipeline.export", "pipeline.evaluate", "pipeline.hand_labels", "pipeline.backup"),
+        (
+            "pipeline.export",
+            "pipeline.evaluate",
+            "pipeline.evaluate_rows",
+            "pipeline.hand_labels",
+            "pipeline.backup",
+        ),
     ),
     (
         "orchestration",

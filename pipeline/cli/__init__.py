@@ -12,6 +12,7 @@ from pipeline.cli import (
     backup,  # noqa: F401  (registers backup, restore)
     core,  # noqa: F401  (registers commands)
     evaluate,  # noqa: F401  (registers eval)
+    observations,  # noqa: F401  (registers observations)
     review,  # noqa: F401  (registers review)
     trends,  # noqa: F401  (registers fit, trends, import)
     web,  # noqa: F401  (registers web)

@@ -14,6 +14,7 @@ from rich.table import Table
 from pipeline.cli.app import app
 from pipeline.errors import UserError
 from pipeline.evaluate import Evaluation, GoldError, evaluate, extract_into_database, load_gold
+from pipeline.evaluate_rows import RowEvaluation, authors_rows, evaluate_rows
 
 console = Console()
 
@@ -25,19 +26,32 @@ def eval_command(
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON.")] = False,
     misses: Annotated[int, typer.Option(help="List at most this many misses (text).")] = 40,
+    authors: Annotated[
+        Path | None,
+        typer.Option(
+            help="The FutureTech dataset directory, to check network operations against the "
+            "authors' net_ops.",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
-    """Ingest and extract CORPUS into a throw-away database and score the facts against gold."""
+    """Ingest and extract CORPUS into a throw-away database and score the facts against gold,
+    then the model rows under a simulated perfect curator."""
     try:
         gold = load_gold(corpus)
         with tempfile.TemporaryDirectory(prefix="ctrends-eval-") as tmp:
-            facts, failures = extract_into_database(corpus, f"sqlite:///{Path(tmp) / 'eval.db'}")
+            url = f"sqlite:///{Path(tmp) / 'eval.db'}"
+            facts, failures = extract_into_database(corpus, url)
+            rows = evaluate_rows(gold, url, authors_rows(authors, set(gold)))
     except GoldError as exc:
         raise UserError(str(exc)) from exc
     result = evaluate(gold, facts)
     if as_json:
-        typer.echo(json.dumps({**result.to_dict(), "failures": failures}, indent=2))
+        report = {**result.to_dict(), "rows": rows.to_dict(), "failures": failures}
+        typer.echo(json.dumps(report, indent=2))
         return
     _print(result, failures, misses)
+    _print_rows(rows)
 
 
 def _pct(value: float | None) -> str:
@@ -73,5 +87,30 @@ def _print(result: Evaluation, failures: dict[str, str], max_misses: int) -> Non
         where = f" {miss.benchmark}/{miss.metric}" if miss.benchmark else ""
         console.print(
             f"  {miss.arxiv_id} {miss.field}{where}: {miss.expected} ({miss.model})",
+            highlight=False,
+        )
+
+
+def _print_rows(rows: RowEvaluation) -> None:
+    table = Table(title=f"Model rows: {rows.gold_rows} gold rows, simulated perfect curator")
+    for column in ("figure", "found", "total", "ratio"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    figures = [("recovered as rows", rows.recovered_as_rows), ("observed", rows.observed)]
+    figures += [(f"  linked {name}", ratio) for name, ratio in rows.linked.items()]
+    figures += [("network operations within 10% of authors", rows.net_ops_vs_authors)]
+    for name, ratio in figures:
+        table.add_row(name, str(ratio.found), str(ratio.total), _pct(ratio.ratio))
+    console.print(table)
+    decisions = rows.to_dict()["decisions_per_gold_row"]
+    console.print(
+        f"review decisions per gold row (rejects + one accept-row): median "
+        f"{decisions['median']} over {decisions['rows']} rows",
+        highlight=False,
+    )
+    for name, fit in rows.fits.items():
+        ours, gold = fit["extracted"], fit["gold"]
+        console.print(
+            f"poly fit {name}: extracted slope {ours['slope']} (N {ours['n']}), "
+            f"gold rows {gold['slope']} (N {gold['n']})",
             highlight=False,
         )

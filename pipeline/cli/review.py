@@ -17,7 +17,8 @@ from rich.text import Text
 
 from db.models import Fact, ReviewEvent
 from db.session import session_scope
-from pipeline import review
+from extractors.kinds import KINDS
+from pipeline import review, review_rows
 from pipeline.cli.app import app
 from pipeline.cli.options import BenchmarkOpt, FormatOpt, TableFormat
 from pipeline.config import get_settings
@@ -31,13 +32,14 @@ review_app = typer.Typer(
 app.add_typer(review_app, name="review")
 
 FactId = Annotated[int, typer.Argument(help="The fact's id (the `id` of `review list`).")]
+FactIds = Annotated[list[int], typer.Argument(help="One or more fact ids (`review list`).")]
 ReviewerOpt = Annotated[
     str | None, typer.Option(help="Who decides (default: CTRENDS_REVIEWER).", show_default=False)
 ]
 NoteOpt = Annotated[
     str | None, typer.Option(help="Why: kept with the decision in the audit trail.")
 ]
-KindOpt = Annotated[str | None, typer.Option(help="result | parameters | flops | hardware | ...")]
+KindOpt = Annotated[str | None, typer.Option(help=" | ".join(KINDS))]
 PaperOpt = Annotated[str | None, typer.Option(help="arXiv id, optionally with version (…v2).")]
 StatusOpt = Annotated[
     str,
@@ -88,15 +90,58 @@ def show(fact_id: FactId, fmt: FormatOpt = TableFormat.table) -> None:
 
 
 @review_app.command("accept")
-def accept(fact_id: FactId, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
-    """Accept the fact (for a flagged fact: accept the re-extraction's values)."""
-    _decide(review.accept, fact_id, reviewer, note=note)
+def accept(fact_ids: FactIds, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
+    """Accept the facts (for a flagged fact: accept the re-extraction's values); several ids
+    are decided together or, when one cannot be, none."""
+    _decide_all(review.accept, fact_ids, reviewer, note=note)
 
 
 @review_app.command("reject")
-def reject(fact_id: FactId, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
-    """Reject the fact: the number is wrong or not this paper's."""
-    _decide(review.reject, fact_id, reviewer, note=note)
+def reject(fact_ids: FactIds, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
+    """Reject the facts: the number is wrong or not this paper's (all or none)."""
+    _decide_all(review.reject, fact_ids, reviewer, note=note)
+
+
+@review_app.command("rows")
+def rows(
+    paper: PaperOpt = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 20,
+    fmt: FormatOpt = TableFormat.table,
+) -> None:
+    """Model rows with pending cells, those that complete a fit soonest first."""
+    with session_scope() as session:
+        entries = review_rows.row_queue(session, paper=paper, limit=limit)
+        records = [_row_record(e) for e in entries]
+    if fmt is TableFormat.json:
+        sys.stdout.write(json_text(tidy(records), indent=2) + "\n")
+        return
+    for record in records:
+        console.print(
+            f"[bold]row {record['id']}[/] {record['paper']} {record['model']}"
+            f"{'' if record['own'] else ' (quoted)'} · {record['reason']}",
+            highlight=False,
+        )
+        for cell in record["cells"]:
+            console.print(
+                f"  {cell['field']:<18} fact {cell['fact_id']:<6} {cell['status']:<8} "
+                f"{cell['value']} {cell['unit'] or ''} · {cell['link']} · p.{cell['page']}: "
+                f"{(cell['evidence'] or '')[:90]}",
+                markup=False,
+                highlight=False,
+            )
+
+
+@review_app.command("accept-row")
+def accept_row(
+    row_id: Annotated[int, typer.Argument(help="The row's id (the `id` of `review rows`).")],
+    note: NoteOpt = None,
+    reviewer: ReviewerOpt = None,
+) -> None:
+    """Accept a row: each field's proposed cell that is still pending (one event per fact)."""
+    with session_scope() as session:
+        events = review_rows.accept_row(session, row_id, _who(reviewer), note=note)
+        ids = ", ".join(str(e.fact_id) for e in events)
+    console.print(f"accepted facts {ids} of row {row_id}", highlight=False)
 
 
 @review_app.command("edit")
@@ -152,18 +197,61 @@ def _who(reviewer: str | None) -> str:
     return reviewer or get_settings().reviewer or ""
 
 
+def _decide_all(
+    action: Callable[..., ReviewEvent],
+    fact_ids: list[int],
+    reviewer: str | None,
+    **kwargs: str | None,
+) -> None:
+    """Decide every id in one transaction: a refused one leaves all of them as they were."""
+    with session_scope() as session:
+        events = [action(session, fact_id, _who(reviewer), **kwargs) for fact_id in fact_ids]
+        for event in events:
+            _report(event)
+
+
+def _report(event: ReviewEvent) -> None:
+    fact = event.fact
+    console.print(
+        f"{_DONE[event.action]} fact {fact.id}, now {fact.status} "
+        f"({_label(fact)}: {_value(fact)}) as {event.reviewer}",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _row_record(entry: review_rows.RowEntry) -> dict[str, object]:
+    row = entry.row
+    proposed = {cell.id for cell in entry.proposal.values()}
+    return {
+        "id": row.id,
+        "paper": review.paper_label(row.paper),
+        "model": row.model,
+        "aliases": row.aliases,
+        "own": row.own,
+        "reason": entry.reason,
+        "cells": [
+            {
+                "field": c.field,
+                "fact_id": c.fact_id,
+                "status": c.fact.status,
+                "proposed": c.id in proposed,
+                "value": c.fact.value,
+                "unit": c.fact.unit,
+                "link": c.link,
+                "page": c.fact.page,
+                "evidence": c.fact.evidence,
+            }
+            for c in sorted(row.cells, key=lambda c: (c.id not in proposed, c.field))
+        ],
+    }
+
+
 def _decide(
     action: Callable[..., ReviewEvent], fact_id: int, reviewer: str | None, **kwargs: str | None
 ) -> None:
     with session_scope() as session:
-        event = action(session, fact_id, _who(reviewer), **kwargs)
-        fact = event.fact
-        console.print(
-            f"{_DONE[event.action]} fact {fact.id}, now {fact.status} "
-            f"({_label(fact)}: {_value(fact)}) as {event.reviewer}",
-            markup=False,
-            highlight=False,
-        )
+        _report(action(session, fact_id, _who(reviewer), **kwargs))
 
 
 _DONE = {

@@ -1,0 +1,280 @@
+"""Model rows: a paper's models, each with its results and compute, assembled from its facts.
+
+The unit every curated dataset of this field keeps is one model of one paper with its score and
+its compute. Extraction finds loose facts; this module groups them. A row is a model as printed
+plus the aliases it appears under elsewhere (a size table, prose); each cell points at the fact it
+came from and says why it was linked:
+
+- ``same table row``: the number sits in the row of the result (same page, same row box);
+- ``same name``: the model is printed the same way (up to case and spacing);
+- ``name alignment``: the names agree once the ways papers vary a name are removed (punctuation,
+  ``x``/``×``, ``(ours)``, footnote marks, citations, split and resolution suffixes, pre-training
+  suffixes, depth words: "152-layer ResNet" is "ResNet-152");
+- ``name contains``: one name is the other plus words, and no other row fits;
+- ``paper-level statement``: a statement that names no model ("we train on 8 V100s for 3 days")
+  is about the paper's own models, so it is a candidate cell of each of them.
+
+Rows are a proposal: every cell keeps its fact's own review, and the observation of a row uses
+only the cells a curator accepted (``pipeline.analysis.observations``). Nothing here reads gold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+
+from extractors.kinds import SPECS
+
+# Kinds whose value does not depend on the input resolution or test protocol of a variant: a
+# parameter count stated for "ResNet-50" holds for "ResNet-50 (320px)" too; FLOPs do not.
+RESOLUTION_FREE = ("parameters", "hardware", "training_time", "epochs", "training_set")
+_STRONG = ("same table row", "same name", "name alignment")
+LINK_RANK = {
+    "same table row": 0,
+    "same name": 1,
+    "name alignment": 2,
+    "name contains": 3,
+    "paper-level statement": 4,
+}
+
+_FOOTNOTES = re.compile(r"[*†‡§¶♯⋆∗✝✓]+|\^\S+")
+_OURS = re.compile(r"\(\s*ours\s*\)|\bours\b-?|\(\s*this (?:work|paper)\s*\)", re.I)
+_CITATION = re.compile(r"\[[\d,;\s–-]+\]|\([A-Z][A-Za-z-]+(?: et al\.?)?,? \d{4}\w?\)")
+_SPLITS = re.compile(
+    r"\(\s*(?:val(?:idation)?|test(?:-dev|-std)?|dev|minival|single[- ](?:model|scale|crop)|"
+    r"multi[- ]scale|\d+[- ]crops?)\s*\)",
+    re.I,
+)
+_RESOLUTION = re.compile(
+    r"[@↑]\s*\d{2,4}(?:\s*px)?|\(?\b\d{3,4}\s*[x×]\s*\d{3,4}\b\)?|\(?\b\d{3,4}\s*px\b\)?|"
+    r"\(\s*\d{3,4}\s*\)",
+    re.I,
+)
+_PRETRAINING = re.compile(
+    r"\(\s*(?:pre-?trained\s+on\s+)?(?:imagenet-?(?:1k|21k|22k)|in-?(?:1k|21k|22k)|jft(?:-\d+m)?|"
+    r"ig-?\d+\w*)\s*\)|\b(?:w/|with)\s+\S+\s+pre-?training\b|\bpre-?trained\s+on\s+\S+|"
+    r"\bjft(?:-\d+m)?\b|\b(?:imagenet|in)-?(?:21|22)k\b",
+    re.I,
+)
+_DEPTH = re.compile(r"\b(\d{1,4})[- ]layers?\s+([A-Za-z][\w-]*)", re.I)
+# Bracketed qualifiers ("(Table 2)", "(71.5M)", "(AP b)"), except the ones that are part of the
+# name: a ResNeXt-style cardinality x width ("(32x4d)") or a size ("Transformer (big)").
+_NAME_IN_BRACKETS = (
+    r"\s*\d+x\d+d\s*\)|[^()]*\b(?:big|base|large|small|tiny|huge|giant|medium|deep|wide)\b"
+)
+_BRACKETED = re.compile(r"\((?!" + _NAME_IN_BRACKETS + r")[^()]*\)|\[[^\[\]]*\]", re.I)
+_TIMES = re.compile(r"(?<=\d)\s*[×x]\s*(?=\d)|×")
+# Size words and the letters model families abbreviate them to ("ViT-Huge" is "ViT-H").
+_SIZE_WORDS = {"huge": "h", "large": "l", "base": "b", "small": "s", "tiny": "t", "giant": "g"}
+_SIZE = re.compile(r"\b(" + "|".join(_SIZE_WORDS) + r")\b", re.I)
+
+
+class FactLike(Protocol):
+    """What assembly reads of a fact: a stored ``db.models.Fact`` or a test double."""
+
+    id: int
+    kind: str
+    benchmark: str | None
+    metric: str | None
+    model: str | None
+    page: int | None
+    bbox: Any
+    confidence: float
+    details: dict[str, Any] | None
+
+
+@dataclass
+class Cell:
+    fact_id: int
+    field: str  # the kind's ``row_field``: score, parameters, ops_forward_pass, ...
+    link: str  # a key of LINK_RANK
+
+
+@dataclass
+class Row:
+    key: str  # stable per paper: the aligned name, or the table row of an unnamed model
+    model: str  # as printed where it was first seen (a result, else a compute fact)
+    aliases: list[str] = field(default_factory=list)
+    own: bool = True  # the paper's own model, not a row quoted from another paper
+    main: bool = False  # marked as the paper's ("ours", "proposed") or named in its title
+    cells: list[Cell] = field(default_factory=list)
+    scored: bool = False  # has a result cell
+    _fact_ids: set[int] = field(default_factory=set, repr=False)
+
+    def add(self, fact: FactLike, link: str) -> None:
+        if fact.id in self._fact_ids:
+            return
+        self._fact_ids.add(fact.id)
+        self.cells.append(Cell(fact.id, SPECS[fact.kind].row_field, link))
+        self.scored = self.scored or fact.kind == "result"
+        name = (fact.model or "").strip()
+        if name and name != self.model and name not in self.aliases:
+            self.aliases.append(name)
+
+
+@lru_cache(maxsize=4096)
+def row_key(name: str | None) -> str:
+    """A model's key within its paper: the printed name up to case, punctuation, ``x``/``×``,
+    ``(ours)``, footnote marks, citations, split and pre-training suffixes, depth and size words.
+    Resolution and other bracketed qualifiers stay: "DeiT-B@384" is another model than "DeiT-B"
+    (fine-tuned at 384 px, with other FLOPs and often another score)."""
+    if not name:
+        return ""
+    text = _TIMES.sub("x", name.replace("_", " "))
+    for pattern in (_CITATION, _OURS, _SPLITS, _PRETRAINING):
+        text = pattern.sub(" ", text)
+    return _squash(text)
+
+
+@lru_cache(maxsize=4096)
+def aligned_name(name: str | None) -> str:
+    """The name with everything papers vary removed, resolution and bracketed qualifiers too:
+    'ResNet-152 (val)†' and '152-layer ResNet' both give 'resnet152'; 'ResNeXt-101 32×4d' and
+    'ResNeXt-101 (32x4d)' give 'resnext10132x4d'; 'CycleMLP-B4 (71.5M)' gives 'cyclemlpb4'."""
+    if not name:
+        return ""
+    text = _TIMES.sub("x", name.replace("_", " "))
+    for pattern in (_CITATION, _OURS, _SPLITS, _PRETRAINING, _RESOLUTION):
+        text = pattern.sub(" ", text)
+    unbracketed = _BRACKETED.sub(" ", text)
+    return _squash(unbracketed if _squash(unbracketed) else text)
+
+
+def _squash(text: str) -> str:
+    text = _DEPTH.sub(r"\2 \1", text)
+    text = _SIZE.sub(lambda m: _SIZE_WORDS[m.group(1).lower()], text)
+    text = _FOOTNOTES.sub("", text.strip())
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+@lru_cache(maxsize=4096)
+def _words(name: str | None) -> str:
+    """Word-order-free key: 'Transformer (big)' ~ 'big Transformer'."""
+    text = _DEPTH.sub(r"\2 \1", _TIMES.sub("x", name or "")).lower()
+    return " ".join(sorted(re.findall(r"[a-z]+|\d+(?:\.\d+)?", text)))
+
+
+def _same_table_row(a: FactLike, b: FactLike) -> bool:
+    """Same page, same row box, overlapping columns and names that agree: tables set side by
+    side share a y, and their rows name other models."""
+    if a.page is None or a.page != b.page or not a.bbox or not b.bbox:
+        return False
+    if a.model and b.model and aligned_name(a.model) != aligned_name(b.model):
+        return False
+    overlap = min(float(a.bbox[2]), float(b.bbox[2])) - max(float(a.bbox[0]), float(b.bbox[0]))
+    return _y(a.bbox) == _y(b.bbox) and overlap > 0
+
+
+def _y(bbox: Sequence[float]) -> tuple[float, float]:
+    return round(float(bbox[1]), 1), round(float(bbox[3]), 1)
+
+
+def name_distance(row_model: str, fact_model: str | None) -> int:
+    """How closely a cell's fact names its row: 0 the same key, 1 the same aligned name, 2 a
+    looser link. Among a row's candidates for one field the closest name wins."""
+    if row_key(fact_model) == row_key(row_model):
+        return 0
+    return 1 if aligned_name(fact_model) == aligned_name(row_model) else 2
+
+
+def _main(fact: FactLike) -> bool:
+    details = fact.details or {}
+    return bool(details.get("marked_own") or details.get("named_in_title"))
+
+
+def _quoted(fact: FactLike) -> bool:
+    return bool((fact.details or {}).get("quoted_from_other_paper"))
+
+
+def assemble(facts: Iterable[FactLike]) -> list[Row]:
+    """The rows of one paper version: results first make rows, compute facts join them."""
+    facts = sorted((f for f in facts if f.kind in SPECS), key=lambda f: f.id)  # known kinds
+    rows: dict[str, Row] = {}
+    results: dict[tuple[int | None, tuple[float, float]], list[tuple[FactLike, Row]]] = {}
+    for fact in (f for f in facts if f.kind == "result"):
+        key = row_key(fact.model) or _unnamed_key(fact)
+        row = rows.setdefault(key, Row(key, (fact.model or "").strip() or key, own=False))
+        row.own = row.own or not _quoted(fact)
+        row.main = row.main or _main(fact)
+        row.add(fact, "same name")
+        if fact.bbox:  # indexed by page and row box, for "same table row"
+            results.setdefault((fact.page, _y(fact.bbox)), []).append((fact, row))
+    for fact in (f for f in facts if f.kind != "result"):
+        placed = _place(fact, rows, results)
+        if placed and fact.kind in RESOLUTION_FREE and fact.model and placed[0][1] in _STRONG:
+            placed += _siblings(placed, rows)
+        if placed:
+            for row, link in placed:
+                row.add(fact, link)
+        elif fact.model:  # a model no result names: its own row, for a curator to merge
+            key = row_key(fact.model) or _unnamed_key(fact)
+            row = rows.setdefault(key, Row(key, fact.model.strip()))
+            row.add(fact, "same name")
+    return list(rows.values())
+
+
+def _siblings(placed: list[tuple[Row, str]], rows: dict[str, Row]) -> list[tuple[Row, str]]:
+    """Variants of a placed row ("SKNet-101" in Table 2, "SKNet-101 (320×320)" in Table 5)
+    share its parameter count and training: same aligned name, other row key."""
+    stems = {aligned_name(row.model) for row, _ in placed}
+    taken = {row.key for row, _ in placed}
+    return [
+        (row, "name alignment")
+        for row in rows.values()
+        if row.key not in taken and row.scored and aligned_name(row.model) in stems
+    ]
+
+
+def _unnamed_key(fact: FactLike) -> str:
+    where = f"{fact.page}:{_y(fact.bbox) if fact.bbox else fact.id}"
+    return "row@" + hashlib.sha1(where.encode()).hexdigest()[:12]
+
+
+def _place(
+    fact: FactLike,
+    rows: dict[str, Row],
+    results: dict[tuple[int | None, tuple[float, float]], list[tuple[FactLike, Row]]],
+) -> list[tuple[Row, str]]:
+    for result, row in results.get((fact.page, _y(fact.bbox)), []) if fact.bbox else []:
+        if _same_table_row(fact, result):
+            return [(row, "same table row")]
+    if not fact.model:
+        own = [row for row in rows.values() if row.own and row.scored]
+        return [(row, "paper-level statement") for row in own]
+    key = row_key(fact.model)
+    if key in rows:
+        printed = {rows[key].model.lower(), *(a.lower() for a in rows[key].aliases)}
+        exact = " ".join(fact.model.lower().split()) in {" ".join(p.split()) for p in printed}
+        return [(rows[key], "same name" if exact else "name alignment")]
+    scored = [row for row in rows.values() if row.scored]
+    stem = aligned_name(fact.model)
+    same_stem = [row for row in scored if aligned_name(row.model) == stem]
+    if len(same_stem) == 1 or (same_stem and fact.kind in RESOLUTION_FREE):
+        return [(row, "name alignment") for row in same_stem]
+    words = _words(fact.model)
+    by_words = [row for row in scored if _words(row.model) == words]
+    if len(by_words) == 1:
+        return [(by_words[0], "name alignment")]
+    return _contained(fact, stem, scored)
+
+
+def _contained(fact: FactLike, stem: str, scored: list[Row]) -> list[tuple[Row, str]]:
+    """One name is the other plus words ("ViT-Huge" ~ "ViT-H/14", "base" ~ "Transformer (base
+    model)"): linked when one row fits, preferring the paper's main rows, then its own."""
+    words = set(_words(fact.model).split())
+    containing = [
+        row
+        for row in scored
+        if words <= set(_words(row.model).split())
+        or (len(stem) >= 4 and stem in aligned_name(row.model))
+        or (len(aligned_name(row.model)) >= 4 and aligned_name(row.model) in stem)
+    ]
+    pools = ([r for r in containing if r.main], [r for r in containing if r.own], containing)
+    for pool in pools:
+        if len(pool) == 1:
+            return [(pool[0], "name contains")]
+    return []

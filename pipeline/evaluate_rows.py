@@ -1,0 +1,372 @@
+"""Row-level evaluation: do the model rows carry a gold row's compute into the fits?
+
+Field recall (``pipeline.evaluate``) says whether a number was found; this says whether it
+reaches the observation of its model. On the evaluation's throw-away database:
+
+1. gold rows recovered as rows: some assembled row of the paper holds a result cell with one of
+   the gold row's scores (before any review);
+2. a simulated perfect curator accepts exactly the facts that match a gold value of their paper
+   (epochs and training-set sizes: the FutureTech authors' values for the paper, when they have
+   one) and rejects all others; the observations are then rebuilt with the normal code
+   (``rebuild_extracted``);
+3. of the gold rows, how many get an observation with their score, and of those with a gold
+   parameter count, FLOPs, training time or hardware burden, how many carry it (same tolerances
+   as field recall; hardware burden within 10%); the observation of a gold row is, among those
+   with its benchmark, metric and score, the one with the most correct compute;
+4. network operations within 10% of the authors' ``net_ops`` for their rows on corpus papers;
+   and the review decisions a gold row costs on its row before any review: per field, the
+   wrongly proposed cells a curator rejects until the proposal is right (or none is), plus one
+   ``review accept-row`` (``pipeline.review_rows``), reported as a median;
+5. per benchmark, the poly fit log10(error) ~ log10(FLOPs) and ~ log10(parameters) of the
+   extracted observations (primary metric) next to the same fit over the gold rows.
+
+Gold and curated data are read here only; the pipeline code it drives never sees them.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from db.models import Fact, ModelRow, Observation, RowCell
+from db.session import session_scope
+from extractors.accelerators import peak_flops
+from pipeline.analysis.observations import rebuild_extracted
+from pipeline.evaluate import (
+    FLOPS_TOLERANCE,
+    PARAMETERS_TOLERANCE,
+    SCORE_TOLERANCE,
+    TRAINING_TIME_TOLERANCE,
+    GoldItem,
+    gold_items,
+    matches,
+)
+from pipeline.export import fact_to_dict
+from pipeline.review_rows import rank
+from pipeline.sources.curated import FUTURETECH, futuretech_data_dir, read_futuretech
+
+BURDEN_TOLERANCE = 0.10
+NET_OPS_TOLERANCE = 0.10
+SIZE_TOLERANCE = 0.10  # epochs and training-set sizes against the authors' ("1.2M" for 1.28M)
+LINKED = ("parameters", "flops", "training_time", "hardware_burden")
+PRIMARY_METRIC = {board.benchmark: board.metric for board in FUTURETECH}
+
+
+@dataclass
+class Ratio:
+    found: int = 0
+    total: int = 0
+
+    @property
+    def ratio(self) -> float | None:
+        return self.found / self.total if self.total else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"found": self.found, "total": self.total, "ratio": self.ratio}
+
+
+@dataclass
+class RowEvaluation:
+    gold_rows: int = 0
+    recovered_as_rows: Ratio = field(default_factory=Ratio)
+    observed: Ratio = field(default_factory=Ratio)
+    linked: dict[str, Ratio] = field(default_factory=lambda: {k: Ratio() for k in LINKED})
+    net_ops_vs_authors: Ratio = field(default_factory=Ratio)
+    decisions: list[int] = field(default_factory=list)  # per gold row found in a row
+    fits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    misses: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gold_rows": self.gold_rows,
+            "recovered_as_rows": self.recovered_as_rows.to_dict(),
+            "observed": self.observed.to_dict(),
+            "linked": {name: ratio.to_dict() for name, ratio in self.linked.items()},
+            "network_operations_vs_authors": self.net_ops_vs_authors.to_dict(),
+            "decisions_per_gold_row": {
+                "median": statistics.median(self.decisions) if self.decisions else None,
+                "rows": len(self.decisions),
+            },
+            "fits": self.fits,
+            "misses": self.misses,
+        }
+
+
+def authors_rows(directory: Path | None, arxiv_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """The FutureTech rows of the corpus papers, per arXiv id (empty without the dataset)."""
+    if directory is None or not directory.is_dir():
+        return {}
+    data = futuretech_data_dir(directory)
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for board in FUTURETECH:
+        path = data / board.filename
+        if path.is_file():
+            for row in read_futuretech(path, board):
+                if row["arxiv_id"] in arxiv_ids:
+                    rows[row["arxiv_id"]].append(row)
+    return dict(rows)
+
+
+def evaluate_rows(
+    gold: Mapping[str, Mapping[str, Any]],
+    database_url: str,
+    authors: Mapping[str, list[dict[str, Any]]],
+) -> RowEvaluation:
+    """Simulate the perfect curator on ``database_url`` (it is changed) and score the rows."""
+    result = RowEvaluation()
+    with session_scope(database_url) as session:
+        items = {pid: gold_items(paper) for pid, paper in gold.items()}
+        recovered = _recovered(session, items)
+        result.decisions = _decisions(session, gold, items)
+        _perfect_curator(session, items, authors)
+        rebuild_extracted(session)
+        observations: dict[str, list[Observation]] = defaultdict(list)
+        for obs in session.scalars(select(Observation).where(Observation.source == "extracted")):
+            observations[obs.arxiv_id or ""].append(obs)
+        for pid, paper in sorted(gold.items()):
+            for row in paper.get("rows", []):
+                if not any(v is not None for v in (row.get("scores") or {}).values()):
+                    continue
+                result.gold_rows += 1
+                result.recovered_as_rows.total += 1
+                result.recovered_as_rows.found += _row_recovered(pid, row, recovered)
+                _score_row(result, pid, row, observations.get(pid, []))
+        for pid, rows in sorted(authors.items()):
+            for row in rows:
+                if row.get("network_operations"):
+                    result.net_ops_vs_authors.total += 1
+                    result.net_ops_vs_authors.found += _net_ops_hit(row, observations.get(pid, []))
+        result.fits = _fits(gold, observations)
+    return result
+
+
+def _recovered(session: Session, items: Mapping[str, list[GoldItem]]) -> set[tuple[Any, ...]]:
+    """(arxiv id, benchmark, metric, score) of gold scores some assembled row holds."""
+    found: set[tuple[Any, ...]] = set()
+    rows = session.scalars(
+        select(ModelRow).options(selectinload(ModelRow.cells), selectinload(ModelRow.paper))
+    )
+    facts_by_id: dict[int, dict[str, Any]] = {}
+    for fact in session.scalars(select(Fact).where(Fact.kind == "result")):
+        facts_by_id[fact.id] = fact_to_dict(fact)
+    for row in rows:
+        pid = row.paper.arxiv_id
+        for cell in row.cells:
+            fact = facts_by_id.get(cell.fact_id)
+            if fact is None:
+                continue
+            for item in items.get(pid, []):
+                if item.field == "results" and matches(item, fact):
+                    found.add((pid, item.benchmark, item.metric, item.expected))
+    return found
+
+
+def _decisions(
+    session: Session, gold: Mapping[str, Mapping[str, Any]], items: Mapping[str, list[GoldItem]]
+) -> list[int]:
+    """Decisions per gold row on the pending rows (see the module docstring, 4)."""
+    counts: list[int] = []
+    rows = session.scalars(
+        select(ModelRow).options(
+            selectinload(ModelRow.cells).joinedload(RowCell.fact), selectinload(ModelRow.paper)
+        )
+    ).unique()
+    by_paper: dict[str, list[ModelRow]] = defaultdict(list)
+    for row in rows:
+        by_paper[row.paper.arxiv_id].append(row)
+    for pid, paper in sorted(gold.items()):
+        for gold_row in paper.get("rows", []):
+            mine = gold_items({"arxiv_id": pid, "rows": [gold_row]})
+            scores = [i for i in mine if i.field == "results"]
+            home = next(
+                (
+                    row
+                    for row in by_paper.get(pid, [])
+                    for cell in row.cells
+                    if cell.field == "score"
+                    and any(matches(i, fact_to_dict(cell.fact)) for i in scores)
+                ),
+                None,
+            )
+            if home is not None:
+                counts.append(_row_decisions(home, items.get(pid, [])))
+    return counts
+
+
+def _row_decisions(row: ModelRow, items: list[GoldItem]) -> int:
+    by_field: dict[str, list[RowCell]] = defaultdict(list)
+    for cell in row.cells:
+        by_field[cell.field].append(cell)
+    rejects = 0
+    for cells in by_field.values():
+        for cell in sorted(cells, key=lambda c: rank(row, c), reverse=True):
+            if _right(fact_to_dict(cell.fact), items):
+                break
+            rejects += 1
+    return rejects + 1
+
+
+def _row_recovered(pid: str, row: Mapping[str, Any], recovered: set[tuple[Any, ...]]) -> bool:
+    scores = (row.get("scores") or {}).items()
+    return any((pid, row["benchmark"], m, s) in recovered for m, s in scores if s is not None)
+
+
+def _perfect_curator(
+    session: Session,
+    items: Mapping[str, list[GoldItem]],
+    authors: Mapping[str, list[dict[str, Any]]],
+) -> None:
+    for fact in session.scalars(select(Fact)):
+        pid = fact.paper.arxiv_id
+        right = _right(fact_to_dict(fact), items.get(pid, []))
+        if fact.kind in ("epochs", "training_set"):
+            right = _authors_size(fact, authors.get(pid, []))
+        fact.status = "accepted" if right else "rejected"
+    session.flush()
+
+
+def _right(fact: Mapping[str, Any], items: list[GoldItem]) -> bool:
+    """A fact matching a gold value; a hardware statement whose accelerator is right but whose
+    count contradicts the paper's gold count is wrong (a curator would reject it)."""
+    hits = {item.field for item in items if matches(item, fact)}
+    if hits == {"accelerator"} and fact.get("count") is not None:
+        return not any(item.field == "accelerator_count" for item in items)
+    return bool(hits)
+
+
+def _authors_size(fact: Fact, rows: list[dict[str, Any]]) -> bool:
+    key = "epochs" if fact.kind == "epochs" else "training_set_size"
+    return any(_within(fact.normalized, row["details"].get(key), SIZE_TOLERANCE) for row in rows)
+
+
+def _within(value: float | None, target: float | None, tolerance: float) -> bool:
+    if value is None or not target:
+        return False
+    return abs(value - target) <= tolerance * abs(target)
+
+
+def _gold_burden(row: Mapping[str, Any]) -> float | None:
+    seconds = row.get("training_time_sec")
+    if row.get("tpu") and row.get("tpu_devices"):
+        peak, count = peak_flops(row["tpu"], "tpu_device"), row["tpu_devices"]
+    elif row.get("gpu") and row.get("gpu_count"):
+        peak, count = peak_flops(row["gpu"].split("/")[0], "gpu"), row["gpu_count"]
+    else:
+        return None
+    return count * peak * seconds if peak and seconds else None
+
+
+def _checks(row: Mapping[str, Any], obs: Observation) -> dict[str, bool]:
+    """Which of the gold row's compute values ``obs`` carries (only those gold states)."""
+    checks: dict[str, bool] = {}
+    if row.get("parameters"):
+        checks["parameters"] = _within(obs.parameters, row["parameters"], PARAMETERS_TOLERANCE)
+    if row.get("flops") or row.get("multiadds"):
+        targets = [row.get("flops")]
+        if row.get("multiadds"):
+            targets += [row["multiadds"], 2 * row["multiadds"]]
+        checks["flops"] = any(
+            _within(obs.ops_forward_pass, t, FLOPS_TOLERANCE) for t in targets if t
+        )
+    if row.get("training_time_sec"):
+        checks["training_time"] = _within(
+            obs.training_time_sec, row["training_time_sec"], TRAINING_TIME_TOLERANCE
+        )
+    burden = _gold_burden(row)
+    if burden:
+        checks["hardware_burden"] = _within(obs.hardware_burden, burden, BURDEN_TOLERANCE)
+    return checks
+
+
+def _score_row(
+    result: RowEvaluation, pid: str, row: Mapping[str, Any], observations: list[Observation]
+) -> None:
+    scores = {m: s for m, s in (row.get("scores") or {}).items() if s is not None}
+    candidates = [
+        obs
+        for obs in observations
+        if obs.benchmark == row["benchmark"]
+        and obs.metric in scores
+        and obs.score is not None
+        and abs(obs.score - float(scores[obs.metric])) <= SCORE_TOLERANCE + 1e-9
+    ]
+    result.observed.total += 1
+    expected = _checks(row, Observation())
+    for name in expected:
+        result.linked[name].total += 1
+    if not candidates:
+        result.misses.append({"arxiv_id": pid, "model": row.get("model"), "missing": "score"})
+        return
+    result.observed.found += 1
+    best = max((_checks(row, obs) for obs in candidates), key=lambda c: sum(c.values()))
+    for name, hit in best.items():
+        result.linked[name].found += hit
+    lost = sorted(name for name, hit in best.items() if not hit)
+    if lost:
+        result.misses.append({"arxiv_id": pid, "model": row.get("model"), "missing": lost})
+
+
+def _net_ops_hit(row: Mapping[str, Any], observations: list[Observation]) -> bool:
+    same = [o for o in observations if o.benchmark == row["benchmark"]]
+    scored = [
+        o for o in same if row.get("score") and o.score and abs(o.score - row["score"]) <= 0.5
+    ]
+    return any(
+        _within(o.network_operations, row["network_operations"], NET_OPS_TOLERANCE)
+        for o in scored or same
+    )
+
+
+def _fits(
+    gold: Mapping[str, Mapping[str, Any]], observations: Mapping[str, list[Observation]]
+) -> dict[str, dict[str, Any]]:
+    """Per benchmark and measure: slope of the extracted rows' poly fit next to the gold rows'."""
+    extracted: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    reference: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for rows in observations.values():
+        for obs in rows:
+            if obs.error and obs.metric == PRIMARY_METRIC.get(obs.benchmark):
+                for measure, value in (("flops", obs.ops_forward_pass), ("params", obs.parameters)):
+                    if value:
+                        extracted[(obs.benchmark, measure)].append((value, obs.error))
+    for paper in gold.values():
+        for row in paper.get("rows", []):
+            score = (row.get("scores") or {}).get(PRIMARY_METRIC.get(row["benchmark"], ""))
+            if score is None:
+                continue
+            flops = row.get("flops") or (row.get("multiadds") and 2 * row["multiadds"])
+            for measure, value in (("flops", flops), ("params", row.get("parameters"))):
+                if value:
+                    reference[(row["benchmark"], measure)].append((value, 1 - score / 100))
+    fits: dict[str, dict[str, Any]] = {}
+    for key in sorted(set(extracted) | set(reference)):
+        ours, theirs = _slope(extracted.get(key, [])), _slope(reference.get(key, []))
+        fits[f"{key[0]}/{key[1]}"] = {
+            "extracted": ours,
+            "gold": theirs,
+            "difference": (
+                abs(ours["slope"] - theirs["slope"])
+                if ours["slope"] is not None and theirs["slope"] is not None
+                else None
+            ),
+        }
+    return fits
+
+
+def _slope(points: list[tuple[float, float]]) -> dict[str, Any]:
+    """OLS slope of log10(error) on log10(compute), the poly form's estimator."""
+    usable = [(math.log10(x), math.log10(y)) for x, y in points if x > 0 and 0 < y < 1]
+    if len(usable) < 3 or len({x for x, _ in usable}) < 2:
+        return {"slope": None, "n": len(usable)}
+    xs, ys = np.array([x for x, _ in usable]), np.array([y for _, y in usable])
+    slope, _intercept = np.polyfit(xs, ys, 1)
+    return {"slope": round(float(slope), 5), "n": len(usable)}

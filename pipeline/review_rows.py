@@ -1,0 +1,117 @@
+"""Reviewing by model row: the rows closest to a fit first, and a row's cells accepted at once.
+
+A row (``extractors.rows``) is what a fit uses: a score with a compute measure. Rows are ordered
+by what completes a fit soonest: a score with FLOPs or hardware and training time beats a score
+with only a parameter count, which beats a score alone; the paper's main and own rows before
+quoted ones; then by the score's confidence. Accepting a row accepts, for each of its fields, the
+cell its observation would take (``pipeline.analysis.observations``: strongest link, closest
+name, most confident) when that fact is still pending, each through the fact's own ``accept``:
+the audit trail stays per fact and ``review undo ID`` takes any of them back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from db.models import ModelRow, Paper, ReviewEvent, RowCell
+from extractors.kinds import preference
+from extractors.rows import LINK_RANK, name_distance
+from pipeline import review
+from pipeline.errors import UserError
+
+FIT_MEASURES = ("ops_forward_pass", "hardware")  # with a score, a data point of a fit
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class RowEntry:
+    row: ModelRow
+    tier: int  # 0 score + FLOPs/hardware, 1 score + parameters, 2 score alone, 3 compute only
+    proposal: dict[str, RowCell]  # field -> the cell a row accept takes
+
+    @property
+    def reason(self) -> str:
+        return ROW_TIERS[self.tier]
+
+
+ROW_TIERS = {
+    0: "a score with a compute measure: completes a fit",
+    1: "a score with parameters",
+    2: "a score without compute",
+    3: "compute without a score",
+}
+
+
+def proposal(row: ModelRow) -> dict[str, RowCell]:
+    """Per field, the not-rejected cell the row's observation would take."""
+    best: dict[str, RowCell] = {}
+    for cell in row.cells:
+        if cell.fact.status == REJECTED:
+            continue
+        current = best.get(cell.field)
+        if current is None or rank(row, cell) > rank(row, current):
+            best[cell.field] = cell
+    return best
+
+
+def rank(row: ModelRow, cell: RowCell) -> tuple[int, int, tuple[float, float]]:
+    closeness = name_distance(row.model, cell.fact.model)
+    return -LINK_RANK[cell.link], -closeness, preference(cell.fact)
+
+
+def _tier(cells: dict[str, RowCell]) -> int:
+    if "score" not in cells:
+        return 3
+    if any(field in cells for field in FIT_MEASURES):
+        return 0
+    return 1 if "parameters" in cells else 2
+
+
+def row_queue(
+    session: Session, paper: str | None = None, limit: int | None = None
+) -> list[RowEntry]:
+    """Rows with a pending cell, most useful first (see the module docstring)."""
+    stmt = (
+        select(ModelRow)
+        .join(ModelRow.paper)
+        .where(ModelRow.status != REJECTED)
+        .options(joinedload(ModelRow.paper), selectinload(ModelRow.cells).joinedload(RowCell.fact))
+    )
+    if paper:
+        stmt = stmt.where(Paper.arxiv_id == re.sub(r"v\d+$", "", paper))
+    entries = []
+    for row in session.scalars(stmt).unique():
+        if not any(c.fact.status == "pending" or c.fact.needs_rereview for c in row.cells):
+            continue
+        cells = proposal(row)
+        entries.append(RowEntry(row, _tier(cells), cells))
+    entries.sort(key=lambda e: (e.tier, not e.row.own, -_score_confidence(e), e.row.id))
+    return entries[:limit]
+
+
+def _score_confidence(entry: RowEntry) -> float:
+    score = entry.proposal.get("score")
+    return score.fact.confidence if score else 0.0
+
+
+def accept_row(
+    session: Session, row_id: int, reviewer: str, note: str | None = None
+) -> list[ReviewEvent]:
+    """Accept the row's proposed cells that are still pending (one transaction)."""
+    row = session.get(ModelRow, row_id)
+    if row is None:
+        raise UserError(f"no model row with id {row_id}")
+    if row.status == REJECTED:
+        raise UserError(f"row {row_id} is rejected; nothing of it feeds a fit")
+    events = [
+        review.accept(session, cell.fact_id, reviewer, note=note or f"row {row_id}")
+        for cell in proposal(row).values()
+        if cell.fact.status == "pending" or cell.fact.needs_rereview
+    ]
+    if not events:
+        raise UserError(f"row {row_id} has no pending cell to accept")
+    return events

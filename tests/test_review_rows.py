@@ -1,0 +1,74 @@
+"""Reviewing by row: rows that complete a fit first, a row accepted as its cells, several ids
+decided at once (all or none)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from db.models import Fact, ModelRow, ReviewEvent
+from db.session import session_scope
+from pipeline.cli import app
+from pipeline.errors import UserError
+from pipeline.rows import refresh_rows
+from tests.support.review_data import flops, paper, result, stored
+
+runner = CliRunner()
+
+
+def _rows(session: Session) -> dict[str, int]:
+    p = paper(session, title="Deep Residual Learning")
+    stored(
+        session,
+        p,
+        [
+            result(model="VGG-16", value="71.5", confidence=0.9),  # a score alone
+            result(model="ResNet-152 (val)", value="78.6", confidence=0.5),
+            flops(model="152-layer ResNet", value="11.3"),  # its FLOPs, under another name
+        ],
+    )
+    refresh_rows(session, p)
+    session.commit()
+    return {r.model: r.id for r in session.scalars(select(ModelRow))}
+
+
+def test_rows_that_complete_a_fit_come_first_and_accept_as_cells(
+    session: Session, ctrends_env: dict[str, str]
+) -> None:
+    ids = _rows(session)
+    out = runner.invoke(app, ["review", "rows", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    listed = json.loads(out.stdout)
+    assert [r["model"] for r in listed] == ["ResNet-152 (val)", "VGG-16"]  # despite confidence
+    assert {c["field"]: c["link"] for c in listed[0]["cells"]} == {
+        "score": "same name",
+        "ops_forward_pass": "name alignment",
+    }
+    accepted = runner.invoke(app, ["review", "accept-row", str(ids["ResNet-152 (val)"])])
+    assert accepted.exit_code == 0, accepted.output
+    with session_scope(ctrends_env["CTRENDS_DATABASE_URL"]) as s:
+        facts = {f.model: f for f in s.scalars(select(Fact))}
+        assert facts["ResNet-152 (val)"].status == facts["152-layer ResNet"].status == "accepted"
+        assert facts["VGG-16"].status == "pending"
+        assert s.scalars(select(ReviewEvent.action)).all() == ["accept", "accept"]
+    again = runner.invoke(app, ["review", "accept-row", str(ids["ResNet-152 (val)"])])
+    assert isinstance(again.exception, UserError) and "no pending cell" in str(again.exception)
+
+
+def test_several_ids_are_decided_together_or_not_at_all(
+    session: Session, ctrends_env: dict[str, str]
+) -> None:
+    _rows(session)
+    fact_ids = sorted(f.id for f in session.scalars(select(Fact)))
+    refused = runner.invoke(app, ["review", "reject", str(fact_ids[0]), "999999"])
+    assert isinstance(refused.exception, UserError)
+    with session_scope(ctrends_env["CTRENDS_DATABASE_URL"]) as s:
+        assert {f.status for f in s.scalars(select(Fact))} == {"pending"}  # nothing half-done
+    done = runner.invoke(app, ["review", "reject", *map(str, fact_ids[:2])])
+    assert done.exit_code == 0, done.output
+    with session_scope(ctrends_env["CTRENDS_DATABASE_URL"]) as s:
+        statuses = {f.id: f.status for f in s.scalars(select(Fact))}
+    assert [statuses[i] for i in fact_ids] == ["rejected", "rejected", "pending"]

@@ -1,0 +1,167 @@
+"""Model rows: a paper's facts grouped per model, with why each cell was linked, and the
+observations built from the accepted cells (where exact-name joins lost the compute)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import ModelRow, Observation
+from extractors.rows import aligned_name, assemble, row_key
+from pipeline.analysis.observations import rebuild_extracted
+from pipeline.rows import refresh_rows
+from tests.test_observations import fact, paper
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ResNet-152 (val)", "152-layer ResNet"),
+        ("ResNet-152†", "resnet152"),
+        ("ResNeXt-101 32×4d", "ResNeXt-101 (32x4d)"),
+        ("EfficientNet-B7 (ours)", "EfficientNet-B7"),
+        ("ConvNeXt-XL (ImageNet-22K)", "ConvNeXt-XL"),
+        ("DeiT-B@384", "DeiT-B"),
+        ("BERT_LARGE", "BERT-Large"),
+        ("ViT-L/16 [12]", "ViT-L/16"),
+        ("Mask R-CNN (test-dev)", "Mask R-CNN"),
+        ("Ours-JFT (ViT-H/14)", "ViT-H/14"),
+        ("CycleMLP-B4 (71.5M)", "CycleMLP-B4"),
+        ("SKNet-101 (ours) (Table 2)", "SKNet-101"),
+    ],
+)
+def test_names_papers_vary_align(a: str, b: str) -> None:
+    assert aligned_name(a) == aligned_name(b)
+
+
+def test_different_models_stay_apart() -> None:
+    assert aligned_name("ResNet-50") != aligned_name("ResNet-152")
+    assert aligned_name("ViT-B/16") != aligned_name("ViT-B/32")
+    # variants are rows of their own; only linking looks past the qualifier
+    assert row_key("Transformer (big)") != row_key("Transformer (base model)")
+    assert row_key("DeiT-B@384") != row_key("DeiT-B")
+    assert row_key("ResNet-152 (val)") == row_key("ResNet-152")
+    assert aligned_name("Transformer (big)") != aligned_name("Transformer (base model)")
+
+
+@dataclass
+class F:
+    id: int
+    kind: str
+    model: str | None = None
+    benchmark: str | None = None
+    metric: str | None = None
+    page: int | None = 1
+    bbox: Any = None
+    confidence: float = 0.5
+    details: dict[str, Any] | None = field(default_factory=dict)
+
+
+def cells(rows: list[Any], model: str) -> dict[int, tuple[str, str]]:
+    row = next(r for r in rows if r.model == model)
+    return {c.fact_id: (c.field, c.link) for c in row.cells}
+
+
+def test_rows_link_table_rows_aliases_and_paper_level_statements() -> None:
+    facts = [
+        F(1, "result", "ResNet-152 (val)", "imagenet", "top1", bbox=(0, 100, 500, 110)),
+        F(2, "result", "VGG-16 [30]", "imagenet", "top1", bbox=(0, 120, 500, 130),
+          details={"quoted_from_other_paper": True}),
+        F(3, "flops", "ResNet-152 (val)", page=1, bbox=(0, 100, 500, 110)),
+        F(4, "parameters", "152-layer ResNet", page=4),
+        F(5, "hardware", None, page=5),
+        F(6, "epochs", None, page=5),
+        F(7, "parameters", "Inception-v3", page=6),
+    ]  # fmt: skip
+    rows = assemble(facts)
+    resnet = cells(rows, "ResNet-152 (val)")
+    assert resnet[3] == ("ops_forward_pass", "same table row")
+    assert resnet[4] == ("parameters", "name alignment")
+    assert resnet[5] == ("hardware", "paper-level statement")
+    assert resnet[6] == ("epochs", "paper-level statement")
+    vgg = next(r for r in rows if r.model == "VGG-16 [30]")
+    assert not vgg.own and 5 not in cells(rows, "VGG-16 [30]")  # another paper's training
+    assert "152-layer ResNet" in next(r for r in rows if r.model == "ResNet-152 (val)").aliases
+    assert cells(rows, "Inception-v3") == {7: ("parameters", "same name")}  # left to merge
+
+
+def test_a_parameter_count_serves_every_resolution_variant_flops_only_one() -> None:
+    facts = [
+        F(1, "result", "DeiT-B", "imagenet", "top1"),
+        F(2, "result", "DeiT-B ↑384", "imagenet", "top1"),
+        F(3, "parameters", "DeiT-B (86M)"),
+        F(4, "flops", "DeiT-B (17.6G)"),
+    ]
+    rows = assemble(facts)
+    assert 3 in cells(rows, "DeiT-B") and 3 in cells(rows, "DeiT-B ↑384")
+    assert 4 not in cells(rows, "DeiT-B") and 4 not in cells(rows, "DeiT-B ↑384")
+
+
+def test_a_shortened_name_links_to_the_only_own_row_containing_it() -> None:
+    facts = [
+        F(1, "result", "Ours-JFT (ViT-H/14)", "imagenet", "top1"),
+        F(2, "result", "BiT-L [20]", "imagenet", "top1", details={"quoted_from_other_paper": True}),
+        F(3, "parameters", "ViT-Huge"),
+    ]
+    assert cells(assemble(facts), "Ours-JFT (ViT-H/14)")[3] == ("parameters", "name contains")
+
+
+def test_observation_takes_compute_named_differently(session: Session) -> None:
+    """The exact-name join lost these: 'ResNet-152 (val)' vs '152-layer ResNet'."""
+    p = paper(session)
+    fact(session, p, "result", benchmark="imagenet", metric="top1", model="ResNet-152 (val)",
+         value="78.57", error=0.2143, confidence=0.9)  # fmt: skip
+    fact(session, p, "parameters", model="152-layer ResNet", normalized=60.2e6)
+    fact(session, p, "flops", model="ResNet-152", normalized=22.6e9)
+    fact(session, p, "flops", model="ResNet-152", normalized=1e9, status="rejected")
+    fact(session, p, "flops", model="ResNet-152", normalized=2e9, status="pending")
+    rebuild_extracted(session)
+    (obs,) = session.scalars(select(Observation)).all()
+    assert obs.parameters == 60.2e6 and obs.ops_forward_pass == 22.6e9
+    assert obs.details["links"]["parameters"] == "name alignment"
+
+
+def test_network_operations_and_six_n_d_with_their_methods(session: Session) -> None:
+    p = paper(session)
+    fact(session, p, "result", benchmark="imagenet", metric="top1", model="Net",
+         value="80", error=0.2, confidence=0.9)  # fmt: skip
+    fact(session, p, "flops", model="Net", normalized=4e9)
+    fact(session, p, "parameters", model="Net", normalized=25e6)
+    fact(session, p, "epochs", normalized=90.0)
+    fact(session, p, "training_set", normalized=1.28e6, value="1.28M", unit="images")
+    rebuild_extracted(session)
+    (obs,) = session.scalars(select(Observation)).all()
+    assert obs.network_operations == pytest.approx(4e9 * 3 * 90 * 1.28e6)
+    assert "x 3 (forward + backward)" in obs.details["methods"]["network_operations"]
+    assert obs.details["six_n_d"] is None  # images are not tokens
+
+
+def test_a_rejected_row_feeds_no_observation_and_survives_re_assembly(session: Session) -> None:
+    p = paper(session)
+    fact(session, p, "result", benchmark="imagenet", metric="top1", model="Net",
+         value="80", error=0.2, confidence=0.9)  # fmt: skip
+    refresh_rows(session, p)
+    row = session.scalars(select(ModelRow)).one()
+    row.status = "rejected"
+    refresh_rows(session, p)
+    assert session.scalars(select(ModelRow)).one().status == "rejected"
+    rebuild_extracted(session)
+    assert session.scalars(select(Observation)).all() == []
+
+
+def test_network_operations_assume_the_standard_training_set_when_none_is_stated(
+    session: Session,
+) -> None:
+    p = paper(session)
+    fact(session, p, "result", benchmark="imagenet", metric="top1", model="Net",
+         value="80", error=0.2, confidence=0.9)  # fmt: skip
+    fact(session, p, "flops", model="Net", normalized=4e9)
+    fact(session, p, "epochs", normalized=300.0)
+    rebuild_extracted(session)
+    (obs,) = session.scalars(select(Observation)).all()
+    assert obs.network_operations == pytest.approx(4e9 * 3 * 300 * 1_281_167)
+    assert "assumed: the standard training set" in obs.details["methods"]["network_operations"]
