@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -108,11 +109,22 @@ def test_a_run_while_another_holds_the_lock_stops_and_changes_nothing(
 ) -> None:
     pdfs = write_corpus(tmp_path / "pdfs", 1, broken=False)
     settings = get_settings()
-    with (
-        run_lock(settings.database_url, settings.data_dir),
-        pytest.raises(RunLocked, match="another nightly run is in progress"),
-    ):
-        nightly_flow(source=str(pdfs))
+    held, release = threading.Event(), threading.Event()
+
+    def other_run() -> None:  # the lock is re-entrant in its own thread: hold it in another
+        with run_lock(settings.database_url, settings.data_dir):
+            held.set()
+            release.wait(120)
+
+    holder = threading.Thread(target=other_run)
+    holder.start()
+    try:
+        assert held.wait(60)
+        with pytest.raises(RunLocked, match="another nightly run is in progress"):
+            nightly_flow(source=str(pdfs))
+    finally:
+        release.set()
+        holder.join(60)
     assert session.scalar(select(func.count()).select_from(PipelineRun)) == 0
     assert session.scalar(select(func.count()).select_from(Paper)) == 0
 
