@@ -24,6 +24,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from extractors.parse.document import Word
+from extractors.parse.text import INVISIBLE, visible_word
 
 # PDFium is not thread-safe: every use in a process (parsing here, page pictures in the review
 # UI's thread pool) holds this lock. The pipeline parses each PDF in its own child process.
@@ -32,6 +33,10 @@ _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi",
 # PDFium reports a hyphen that ends a line as U+0002 (FPDFText_IsHyphen), not as "-". Other
 # control codes come from glyphs a font does not map to Unicode: they end a word, like a space.
 _LINE_END_HYPHEN = 0x02
+# Zero-width characters and bidirectional controls (extractors.parse.text): dropped without
+# ending the word, so "7<U+200B>6.1%" reads as the 76.1% it shows. All lie above U+0600.
+_INVISIBLE_CODES = frozenset(map(ord, INVISIBLE))
+_FIRST_INVISIBLE = min(_INVISIBLE_CODES)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_ROTATION = 0.05  # |b| / a of the text matrix: tan of about 3 degrees
 _BOLD_WEIGHT = 600  # CSS/PDF font weight from which a face is bold
@@ -101,7 +106,7 @@ def _words(
 
     def flush() -> None:
         if chars and run.style.upright:
-            text = _unicode("".join(chars)).translate(_LIGATURES)
+            text = visible_word(_unicode("".join(chars)).translate(_LIGATURES))
             if text.strip():
                 words.append(Word(text, (x0, top, x1, bottom), run.style.size, run.style.bold))
         chars.clear()
@@ -110,8 +115,10 @@ def _words(
         code = get_unicode(raw, index)
         if code == _LINE_END_HYPHEN:
             code = 0x2D
-        elif code <= 0x20 or code == 0xA0 or 0x2000 <= code <= 0x200B:
+        elif code <= 0x20 or code == 0xA0 or 0x2000 <= code <= 0x200A:
             flush()  # a space, generated or typeset, ends a word; so does a line break
+            continue
+        elif code >= _FIRST_INVISIBLE and code in _INVISIBLE_CODES:
             continue
         if not get_box(raw, index, rect_ref):
             continue
