@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from extractors.kinds import SPECS
+from extractors.vocabulary import vocabulary
 
 # Kinds whose value does not depend on the input resolution or test protocol of a variant: a
 # parameter count stated for "ResNet-50" holds for "ResNet-50 (320px)" too; FLOPs do not.
@@ -52,12 +53,6 @@ _SPLITS = re.compile(
 _RESOLUTION = re.compile(
     r"[@↑]\s*\d{2,4}(?:\s*px)?|\(?\b\d{3,4}\s*[x×]\s*\d{3,4}\b\)?|\(?\b\d{3,4}\s*px\b\)?|"
     r"\(\s*\d{3,4}\s*\)",
-    re.I,
-)
-_PRETRAINING = re.compile(
-    r"\(\s*(?:pre-?trained\s+on\s+)?(?:imagenet-?(?:1k|21k|22k)|in-?(?:1k|21k|22k)|jft(?:-\d+m)?|"
-    r"ig-?\d+\w*)\s*\)|\b(?:w/|with)\s+\S+\s+pre-?training\b|\bpre-?trained\s+on\s+\S+|"
-    r"\bjft(?:-\d+m)?\b|\b(?:imagenet|in)-?(?:21|22)k\b",
     re.I,
 )
 _DEPTH = re.compile(r"\b(\d{1,4})[- ]layers?\s+([A-Za-z][\w-]*)", re.I)
@@ -125,7 +120,7 @@ def row_key(name: str | None) -> str:
     if not name:
         return ""
     text = _TIMES.sub("x", name.replace("_", " "))
-    for pattern in (_CITATION, _OURS, _SPLITS, _PRETRAINING):
+    for pattern in (_CITATION, _OURS, _SPLITS, *vocabulary().pretraining):
         text = pattern.sub(" ", text)
     return _squash(text)
 
@@ -138,7 +133,7 @@ def aligned_name(name: str | None) -> str:
     if not name:
         return ""
     text = _TIMES.sub("x", name.replace("_", " "))
-    for pattern in (_CITATION, _OURS, _SPLITS, _PRETRAINING, _RESOLUTION):
+    for pattern in (_CITATION, _OURS, _SPLITS, *vocabulary().pretraining, _RESOLUTION):
         text = pattern.sub(" ", text)
     unbracketed = _BRACKETED.sub(" ", text)
     return _squash(unbracketed if _squash(unbracketed) else text)

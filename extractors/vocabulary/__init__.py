@@ -184,6 +184,7 @@ class Vocabulary:
     families: dict[str, Family]
     other_datasets: tuple[re.Pattern[str], ...]
     other_dataset_words: tuple[str, ...]
+    pretraining: tuple[re.Pattern[str], ...]  # pre-training-set suffixes of model names
     generic_accuracy_metric: str
     generic_accuracy: re.Pattern[str]
     accelerators: Accelerators
@@ -243,6 +244,8 @@ def load(directory: Path) -> Vocabulary:
                     f"benchmarks.toml [other_datasets]: a pattern matches {text!r}, a name of "
                     f"benchmark {b.id!r}; its tables would be dropped as another dataset's"
                 )
+    pretraining = _table(raw["benchmarks.toml"].get("pretraining", {}), "pretraining",
+                         {"patterns"}, set())  # fmt: skip
     generic = _table(raw["metrics.toml"]["generic_accuracy"], "metrics.toml [generic_accuracy]",
                      {"metric", "pattern"}, {"metric", "pattern"})  # fmt: skip
     if generic["metric"] not in metrics:
@@ -253,6 +256,7 @@ def load(directory: Path) -> Vocabulary:
         families=families,
         other_datasets=other_patterns,
         other_dataset_words=tuple(other.get("words", [])),
+        pretraining=_patterns(pretraining.get("patterns", []), "benchmarks.toml [pretraining]"),
         generic_accuracy_metric=generic["metric"],
         generic_accuracy=_regex(generic["pattern"], "metrics.toml [generic_accuracy]"),
         accelerators=_accelerators(raw["accelerators.toml"]),
