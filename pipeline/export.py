@@ -16,31 +16,14 @@ from db.models import Fact, Paper
 from pipeline.display import tidy
 from pipeline.errors import UserError
 from pipeline.sources import UNKNOWN_VERSION
+from pipeline.store import EXTRACTED_FIELDS
 
-# The export contract's field order (README, "Export contract").
-FACT_FIELDS = (
-    "id",
-    "arxiv_id",
-    "arxiv_version",
-    "kind",
-    "benchmark",
-    "metric",
-    "model",
-    "value",
-    "unit",
-    "error",
-    "normalized",
-    "flops_kind",
-    "accelerator",
-    "count",
-    "count_unit",
-    "page",
-    "evidence",
-    "confidence",
-    "status",
-    "extractor",
-    "extractor_version",
-)
+# The export contract's field order (README, "Export contract"): the paper version, then the
+# fields extraction stores (one list, ``pipeline.store.EXTRACTED_FIELDS``, without the rule that
+# fired), with the review status before the extractor that produced the fact.
+_STORED = tuple(name for name in EXTRACTED_FIELDS if name != "rule")
+_BY = _STORED.index("extractor")
+FACT_FIELDS = ("id", "arxiv_id", "arxiv_version", *_STORED[:_BY], "status", *_STORED[_BY:])
 PAPER_FIELDS = (
     "arxiv_id",
     "version",
