@@ -217,3 +217,20 @@ def test_every_command_on_a_read_only_data_directory_is_one_line(
     env = {k: v for k, v in read_only_home.items() if k != "tmp"}
     result = ctrends_main(*[a.replace("{tmp}", read_only_home["tmp"]) for a in args], env=env)
     assert "read-only" in _one_line_failure(result)
+
+
+def test_prefect_records_stay_off_the_terminal_unless_debugging() -> None:
+    """A disk-full run printed Prefect's own task and flow tracebacks (hundreds of lines)
+    around ctrends' one-line error; at DEBUG they are wanted."""
+    import logging
+
+    from pipeline.cli import console_handler
+
+    def shown(level: str, logger: str) -> bool:
+        record = logging.LogRecord(logger, logging.ERROR, __file__, 1, "boom", None, None)
+        return bool(console_handler(level).filter(record))
+
+    assert not shown("INFO", "prefect.flow_runs")
+    assert not shown("WARNING", "prefect.task_runs")
+    assert shown("INFO", "pipeline.flows")
+    assert shown("DEBUG", "prefect.flow_runs")

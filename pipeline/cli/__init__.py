@@ -34,13 +34,19 @@ def _configure_runtime() -> None:
     level = os.environ.get("CTRENDS_LOG_LEVEL", "INFO").upper()
     # A quiet log: Prefect's banners, links and state changes only when debugging.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "DEBUG" if level == "DEBUG" else "WARNING")
-    logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        handlers=[RichHandler(console=Console(stderr=True), show_path=False)],
-    )
+    logging.basicConfig(level=level, format="%(message)s", handlers=[console_handler(level)])
     for noisy in ("httpx", "alembic.runtime.migration", "arxiv"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def console_handler(level: str) -> logging.Handler:
+    """The terminal's log handler. Below DEBUG, Prefect's own records stay off it: its report
+    of a failed task or flow is hundreds of lines of traceback where ctrends prints one line
+    (Prefect's API handler still records them for the Prefect UI of a served deployment)."""
+    handler = RichHandler(console=Console(stderr=True), show_path=False)
+    if level.upper() != "DEBUG":
+        handler.addFilter(lambda record: not record.name.startswith("prefect"))
+    return handler
 
 
 def main() -> None:
