@@ -52,7 +52,7 @@ _SPLITS = re.compile(
 )
 _RESOLUTION = re.compile(
     r"[@↑]\s*\d{2,4}(?:\s*px)?|\(?\b\d{3,4}\s*[x×]\s*\d{3,4}\b\)?|\(?\b\d{3,4}\s*px\b\)?|"
-    r"\(\s*\d{3,4}\s*\)",
+    r"\(\s*\d{3,4}\s*\)|\b\d{3,4}(?:\s*²|\s+2\b)(?!\s*[x×.,\d])",
     re.I,
 )
 _DEPTH = re.compile(r"\b(\d{1,4})[- ]layers?\s+([A-Za-z][\w-]*)", re.I)
@@ -62,6 +62,7 @@ _NAME_IN_BRACKETS = (
     r"\s*\d+x\d+d\s*\)|[^()]*\b(?:big|base|large|small|tiny|huge|giant|medium|deep|wide)\b"
 )
 _BRACKETED = re.compile(r"\((?!" + _NAME_IN_BRACKETS + r")[^()]*\)|\[[^\[\]]*\]", re.I)
+_PLURAL_FAMILY = re.compile(r"(?=[\w-]*[A-Z])[A-Za-z][\w-]+[A-Za-z]s")
 _TIMES = re.compile(r"(?<=\d)\s*[×x]\s*(?=\d)|×")
 # Size words and the letters model families abbreviate them to ("ViT-Huge" is "ViT-H").
 _SIZE_WORDS = {"huge": "h", "large": "l", "base": "b", "small": "s", "tiny": "t", "giant": "g"}
@@ -135,8 +136,16 @@ def aligned_name(name: str | None) -> str:
     text = _TIMES.sub("x", name.replace("_", " "))
     for pattern in (_CITATION, _OURS, _SPLITS, *vocabulary().pretraining, _RESOLUTION):
         text = pattern.sub(" ", text)
-    unbracketed = _BRACKETED.sub(" ", text)
+    unbracketed = _unbracketed(text)
     return _squash(unbracketed if _squash(unbracketed) else text)
+
+
+def _unbracketed(text: str) -> str:
+    """Bracketed qualifiers removed from the innermost out: a column header read into the name
+    nests ("SuperVision (Error (top-5))", "SKNet-101 (ours) (top-1 err (%) #P 320 ×)")."""
+    while (stripped := _BRACKETED.sub(" ", text)) != text:
+        text = stripped
+    return text
 
 
 def _squash(text: str) -> str:
@@ -254,7 +263,18 @@ def _place(
     by_words = [row for row in scored if _words(row.model) == words]
     if len(by_words) == 1:
         return [(by_words[0], "name alignment")]
-    return _contained(fact, stem, scored)
+    family = _family(fact.model) if fact.kind in RESOLUTION_FREE else None
+    members = [row for row in scored if family and row.own and family in row.key]
+    return [(row, "name contains") for row in members] or _contained(fact, stem, scored)
+
+
+def _family(name: str) -> str | None:
+    """The singular of a family named in the plural ("we use deep LSTMs with 384M parameters",
+    "CondenseNets are trained for 300 epochs"): what is said of it holds for each own row of
+    that family. Only a single word with a capital, ending in a letter and a lower-case "s"."""
+    if not _PLURAL_FAMILY.fullmatch(name.strip()):
+        return None
+    return aligned_name(name)[:-1]
 
 
 def _contained(fact: FactLike, stem: str, scored: list[Row]) -> list[tuple[Row, str]]:

@@ -275,3 +275,9 @@ def test_tables_fit_normal_terminals_without_truncating(both_sources: Path, colu
         assert re.search(pattern, result.stdout, re.M), (args, result.stdout)  # none dropped
     table = runner.invoke(app, ["trends", "latest"], env={"COLUMNS": columns}).stdout
     assert slope in table and "futuretech" in table
+
+
+def test_fit_with_nothing_extracted_accepted_says_why_in_one_line(imported: Path) -> None:
+    out = invoke("fit")
+    (line,) = [line for line in out.splitlines() if line.startswith("no extracted fit:")]
+    assert "0 accepted rows with a score" in line and "`ctrends review rows`" in line

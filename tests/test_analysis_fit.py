@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Observation, TrendFit
-from pipeline.analysis.fit import run_fits
+from pipeline.analysis.fit import no_extracted_fit, run_fits
+from pipeline.analysis.points import Point
 from pipeline.analysis.queries import fit_history, fit_record, latest_fits
 from pipeline.sources.curated import import_futuretech
 from tests.support.futuretech_csv import imagenet_rows, write_imagenet
@@ -133,3 +134,32 @@ def test_each_source_is_fit_on_its_own_and_records_use_the_contract(
 def test_latest_rejects_unknown_filters(session: Session) -> None:
     with pytest.raises(ValueError):
         latest_fits(session, colour="red")
+
+
+def test_a_run_without_an_extracted_fit_says_why_and_what_to_do(
+    session: Session, tmp_path: Path
+) -> None:
+    _import(session, tmp_path)  # curated fits only: nothing extracted was accepted
+    run = run_fits(session)
+    assert run.fits and run.summary()["no_extracted_fit"] == run.no_extracted_fit
+    assert run.no_extracted_fit == (
+        "no extracted fit: 0 accepted rows with a score, 0 of them with a compute measure; "
+        "review rows with `ctrends review rows` (accept a row's score and compute cells)"
+    )
+    assert run_fits(session, sources=["futuretech"]).no_extracted_fit is None  # not asked for
+
+
+def test_too_few_rows_with_compute_on_any_benchmark_is_named() -> None:
+    points = [
+        Point(1, "imagenet", 0.2, ops_forward_pass=4e9),
+        Point(2, "imagenet", 0.25, hardware_burden=1e18),
+        Point(3, "coco", 0.5, ops_forward_pass=1e11),
+        Point(4, "coco", 0.6),  # a score alone
+    ]
+    assert no_extracted_fit(points, []).startswith(
+        "no extracted fit: 3 accepted rows with a score and a compute measure, at most 2 on one "
+        "benchmark (imagenet), a fit needs 3; review rows with `ctrends review rows`"
+    )
+    enough = [*points, Point(5, "imagenet", 0.3, ops_forward_pass=8e9)]
+    skipped = ["extracted imagenet/top1 ops_forward_pass poly ols: the regressors are collinear"]
+    assert "yet the regressors are collinear;" in no_extracted_fit(enough, skipped)

@@ -38,6 +38,65 @@ def test_names_papers_vary_align(a: str, b: str) -> None:
     assert aligned_name(a) == aligned_name(b)
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [  # a column header read into the name nests its brackets (three papers)
+        ("SuperVision (Error (top-5))", "SuperVision"),
+        ("ShuffleNet 1 × (Classification error (%) g = 2)", "ShuffleNet 1×"),
+        ("SKNet-101 (ours) (top-1 err (%) #P 320 ×)", "SKNet-101 (Table 2)"),
+        # a squared resolution, its superscript set apart by the PDF ("384²" as "384 2")
+        ("• ConvNeXt-XL 384 2", "• ConvNeXt-XL ‡"),
+        ("◦ Swin-B ‡ 640 2", "◦ Swin-B 384 2"),
+        ("RandWire-WS 320 2", "RandWire-WS"),
+        ("ConvNeXt-XL 384²", "ConvNeXt-XL"),
+    ],
+)
+def test_nested_header_brackets_and_squared_resolutions_align(a: str, b: str) -> None:
+    assert aligned_name(a) == aligned_name(b)
+
+
+def test_a_squared_resolution_is_not_read_into_a_depth_or_a_width() -> None:
+    assert aligned_name("ResNet-101 2×") != aligned_name("ResNet-101")
+    assert aligned_name("ResNet 152") != aligned_name("ResNet")
+    assert row_key("• ConvNeXt-XL 384 2") != row_key("• ConvNeXt-XL 224 2")  # variants stay rows
+
+
+def test_a_parameter_count_reaches_the_row_named_with_a_header() -> None:
+    facts = [
+        F(1, "result", "SKNet-101 (ours)", "imagenet", "top1", page=5, bbox=(62, 275, 282, 283)),
+        F(2, "result", "SKNet-101 (ours) (top-1 err (%) #P 320 ×)", "imagenet", "top1", page=5),
+        F(3, "parameters", "SKNet-101 (ours) (Table 2)", page=5, bbox=(62, 275, 282, 283)),
+    ]
+    assert cells(assemble(facts), "SKNet-101 (ours) (top-1 err (%) #P 320 ×)")[3] == (
+        "parameters",
+        "name alignment",
+    )
+
+
+@pytest.mark.parametrize(
+    ("family", "kind", "models"),
+    [
+        ("LSTMs", "parameters", ("Single reversed LSTM, beam size 12", "Ensemble of 5 LSTMs")),
+        ("CondenseNets", "epochs", ("CondenseNet-86", "CondenseNet light-94")),
+    ],
+)
+def test_a_statement_about_a_family_in_the_plural_holds_for_each_own_member(
+    family: str, kind: str, models: tuple[str, str]
+) -> None:
+    facts = [
+        *(F(i, "result", m, "imagenet", "top1") for i, m in enumerate(models, start=1)),
+        F(3, "result", "ResNet-50 [12]", "imagenet", "top1",
+          details={"quoted_from_other_paper": True}),
+        F(4, kind, family, page=3),
+    ]  # fmt: skip
+    rows = assemble(facts)
+    for model in models:
+        assert cells(rows, model)[4][1] == "name contains"
+    assert 4 not in cells(rows, "ResNet-50 [12]")
+    assert not [r for r in rows if r.model == family]  # no row of its own to merge by hand
+    assert 4 not in cells(assemble([*facts[:3], F(4, "flops", family)]), models[0])  # per model
+
+
 def test_different_models_stay_apart() -> None:
     assert aligned_name("ResNet-50") != aligned_name("ResNet-152")
     assert aligned_name("ViT-B/16") != aligned_name("ViT-B/32")

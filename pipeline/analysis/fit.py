@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,9 +26,10 @@ from pipeline.analysis.drift import slope_drift
 from pipeline.analysis.forms import DEFAULT_FORMS
 from pipeline.analysis.measures import fit_conversion
 from pipeline.analysis.observations import rebuild_extracted
+from pipeline.analysis.points import Point
 from pipeline.analysis.queries import latest_fits, observation_points
 from pipeline.analysis.regress import Regression
-from pipeline.analysis.spec import FitData, FitSpec, Skip, estimate, grid, prepare
+from pipeline.analysis.spec import MIN_N, FitData, FitSpec, Skip, estimate, grid, prepare
 from pipeline.observation_store import UpsertCounts
 from pipeline.progress import progress_bar
 
@@ -44,6 +46,7 @@ class FitRun:
     skipped: list[str] = field(default_factory=list)  # "<kind>: <reason>"
     drift: list[str] = field(default_factory=list)
     observations: UpsertCounts | None = None
+    no_extracted_fit: str | None = None  # why no fit rests on extracted rows, and what to do
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -53,6 +56,7 @@ class FitRun:
             "skipped": len(self.skipped),
             "drift": self.drift,
             "extracted_observations": str(self.observations) if self.observations else None,
+            "no_extracted_fit": self.no_extracted_fit,
         }
 
 
@@ -70,6 +74,14 @@ def run_fits(
     run.observations = rebuild_extracted(session)
     for source in sources or observation_sources(session):
         _fit_source(session, run, source, forms, benchmark, progress)
+    if EXTRACTED in (sources or [EXTRACTED]) and not any(
+        f.observation_source == EXTRACTED for f in run.fits
+    ):
+        run.no_extracted_fit = no_extracted_fit(
+            observation_points(session, EXTRACTED, benchmark),
+            [s for s in run.skipped if s.startswith(EXTRACTED)],
+        )
+        log.info("%s", run.no_extracted_fit)
     session.flush()
     log.debug(
         "fit run %s: %d fits (%d new), %d skipped, %d drift flags",
@@ -80,6 +92,33 @@ def run_fits(
         len(run.drift),
     )
     return run
+
+
+EXTRACTED = "extracted"
+_REVIEW_ROWS = "review rows with `ctrends review rows` (accept a row's score and compute cells)"
+
+
+def no_extracted_fit(points: Sequence[Point], skipped: Sequence[str]) -> str:
+    """Why a run ends with no fit on the extracted observations, in one line with what to do: a
+    fit needs accepted rows that hold both a score and a compute measure, at least ``MIN_N`` of
+    them on one benchmark."""
+    measured = [
+        p for p in points if p.ops_forward_pass or p.network_operations or p.hardware_burden
+    ]
+    if not measured:
+        return (
+            f"no extracted fit: {len(points)} accepted rows with a score, 0 of them with a "
+            f"compute measure; {_REVIEW_ROWS}"
+        )
+    benchmark, most = Counter(p.benchmark for p in measured).most_common(1)[0]
+    if most < MIN_N:
+        return (
+            f"no extracted fit: {len(measured)} accepted rows with a score and a compute "
+            f"measure, at most {most} on one benchmark ({benchmark}), a fit needs {MIN_N}; "
+            f"{_REVIEW_ROWS}"
+        )
+    why = skipped[0].split(": ", 1)[-1] if skipped else "no kind was fitted"
+    return f"no extracted fit: {len(measured)} rows with compute, yet {why}; {_REVIEW_ROWS}"
 
 
 def observation_sources(session: Session) -> list[str]:

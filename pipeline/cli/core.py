@@ -171,6 +171,10 @@ def run(
         )
         raise typer.Exit(130) from None
     console.print_json(json.dumps(summary, default=str))
+    if summary["fit"].get("no_extracted_fit"):  # on stderr: stdout stays the JSON summary
+        Console(stderr=True, soft_wrap=True).print(
+            f"[yellow]{escape(summary['fit']['no_extracted_fit'])}[/]", highlight=False
+        )
     if summary["status"] != "succeeded":
         console.print(
             f"[yellow]run #{summary['run_id']}: {summary['papers_failed']} papers failed; "

@@ -88,6 +88,8 @@ def fit(
     )
     for flag in run.drift:
         console.print(f"[yellow]drift[/] {escape(flag)}", highlight=False)
+    if run.no_extracted_fit:
+        console.print(f"[yellow]{escape(run.no_extracted_fit)}[/]", highlight=False)
     console.print("the answer: `ctrends trends`", highlight=False)
 
 
