@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` (set up + the nightly job) and `make test`.
-PYTHON ?= python3
+PYTHON ?= python3.11
 VENV ?= .venv
 SOURCE ?= arxiv
 BIN := $(VENV)/bin

@@ -16,9 +16,7 @@ from extractors.parse.document import BBox
 from extractors.vocabulary import vocabulary
 
 BENCHMARKS = tuple(vocabulary().benchmarks)
-METRICS = tuple(vocabulary().metrics)
 FLOPS_KINDS = ("flops", "multiply_adds")
-COUNT_UNITS = vocabulary().accelerators.count_units
 # Short fields have bounded columns in the store (PostgreSQL enforces them; SQLite does not).
 MAX_LENGTHS = {"unit": 32, "accelerator": 32, "rule": 128, "extractor": 64, "extractor_version": 16}
 

@@ -31,6 +31,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from db.models import Paper
 from db.session import session_factory
 from extractors.facts import ExtractedFact
+from extractors.kinds import preference
 from extractors.parse.cache import cached_document
 from extractors.parse.document import Document, Line, Page
 from extractors.registry import run_extractors, signature
@@ -53,6 +54,9 @@ class PaperWork:
     label: str
     pdf_path: str
     sha256: str
+    # The extractor signature this run plans with (rules and vocabulary read once per run),
+    # recorded on the paper when its facts are stored.
+    signature: str = ""
 
 
 @dataclass
@@ -123,7 +127,8 @@ def most_confident(facts: list[ExtractedFact], limit: int) -> list[ExtractedFact
     synthetic file): a review queue nobody can work through and a page too big to load."""
     if len(facts) <= limit:
         return facts
-    ranked = sorted(range(len(facts)), key=lambda i: -facts[i].confidence)[:limit]
+    # the store's own tie-break (stable sort: on equal keys the earlier fact stays)
+    ranked = sorted(range(len(facts)), key=lambda i: preference(facts[i]), reverse=True)[:limit]
     return [facts[i] for i in sorted(ranked)]
 
 
@@ -150,7 +155,9 @@ def papers_to_extract(
             .where(stale, Paper.pdf_path.is_not(None))
             .order_by(Paper.id)
         ).all()
-    return [PaperWork(row.id, paper_label(row), row.pdf_path, row.pdf_sha256) for row in rows]
+    return [
+        PaperWork(row.id, paper_label(row), row.pdf_path, row.pdf_sha256, current) for row in rows
+    ]
 
 
 # A paper's worth of sentences every extractor reads: running the extractors on it once loads
@@ -203,9 +210,9 @@ def store_outcome(
     if outcome.error is not None or outcome.result is None:
         return _failed(url, item, outcome.error or "no result", outcome.failure_class)
     try:
-        counts = _store(url, item, outcome.result, signature(), settings)
+        counts = _store(url, item, outcome.result, item.signature or signature(), settings)
     except (DataError, ValueError) as exc:  # a value the database refuses fails this paper only
-        reason = f"facts could not be stored ({type(exc).__name__}: {exc})"[:500]
+        reason = f"facts could not be stored ({type(exc).__name__}: {one_line(exc)})"
         return _failed(url, item, reason, INPUT)
     except (OperationalError, OSError) as exc:  # a full disk, a lost database: retried next run
         reason = f"facts could not be stored ({type(exc).__name__}: {one_line(exc)})"

@@ -13,7 +13,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 INPUT = "input"  # the PDF or its metadata: the same input fails the same way again
 ENVIRONMENT = "environment"  # disk, permissions, I/O, database: retried by the next run
-FAILURE_CLASSES = (INPUT, ENVIRONMENT)
 
 
 def failure_class(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ without Prefect and the flows only add orchestration:
 
 # No ``from __future__ import annotations`` here: Prefect validates a deployment's parameters
 # against the flow's annotations, which must be real types, not strings.
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.session import session_scope
 from pipeline.config import Settings, get_settings
-from pipeline.errors import UserError
+from pipeline.errors import UserError, one_line
 from pipeline.extract import (
     ExtractReport,
     PaperOutcome,
@@ -46,6 +47,8 @@ from pipeline.extract import (
 from pipeline.ingest import IngestReport, ingest_arxiv, ingest_directory
 from pipeline.runlock import run_lock
 from pipeline.runs import environmental_failures, fail_run, finish_run, start_run, summarise
+
+log = logging.getLogger(__name__)
 
 RETRIES = 2
 BACKOFF_SECONDS = 30.0  # first retry after ~30 s, the second after ~60 s (with jitter)
@@ -219,6 +222,15 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
         timings[stage] = time.perf_counter() - start
 
 
+def _record_failure(url: str, run_id: int, error: BaseException) -> None:
+    """Mark the run failed or interrupted; when the database itself is what failed, say so and
+    let the original error through (the run lock, not the row, tells whether a run is going)."""
+    try:
+        fail_run(url, run_id, error)
+    except (OperationalError, OSError) as exc:
+        log.warning("run #%d could not be marked as stopped: %s", run_id, one_line(exc))
+
+
 @flow(name="nightly")
 def nightly_flow(
     source: str = "arxiv", since: datetime | None = None, max_results: int | None = None
@@ -241,9 +253,9 @@ def nightly_flow(
             summary = summarise(ingest, extract, fit, timings, environmental_failures(url))
             finish_run(url, run_id, summary)  # inside: a summary a full disk refuses fails the run
         except KeyboardInterrupt as exc:
-            fail_run(url, run_id, exc)
+            _record_failure(url, run_id, exc)
             raise KeyboardInterrupt(f"run #{run_id} interrupted") from None
         except BaseException as exc:
-            fail_run(url, run_id, exc)
+            _record_failure(url, run_id, exc)
             raise
     return {"run_id": run_id, **summary}

@@ -75,7 +75,7 @@ THRESHOLDS: dict[str, tuple[float, float | None]] = {
 RELIABILITY_EDGES = (0.0, 0.5, 0.8, 0.85, 0.9, 0.95, 1.0)
 
 Record = Mapping[str, Any]  # a fact in the export contract's shape, or a label line
-Key = tuple[str, int, str, str | None, str | None, str]
+Key = tuple[str, int | None, str, str | None, str | None, str]
 
 
 class HandLabelError(ValueError):
@@ -172,7 +172,7 @@ def normalise_model(model: str | None) -> str:
 def fact_key(record: Record) -> Key:
     return (
         str(record["arxiv_id"]),
-        int(record["page"]),
+        record.get("page"),
         str(record["kind"]),
         record.get("benchmark"),
         record.get("metric"),
@@ -194,6 +194,8 @@ def _parse_label(raw: Any, where: str, source: str) -> HandLabel:
         raise HandLabelError(f"{where}: reason {raw['reason']!r} contradicts label {raw['label']}")
     if not str(raw["quote"]).strip():
         raise HandLabelError(f"{where}: a label needs the page quote that proves it")
+    if not isinstance(raw["page"], int) or raw["page"] < 1:
+        raise HandLabelError(f"{where}: page must be a page number (1-based)")
     confidence = raw["confidence"]
     if not isinstance(confidence, int | float) or not 0.0 <= confidence <= 1.0:
         raise HandLabelError(f"{where}: confidence must be a number in 0..1")

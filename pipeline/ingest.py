@@ -234,7 +234,7 @@ def ingest_directory(
     try:
         ingestor.ingest(scan.records, report, fetch, total=len(scan.records))
     except BaseException as exc:
-        ingestor.finish_run(report, "failed", f"{type(exc).__name__}: {exc}")
+        ingestor.finish_run(report, "failed", f"{type(exc).__name__}: {one_line(exc)}")
         raise
     ingestor.finish_run(report, "succeeded")
     return report
@@ -311,7 +311,7 @@ def ingest_arxiv(
         try:
             ingestor.ingest(search.records(query, max_results), report, fetch, total=max_results)
         except BaseException as exc:
-            ingestor.finish_run(report, "failed", f"{type(exc).__name__}: {exc}")
+            ingestor.finish_run(report, "failed", f"{type(exc).__name__}: {one_line(exc)}")
             raise
         # Never backwards: a window with nothing new (or only the overlap) keeps the old mark.
         report.watermark = max(m for m in (report.watermark, last, start) if m is not None)

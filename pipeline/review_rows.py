@@ -11,7 +11,6 @@ the audit trail stays per fact and ``review undo ID`` takes any of them back.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from extractors.kinds import preference
 from extractors.rows import LINK_RANK, name_distance
 from pipeline import review
 from pipeline.errors import UserError
+from pipeline.sources import BadRecord, split_arxiv_id
 
 FIT_MEASURES = ("ops_forward_pass", "hardware")  # with a score, a data point of a fit
 REJECTED = "rejected"
@@ -82,7 +82,13 @@ def row_queue(
         .options(joinedload(ModelRow.paper), selectinload(ModelRow.cells).joinedload(RowCell.fact))
     )
     if paper:
-        stmt = stmt.where(Paper.arxiv_id == re.sub(r"v\d+$", "", paper))
+        try:
+            arxiv_id, version = split_arxiv_id(paper)
+        except BadRecord as exc:
+            raise UserError(f"--paper: {exc}") from None
+        stmt = stmt.where(Paper.arxiv_id == arxiv_id)
+        if version is not None:
+            stmt = stmt.where(Paper.version == version)
     entries = []
     for row in session.scalars(stmt).unique():
         if not any(c.fact.status == "pending" or c.fact.needs_rereview for c in row.cells):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from extractors.facts import BENCHMARKS
 from pipeline.evaluate import Evaluation, evaluate, extract_into_database, load_gold
 from pipeline.evaluate_rows import RowEvaluation, authors_rows, evaluate_rows
 
@@ -102,6 +103,7 @@ def test_field_recall(evaluation: Evaluation, field: str) -> None:
 
 
 def test_results_recall_on_every_benchmark(evaluation: Evaluation) -> None:
+    assert set(evaluation.results_by_benchmark) == set(BENCHMARKS), "a benchmark was not scored"
     low = {
         name: round(score.recall or 0.0, 3)
         for name, score in evaluation.results_by_benchmark.items()

@@ -2,7 +2,8 @@
 
 This is the only thing extractors see of a PDF. It has no database code and round-trips through
 JSON, so parsed documents can be cached by PDF hash and re-extracted without re-parsing.
-Coordinates follow pdfplumber: points, origin at the top-left of the page.
+Coordinates are points with the origin at the top-left of the page
+(:mod:`extractors.parse.pdfium_words` gives them so).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class Table:
     rows: list[list[str]]
     caption: str | None = None
     row_boxes: list[BBox] = field(default_factory=list)
-    method: str = "words"  # how it was found: "ruled" (pdfplumber lines) or "words" (alignment)
+    method: str = "words"  # how it was found: "words" (alignment of PDFium words)
     header_rows: int = 0  # the first rows are header rows (column titles, multi-level)
     # Per cell (row-major, like ``rows``): set in bold, which is how papers mark their best
     # numbers. Empty when unknown.

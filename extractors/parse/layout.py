@@ -1,9 +1,10 @@
 """Words -> visual lines in reading order, for one- and two-column pages.
 
-pdfplumber returns words with boxes but no reading order a sentence regex can use: on a
-two-column page a naive top-to-bottom sort interleaves the columns. We find the gutter (an
-x position near the middle that almost no word crosses), split rows there, and read each band
-between full-width lines (titles, wide tables, wide captions) left column first, then right.
+PDFium words (:mod:`extractors.parse.pdfium_words`) come with boxes but no reading order a
+sentence regex can use: on a two-column page a naive top-to-bottom sort interleaves the
+columns. We find the gutter (an x position near the middle that almost no word crosses), split
+rows there, and read each band between full-width lines (titles, wide tables, wide captions)
+left column first, then right.
 """
 
 from __future__ import annotations

@@ -63,8 +63,9 @@ class SourceFit:
             "first_year": self.years[0],
             "last_year": self.years[1],
             "fitted_at": self.fitted_at,
-            "compute_per_halving": self.halving_factor(),
-            "compute_per_halving_ci95": _factor_interval(lo, hi),
+            # JSON has no infinity: an unbounded factor (a slope within 0.001 of 0) is null
+            "compute_per_halving": _bounded(self.halving_factor()),
+            "compute_per_halving_ci95": [_bounded(f) for f in _factor_interval(lo, hi)],
         }
 
 
@@ -101,6 +102,10 @@ def halving_factor(slope: float) -> float | None:
         return None
     exponent = -1.0 / slope
     return 2.0**exponent if exponent < 1000 else math.inf
+
+
+def _bounded(factor: float | None) -> float | None:
+    return factor if factor is not None and math.isfinite(factor) else None
 
 
 def _factor_interval(lo: float | None, hi: float | None) -> list[float | None]:

@@ -78,10 +78,11 @@ def _database_message(exc: SQLAlchemyError) -> str:
         return f"the database refused a value: {reason}"
     if "unable to open database file" in reason:
         reason += " (is its folder missing, read-only or full?)"
-    return f"database {_redacted_url()}: {reason}"
+    return f"database {redacted_url()}: {reason}"
 
 
-def _redacted_url() -> str:
+def redacted_url() -> str:
+    """The configured database URL without its password (or a placeholder if it is unreadable)."""
     try:
         from sqlalchemy.engine import make_url
 

@@ -20,6 +20,7 @@ from db import migrate
 from db.session import session_scope
 from extractors.atomic import atomic_open, remove_stale_partials
 from pipeline.cli.app import app
+from pipeline.cli.boundary import redacted_url
 from pipeline.cli.options import FormatOpt, TableFormat, vocabulary_option
 from pipeline.config import get_settings
 from pipeline.errors import UserError
@@ -61,7 +62,7 @@ def _since(since: datetime | None) -> datetime | None:
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Create or upgrade the schema of CTRENDS_DATABASE_URL."""
     migrate.upgrade(revision=revision)
-    console.print(f"database at revision {migrate.current_revision()}: {_redacted_url()}")
+    console.print(f"database at revision {migrate.current_revision()}: {redacted_url()}")
 
 
 @db_app.command("downgrade")
@@ -301,9 +302,3 @@ def _open_output(path: Path | None) -> Iterator[TextIO]:
 def ensure_schema() -> None:
     """Commands that write bring the schema up to date first (a no-op when it already is)."""
     migrate.upgrade()
-
-
-def _redacted_url() -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(get_settings().database_url).render_as_string(hide_password=True)

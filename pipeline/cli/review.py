@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -117,14 +118,14 @@ def rows(
         return
     for record in records:
         console.print(
-            f"[bold]row {record['id']}[/] {record['paper']} {record['model']}"
-            f"{'' if record['own'] else ' (quoted)'} · {record['reason']}",
+            f"[bold]row {record['id']}[/] {escape(record['paper'])} {escape(record['model'])}"
+            f"{'' if record['own'] else ' (quoted)'} · {escape(record['reason'])}",
             highlight=False,
         )
         for cell in record["cells"]:
             console.print(
                 f"  {cell['field']:<18} fact {cell['fact_id']:<6} {cell['status']:<8} "
-                f"{cell['value']} {cell['unit'] or ''} · {cell['link']} · p.{cell['page']}: "
+                f"{fact_value(cell['value'], cell['unit'])} · {cell['link']} · p.{cell['page']}: "
                 f"{(cell['evidence'] or '')[:90]}",
                 markup=False,
                 highlight=False,

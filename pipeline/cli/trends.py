@@ -9,7 +9,6 @@ values (a typo is a one-line error), and an empty answer is an error that says w
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -690,9 +689,9 @@ def _emit(
 
 
 def _write(rows: list[dict[str, Any]], format: TableFormat, csv_fields: tuple[str, ...]) -> None:
-    from pipeline.export import csv_text
+    from pipeline.export import csv_text, json_text
 
-    if format is TableFormat.json:
-        sys.stdout.write(json.dumps(tidy(rows), default=str, ensure_ascii=False, indent=2) + "\n")
+    if format is TableFormat.json:  # standard JSON only: an unbounded reading is an error
+        sys.stdout.write(json_text(tidy(rows), indent=2) + "\n")
     else:
         sys.stdout.write(csv_text(rows, csv_fields))

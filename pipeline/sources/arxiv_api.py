@@ -29,7 +29,7 @@ from pipeline.retry import (
     describe,
     retry_after_seconds,
 )
-from pipeline.sources import PaperRecord, split_arxiv_id
+from pipeline.sources import BadRecord, PaperRecord, split_arxiv_id
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ TRANSIENT = (
 
 def is_transient(exc: Exception) -> bool:
     if isinstance(exc, arxiv.HTTPError):
-        return exc.status == 429 or exc.status >= 500
+        return exc.status in TRANSIENT_STATUS
     return isinstance(exc, TRANSIENT)
 
 
@@ -120,8 +120,8 @@ def record_from_result(result: arxiv.Result) -> PaperRecord | None:
     short_id = result.get_short_id()
     try:
         arxiv_id, version = split_arxiv_id(short_id)
-    except ValueError:
-        log.warning("skipping %s: old-style identifiers are not supported", short_id)
+    except BadRecord as exc:  # an old-style identifier, a month that is none, a huge version
+        log.warning("skipping %s: %s", short_id, exc)
         return None
     return PaperRecord(
         arxiv_id=arxiv_id,
