@@ -34,6 +34,7 @@ from prefect.utilities.annotations import unmapped
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.session import session_scope
+from pipeline import interrupt
 from pipeline.config import Settings, get_settings
 from pipeline.errors import UserError, one_line
 from pipeline.extract import (
@@ -173,6 +174,7 @@ def extract_flow(retry_failed: bool = False) -> dict[str, Any]:
     for future in extract_papers_task.map(batches, labels, settings=unmapped(settings)):
         for outcome in future.result():
             report.add(outcome)
+        interrupt.check()  # Ctrl+C on a cluster: between batches (each is at most 16 papers)
     return _extract_summary(report)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
+from pipeline import interrupt
 from pipeline.faults import INPUT, failure_class
 
 T = TypeVar("T")
@@ -130,8 +131,10 @@ def map_isolated(
         while len(running) < max(1, workers) and start_next():
             pass
         while running:
+            interrupt.check()  # a pending Ctrl+C: the children in hand are killed below
             nearest = min(deadline for _, _, deadline in running.values())
-            ready = wait(list(running), timeout=max(0.0, nearest - clock()))
+            timeout = min(max(0.0, nearest - clock()), interrupt.POLL_SECONDS)
+            ready = wait(list(running), timeout=timeout)
             for conn in list(running):
                 item, proc, deadline = running[conn]
                 if conn in ready:

@@ -31,6 +31,7 @@ from pathlib import Path
 import requests
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from pipeline import interrupt
 from pipeline.errors import UserError
 from pipeline.isolation import die_with_parent
 
@@ -92,7 +93,7 @@ def _wait_until_healthy(api_url: str, server: subprocess.Popen[bytes], log_file:
                 return
         except requests.RequestException:
             pass
-        time.sleep(0.2)
+        interrupt.sleep(0.2)
     raise UserError(f"the Prefect server did not start in {STARTUP_SECONDS:.0f} s; see {log_file}")
 
 

@@ -15,14 +15,23 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from pipeline import interrupt
+
 Advance = Callable[[str], None]  # called once per item with a short status label
 
 
 @contextmanager
 def progress_bar(description: str, total: int | None, enabled: bool = True) -> Iterator[Advance]:
-    """Yield ``advance(label)``; renders to stderr so stdout stays clean for --format json/csv."""
+    """Yield ``advance(label)``; renders to stderr so stdout stays clean for --format json/csv.
+
+    Each ``advance`` is also where a pending Ctrl+C is honoured (:mod:`pipeline.interrupt`):
+    the item before it is finished, the next not started."""
     if not enabled:
-        yield lambda _label: None
+
+        def advance_quietly(_label: str) -> None:
+            interrupt.check()
+
+        yield advance_quietly
         return
     progress = Progress(
         SpinnerColumn(),
@@ -36,4 +45,9 @@ def progress_bar(description: str, total: int | None, enabled: bool = True) -> I
     )
     with progress:
         task = progress.add_task(description, total=total, label="")
-        yield lambda label: progress.update(task, advance=1, label=label)
+
+        def advance(label: str) -> None:
+            progress.update(task, advance=1, label=label)
+            interrupt.check()
+
+        yield advance

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+
+from pipeline import interrupt
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class RetryPolicy:
     backoff: float
     jitter: float = 0.5
     max_pause: float = 300.0
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    sleep: Callable[[float], None] = field(default=interrupt.sleep, compare=False)
     rand: Callable[[], float] = field(default=random.random, compare=False)
 
     def pause(self, retry: int, retry_after: float | None = None) -> float:

@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 
 from db.models import PipelineRun
 from db.session import get_engine, normalize_url, session_factory
+from pipeline import interrupt
 from pipeline.errors import UserError
 
 LOCK_NAME = "compute-trends:nightly"
@@ -83,7 +84,7 @@ def _until_acquired(try_acquire: Callable[[], bool], url: str, wait: float) -> N
     while not try_acquire():
         if time.monotonic() >= deadline:
             raise RunLocked(_holder_message(url, wait))
-        time.sleep(POLL_SECONDS)
+        interrupt.sleep(POLL_SECONDS)
 
 
 @contextmanager

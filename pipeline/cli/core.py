@@ -25,6 +25,7 @@ from pipeline.cli.options import FormatOpt, TableFormat, vocabulary_option
 from pipeline.config import get_settings
 from pipeline.errors import UserError
 from pipeline.export import PAPER_STATUSES
+from pipeline.interrupt import honoured_sigint
 
 console = Console(soft_wrap=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -84,10 +85,11 @@ def ingest(
 
     ensure_schema()
     directory = _source_directory(source)
-    if directory is not None:
-        reports = [ingest_directory(directory, metadata=metadata)]
-    else:
-        reports = ingest_arxiv(since=_since(since), max_results=max_results)
+    with honoured_sigint():
+        if directory is not None:
+            reports = [ingest_directory(directory, metadata=metadata)]
+        else:
+            reports = ingest_arxiv(since=_since(since), max_results=max_results)
     for report in reports:
         console.print(
             f"{report.source} {report.query[:60]!r}: {report.seen} seen, {report.new} new, "
@@ -107,7 +109,8 @@ def extract(
     from pipeline.extract import extract_pending
 
     ensure_schema()
-    report = extract_pending(retry_failed=retry_failed)
+    with honoured_sigint():
+        report = extract_pending(retry_failed=retry_failed)
     facts = ", ".join(f"{k} {v}" for k, v in sorted(report.facts.items()) if v) or "none"
     retried = (
         f" ({report.environmental} by the environment's fault: retried next time)"
@@ -154,6 +157,7 @@ def run(
     # The lock first: a second run is refused at once, before it starts Prefect or migrates.
     try:
         with (
+            honoured_sigint(),  # Ctrl+C stops at the next safe point (pipeline.interrupt)
             run_lock(settings.database_url, settings.data_dir, wait=settings.run_lock_wait_seconds),
             prefect_api(settings.data_dir / "prefect-server.log", meanwhile=prepare),
         ):
