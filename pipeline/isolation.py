@@ -133,8 +133,9 @@ def map_isolated(
         while running:
             interrupt.check()  # a pending Ctrl+C: the children in hand are killed below
             nearest = min(deadline for _, _, deadline in running.values())
-            timeout = min(max(0.0, nearest - clock()), interrupt.POLL_SECONDS)
-            ready = wait(list(running), timeout=timeout)
+            ready = wait(
+                list(running), timeout=min(max(0.0, nearest - clock()), interrupt.POLL_SECONDS)
+            )
             for conn in list(running):
                 item, proc, deadline = running[conn]
                 if conn in ready:

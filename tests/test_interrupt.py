@@ -116,3 +116,9 @@ def test_waiting_for_a_parsing_child_honours_ctrl_c_and_kills_the_child() -> Non
             outcomes.append(outcome)
     assert outcomes == [], "no item was reported finished"
     assert time.monotonic() - started < 30, "the 60 s child was waited for"
+
+
+def test_waiting_in_short_polls_does_not_shorten_a_child_s_time_limit() -> None:
+    """The parse wait looks at the flag every 0.25 s; the time limit stays the one given."""
+    [outcome] = map_isolated(_slow, [1.0], workers=1, timeout=30, memory_bytes=None)
+    assert (outcome.result, outcome.error) == (1.0, None)
