@@ -99,6 +99,10 @@ def mentions_other_dataset(text: str) -> bool:
     return vocabulary().mentions_other_dataset(text)
 
 
+def untracked_column(header: str) -> bool:
+    return vocabulary().untracked_column(header)
+
+
 def strip_benchmark_names(text: str) -> str:
     for benchmark in vocabulary().benchmarks.values():
         for pattern in benchmark.patterns:

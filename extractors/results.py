@@ -31,6 +31,7 @@ from extractors.benchmark_detection import (
     split_in,
     strip_benchmark_names,
     task_hints,
+    untracked_column,
 )
 from extractors.facts import ExtractedFact, normalize_model_name
 from extractors.parse.document import Document, Page
@@ -40,7 +41,7 @@ from extractors.result_sentences import sentence_results
 from extractors.vocabulary import vocabulary
 
 NAME = "results"
-VERSION = "4"
+VERSION = "5"
 
 _CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet\s+al\b|\(\s*[A-Z][a-z]+.*\d{4}\s*\)")
 _OWN = re.compile(r"\bours?\b|\bproposed\b|\bthis\s+(?:work|paper)\b", re.I)
@@ -167,6 +168,8 @@ def _column_spec(
 ) -> _Column | None:
     """What one column's values mean (benchmark, metric, error or score), or None."""
     reasons: list[str] = []
+    if untracked_column(header):  # mask AP, AP_S, a delta: a score, but of no tracked metric
+        return None
     if _NOT_A_SCORE.search(header) and metric_in(header) is None:
         return None
     header_benchmarks = _benchmarks(header, context.families)
@@ -231,14 +234,11 @@ def _transposed_model(label: str, header: str) -> str:
     return f"{rest} {header}".strip() if rest else header
 
 
-def _other_section(section: str, context: _Context) -> bool:
+def _other_dataset(text: str, context: _Context) -> bool:
     """A section row naming another dataset ("ACE 2005", "CoNLL 2003 German") rules out the
-    rows under it."""
-    return (
-        bool(section)
-        and not _benchmarks(section, context.families)
-        and (mentions_other_dataset(section))
-    )
+    rows under it; a row naming one ("ImageNet ReaL" in a table with a row per benchmark) rules
+    out itself."""
+    return bool(text) and not _benchmarks(text, context.families) and (mentions_other_dataset(text))
 
 
 def _view_results(view: TableView, page: Page, context: _Context) -> list[ExtractedFact]:
@@ -258,7 +258,7 @@ def _view_results(view: TableView, page: Page, context: _Context) -> list[Extrac
             for part, (number, metric) in enumerate(zip(numbers, cell_metrics, strict=True)):
                 if number is None or number.scale != 1.0:
                     continue
-                if _other_section(row.section, context):
+                if _other_dataset(row.section, context) or _other_dataset(row.label, context):
                     continue
                 spec = _column_spec(header, metric, row, context)
                 if spec is None:

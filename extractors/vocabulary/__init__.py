@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -187,6 +188,7 @@ class Vocabulary:
     pretraining: tuple[re.Pattern[str], ...]  # pre-training-set suffixes of model names
     generic_accuracy_metric: str
     generic_accuracy: re.Pattern[str]
+    untracked_columns: tuple[re.Pattern[str], ...]  # scores of metrics we do not track
     accelerators: Accelerators
 
     def family_members(self, family: str) -> frozenset[str]:
@@ -203,6 +205,12 @@ class Vocabulary:
 
     def mentions_other_dataset(self, text: str) -> bool:
         return any(p.search(text) for p in self.other_datasets)
+
+    def untracked_column(self, header: str) -> bool:
+        """Whether a header names a column that is no tracked metric's score (mask AP, AP_S, a
+        delta, a throughput), read NFKC-normalised so math-italic subscripts ("AP 𝑆") count."""
+        text = unicodedata.normalize("NFKC", header)
+        return any(p.search(text) for p in self.untracked_columns)
 
     def reserved_words(self) -> frozenset[str]:
         """Words naming a benchmark, dataset, metric or vendor: never a model's name."""
@@ -248,6 +256,8 @@ def load(directory: Path) -> Vocabulary:
                          {"patterns"}, set())  # fmt: skip
     generic = _table(raw["metrics.toml"]["generic_accuracy"], "metrics.toml [generic_accuracy]",
                      {"metric", "pattern"}, {"metric", "pattern"})  # fmt: skip
+    untracked = _table(raw["metrics.toml"].get("untracked_columns", {}),
+                       "metrics.toml [untracked_columns]", {"patterns"}, {"patterns"})  # fmt: skip
     if generic["metric"] not in metrics:
         raise VocabularyError(f"metrics.toml [generic_accuracy]: unknown metric {generic}")
     return Vocabulary(
@@ -259,6 +269,7 @@ def load(directory: Path) -> Vocabulary:
         pretraining=_patterns(pretraining.get("patterns", []), "benchmarks.toml [pretraining]"),
         generic_accuracy_metric=generic["metric"],
         generic_accuracy=_regex(generic["pattern"], "metrics.toml [generic_accuracy]"),
+        untracked_columns=_patterns(untracked["patterns"], "metrics.toml [untracked_columns]"),
         accelerators=_accelerators(raw["accelerators.toml"]),
     )
 
