@@ -11,8 +11,8 @@ import pytest
 
 from extractors.benchmark_detection import (
     benchmarks_in,
-    metric_in,
     mentions_other_dataset,
+    metric_in,
     untracked_column,
 )
 from extractors.results import extract_results
