@@ -90,6 +90,8 @@ def extract_results(doc: Document) -> list[ExtractedFact]:
             caption_benchmarks = _benchmarks(caption, families)
             if not caption_benchmarks and mentions_other_dataset(caption):
                 continue
+            if _other_dataset_table(caption, families):
+                continue
             context = _Context(caption, frozenset(caption_benchmarks), mentions, families, title)
             for view in table_views(table):
                 facts.extend(_view_results(view, page, context))
@@ -232,6 +234,18 @@ def _transposed_model(label: str, header: str) -> str:
     method ("MAE IN1K" under "ViT-H") keeps it."""
     rest = strip_benchmark_names(label).strip(" -:|")
     return f"{rest} {header}".strip() if rest else header
+
+
+_CAPTION_LABEL = re.compile(r"^\s*Table\s+\w+\s*[.:]\s*", re.I)
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]])\.\s+(?=[A-Z])")
+
+
+def _other_dataset_table(caption: str, families: frozenset[str]) -> bool:
+    """A caption whose first sentence names only another dataset ("PASCAL VOC2007 test detection
+    results.") is that dataset's table, though a later sentence names ours as training data
+    ("07++12+COCO") or as an evaluation style ("COCO-style evaluation is used")."""
+    first = _SENTENCE_END.split(_CAPTION_LABEL.sub("", caption), maxsplit=1)[0]
+    return not _benchmarks(first, families) and mentions_other_dataset(first)
 
 
 def _other_dataset(text: str, context: _Context) -> bool:

@@ -132,3 +132,28 @@ TEST_SETS = [  # ViT (2010.11929) Table 2: a row per test set, a column per mode
 def test_a_row_naming_another_test_set_is_not_read() -> None:
     facts = extract_results(doc_with(TEST_SETS, "Table 2: Top-1 accuracy on benchmarks."))
     assert {f.value for f in facts} == {"88.55", "87.54"}
+
+
+VOC = [  # SSD (1512.02325) Table 1 and Soft-NMS (1704.04503) Table 2 look like this
+    ["Method", "data", "mAP", "aero", "bike"],
+    ["SSD300", "07+12+COCO", "79.6", "80.9", "86.3"],
+]
+
+
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "Table 1: PASCAL VOC2007 test detection results. Both Fast and Faster R-CNN use input "
+        'images whose minimum dimension is 600. data: "07++12+COCO": first train on COCO',
+        "Table 2. Results on Pascal VOC 2007 test set for off-the-shelf standard object "
+        "detectors. Note that COCO-style evaluation is used.",
+    ],
+)
+def test_a_caption_opening_on_another_dataset_is_its_table(caption: str) -> None:
+    assert extract_results(doc_with(VOC, caption)) == []
+
+
+def test_a_caption_naming_ours_first_is_still_read() -> None:
+    caption = "Table 5: COCO test-dev2015 detection results. Models pre-trained on PASCAL VOC."
+    coco = [["Method", "data", "mAP"], ["SSD512", "trainval35k", "26.8"]]
+    assert {f.value for f in extract_results(doc_with(coco, caption))} == {"26.8"}
