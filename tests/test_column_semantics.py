@@ -103,7 +103,8 @@ COCO_SIZES = [  # RetinaNet (1708.02002) and Cascade R-CNN (1712.00726) test-dev
 
 
 def test_object_size_columns_are_not_filed_as_box_ap() -> None:
-    facts = extract_results(doc_with(COCO_SIZES, "Table 2: Object detection on COCO test-dev."))
+    caption = "Table 2: Object detection single-model results (bounding box AP) on COCO test-dev."
+    facts = extract_results(doc_with(COCO_SIZES, caption))
     read = {(f.model, f.metric, f.value) for f in facts}
     assert ("RetinaNet (ours) ResNeXt-101-FPN", "box_ap", "40.8") in read
     assert ("Cascade R-CNN ResNet-101", "ap75", "46.3") in read
@@ -130,13 +131,14 @@ TEST_SETS = [  # ViT (2010.11929) Table 2: a row per test set, a column per mode
 
 
 def test_a_row_naming_another_test_set_is_not_read() -> None:
-    facts = extract_results(doc_with(TEST_SETS, "Table 2: Top-1 accuracy on benchmarks."))
+    caption = "Table 2: Top-1 accuracy on ImageNet and other benchmarks."
+    facts = extract_results(doc_with(TEST_SETS, caption))
     assert {f.value for f in facts} == {"88.55", "87.54"}
 
 
-VOC = [  # SSD (1512.02325) Table 1 and Soft-NMS (1704.04503) Table 2 look like this
-    ["Method", "data", "mAP", "aero", "bike"],
-    ["SSD300", "07+12+COCO", "79.6", "80.9", "86.3"],
+VOC = [  # Soft-NMS (1704.04503) Table 2: VOC 2007 scored COCO-style, as SSD's tables name COCO
+    ["Method", "Training data", "AP", "AP@0.5", "AP@0.75"],
+    ["F-RCNN + S-NMS L", "07+12+COCO", "51.5", "80.0", "53.2"],
 ]
 
 
