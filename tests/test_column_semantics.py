@@ -35,6 +35,9 @@ UNTRACKED = [
     ("AP kp", "1711.07971"),  # non-local networks: COCO keypoints
     ("mIoU ImageNet-1K pre-trained", "2201.03545"),  # ADE20K segmentation
     ("∆ err. (%)", "1707.01083"),  # ShuffleNet: difference to MobileNet
+    ("F1 ∆", "2005.07150"),  # a gain over the previous best, beside the F1 column
+    ("External resources ∆", "1705.00108"),  # TagLM: "Without | With | ∆"
+    ("acc. UL ∆", "1906.09535"),
     ("throughput #param. FLOPs (image / s) top-1 acc.", "2201.03545"),  # images/s: 55.1
     ("throughput (im/s)", "2105.03404"),  # ResMLP
     ("training throughput (im/sec)", "2012.12877"),  # DeiT
