@@ -464,15 +464,17 @@ class TableView:
 
 def table_views(table: Table) -> list[TableView]:
     """Views of a table; two tables set side by side under one caption (the header of the
-    first column repeats, "Model ... Model ...") are read as two."""
+    first column repeats, "Model ... Model ...") are read as two. A repeat in the very next
+    column is a header cell spanning both ("per-word perplexities. N" over the label and N
+    columns of a hyper-parameter table), not a second table: each side needs a value column."""
     n_cols = max((len(r) for r in table.rows), default=0)
     first = TableView(table)
     name_header = first.headers.get(0, "").strip().lower()
     starts = [0]
     if name_header:
-        starts += [
-            c for c in range(1, n_cols) if first.headers.get(c, "").strip().lower() == name_header
-        ]
+        for c in range(1, n_cols):
+            if first.headers.get(c, "").strip().lower() == name_header and c - starts[-1] > 1:
+                starts.append(c)
     if len(starts) == 1:
         return [first]
     bounds = [*starts, n_cols]
