@@ -35,6 +35,7 @@ _HEADER_SCALE = re.compile(
     r"|\b(?P<word>million|billion)s?\b",
     re.I,
 )
+_BRACKETED = re.compile(r"\([^()]*\)")  # "7.93 (-22%)": the share is the change's
 _SCALE_LETTERS = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 
 
@@ -168,8 +169,8 @@ def _view_sizes(view: TableView, page: Page) -> list[ExtractedFact]:
         for row in view.rows:
             text = row.cells[column] if column < len(row.cells) else ""
             number = cell_number(text)
-            if number is None or not row.label or "%" in text:
-                continue  # a share of the parameters or FLOPs is not a count
+            if number is None or not row.label or "%" in _BRACKETED.sub("", text):
+                continue  # a share of the parameters or FLOPs is not a count (a change is)
             scale, rule, confidence = _scale(spec, number.scale, number.value)
             if scale is None:
                 continue
