@@ -105,6 +105,27 @@ def test_full_counts_need_no_unit_and_mixed_headers_are_skipped() -> None:
             350e6,
             60.9e9,
         ),
+        (  # RandWire, Table 4: "FLOPs (B) params (M)" over two unsuffixed columns
+            [
+                ["test network size", "epochs top-1 acc.", "top-5 acc.", "FLOPs (B) params (M)",
+                 "FLOPs (B) params (M)"],
+                ["NASNet-A [56] 331 2", "82.7", "96.2", "23.8", "88.9"],
+                ["RandWire-WS 320 2", "81.6 ± 0.13", "95.6 ± 0.07", "16.0 ± 0.36", "61.5 ± 1.32"],
+            ],
+            "RandWire-WS 320 2",
+            61.5e6,
+            16.0e9,
+        ),
+        (  # MViT, Table 7: "FLOPs × views Param" over two columns (header as printed)
+            [
+                ["model", "mAP", "FLOPs × views Param", "FLOPs × views Param"],
+                ["Nonlocal [101]", "37.5", "544", "54.3"],
+                ["MViT-B, 16×4", "40.0", "70.5", "36.4"],
+            ],
+            "MViT-B, 16×4",
+            36.4e6,
+            70.5e9,
+        ),
     ],
 )  # fmt: skip
 def test_a_header_shared_by_params_and_flops_is_resolved_per_column(
