@@ -67,6 +67,7 @@ _TIMES = re.compile(r"(?<=\d)\s*[×x]\s*(?=\d)|×")
 # Size words and the letters model families abbreviate them to ("ViT-Huge" is "ViT-H").
 _SIZE_WORDS = {"huge": "h", "large": "l", "base": "b", "small": "s", "tiny": "t", "giant": "g"}
 _SIZE = re.compile(r"\b(" + "|".join(_SIZE_WORDS) + r")\b", re.I)
+_BARE_SIZE_WORDS = {*_SIZE_WORDS, "big", "medium", "model"}
 
 
 class FactLike(Protocol):
@@ -199,12 +200,14 @@ def assemble(facts: Iterable[FactLike]) -> list[Row]:
     facts = sorted((f for f in facts if f.kind in SPECS), key=lambda f: f.id)  # known kinds
     rows: dict[str, Row] = {}
     results: dict[tuple[int | None, tuple[float, float]], list[tuple[FactLike, Row]]] = {}
-    for fact in (f for f in facts if f.kind == "result"):
+    # named models first, so that a row named by a size word alone finds the model it sizes
+    for fact in sorted((f for f in facts if f.kind == "result"), key=lambda f: _bare_size(f.model)):
         key = row_key(fact.model) or _unnamed_key(fact)
-        row = rows.setdefault(key, Row(key, (fact.model or "").strip() or key, own=False))
+        host = _size_host(fact.model, rows)  # before the key: "base" and "(B)" share one
+        row = host or rows.setdefault(key, Row(key, (fact.model or "").strip() or key, own=False))
         row.own = row.own or not _quoted(fact)
         row.main = row.main or _main(fact)
-        row.add(fact, "same name")
+        row.add(fact, "name contains" if host else "same name")
         if fact.bbox:  # indexed by page and row box, for "same table row"
             results.setdefault((fact.page, _y(fact.bbox)), []).append((fact, row))
     for fact in (f for f in facts if f.kind != "result"):
@@ -249,6 +252,9 @@ def _place(
     if not fact.model:
         own = [row for row in rows.values() if row.own and row.scored]
         return [(row, "paper-level statement") for row in own]
+    host = _size_host(fact.model, rows)
+    if host is not None:
+        return [(host, "name contains")]
     key = row_key(fact.model)
     if key in rows:
         printed = {rows[key].model.lower(), *(a.lower() for a in rows[key].aliases)}
@@ -288,8 +294,39 @@ def _contained(fact: FactLike, stem: str, scored: list[Row]) -> list[tuple[Row, 
         or (len(stem) >= 4 and stem in aligned_name(row.model))
         or (len(aligned_name(row.model)) >= 4 and aligned_name(row.model) in stem)
     ]
-    pools = ([r for r in containing if r.main], [r for r in containing if r.own], containing)
-    for pool in pools:
+    chosen = _preferred(containing, ([r for r in containing if r.own], containing))
+    return [(chosen, "name contains")] if chosen else []
+
+
+def _preferred(candidates: list[Row], fallbacks: Iterable[list[Row]]) -> Row | None:
+    """The one row of the first pool holding exactly one: the paper's main rows (a row quoted
+    from another paper is not one, even when its model is in the title: BERT in "DeBERTa:
+    Decoding-enhanced BERT ..."), then the fallbacks in order."""
+    for pool in ([r for r in candidates if r.main and r.own], *fallbacks):
         if len(pool) == 1:
-            return [(pool[0], "name contains")]
-    return []
+            return pool[0]
+    return None
+
+
+def _bare_size(name: str | None) -> bool:
+    """A name that is a size word alone ("base", "big", "Large model"): hyper-parameter
+    tables and prose name a paper's model variants so ("the base model", Table 3's "big")."""
+    words = set(_words(_SPLITS.sub(" ", name or "")).split())  # "base (dev)" too
+    return bool(words - {"model"}) and words <= _BARE_SIZE_WORDS
+
+
+def _size_host(name: str | None, rows: dict[str, Row]) -> Row | None:
+    """The paper's own scored model a bare size word names: the one own row whose name has the
+    word beside the model's ("big" -> "Transformer (big)", "base" -> "DeBERTa base")."""
+    if not _bare_size(name):
+        return None
+    words = set(_words(_SPLITS.sub(" ", name or "")).split()) - {"model"}
+    hosts = [
+        row
+        for row in rows.values()
+        if row.scored
+        and row.own
+        and not _bare_size(row.model)
+        and words <= set(_words(row.model).split())
+    ]
+    return _preferred(hosts, (hosts,))

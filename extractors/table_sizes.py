@@ -18,7 +18,7 @@ from extractors.parse.tables import TableView, caption_label, cell_number, table
 from extractors.registry import register
 
 NAME = "table_sizes"
-VERSION = "3"
+VERSION = "4"
 
 _PARAMS = re.compile(r"param|#\s?P\b|\bweights\b", re.I)
 _MULTIPLY_ADDS = re.compile(
@@ -35,6 +35,7 @@ _HEADER_SCALE = re.compile(
     r"|\b(?P<word>million|billion)s?\b",
     re.I,
 )
+_BRACKETED = re.compile(r"\([^()]*\)")  # "7.93 (-22%)": the share is the change's
 _SCALE_LETTERS = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 
 
@@ -90,8 +91,10 @@ def size_column(header: str) -> _SizeColumn | None:
 
 def header_scale(header: str) -> float | None:
     m = _HEADER_SCALE.search(header)
-    if m is None:
-        return None
+    return None if m is None else _match_scale(m)
+
+
+def _match_scale(m: re.Match[str]) -> float:
     if m.group("exp"):
         return 10.0 ** int(m.group("exp"))
     letter = m.group("paren") or m.group("bracket") or m.group("prefix") or m.group("word")
@@ -102,18 +105,79 @@ def _table_sizes(table: Table, page: Page) -> list[ExtractedFact]:
     return [fact for view in table_views(table) for fact in _view_sizes(view, page)]
 
 
+def shared_header_kinds(header: str) -> tuple[str, str] | None:
+    """The two kinds a header over both size columns names, in the order it names them
+    ("Params FLOPs (M) (B)" -> parameters, flops); None for any other header."""
+    if _PER_INSTANCE.search(header):
+        return None
+    params = _PARAMS.search(header)
+    flops = _FLOPS.search(header) or _MULTIPLY_ADDS.search(header)
+    if params is None or flops is None:
+        return None
+    return ("parameters", "flops") if params.start() < flops.start() else ("flops", "parameters")
+
+
+def view_size_columns(view: TableView) -> dict[int, _SizeColumn]:
+    """The size columns of a view. A header cell spanning the Params and FLOPs columns (two
+    header rows merged: "Theo Params FLOPs (M) (B)", "image #param. FLOPs size") is resolved
+    per column, first by the cells' suffixes (parameters are printed in M, FLOPs in G: "350M",
+    "179.0G"), then by position: two columns under one such header hold its kinds in the order
+    it names them ("FLOPs (B) params (M)" over "16.0 ± 0.36 | 61.5 ± 1.32"); the column after a
+    column of the first-named kind holds the second, the column before one of the second-named
+    kind the first."""
+    specs = {c: spec for c in view.value_columns if (spec := size_column(view.headers.get(c, "")))}
+    shared = {
+        c: kinds for c in view.value_columns if (kinds := shared_header_kinds(view.headers[c]))
+    }
+    for column in shared:
+        kind = _suffix_kind(view, column)
+        if kind is not None:
+            specs[column] = _shared_column(view.headers[column], kind, shared[column])
+    for column, kinds in shared.items():  # two columns under one header: in its order
+        pair = (column - 1 not in shared, column + 1 in shared, column + 2 not in shared)
+        if all(pair) and view.headers[column + 1] == view.headers[column]:
+            for offset, kind in enumerate(kinds):
+                specs.setdefault(column + offset, _shared_column(view.headers[column], kind, kinds))
+    for column, (first, second) in shared.items():
+        left, right = specs.get(column - 1), specs.get(column + 1)
+        if column in specs:
+            continue
+        if left is not None and left.kind == first:
+            specs[column] = _shared_column(view.headers[column], second, (first, second))
+        elif right is not None and right.kind == second:
+            specs[column] = _shared_column(view.headers[column], first, (first, second))
+    return specs
+
+
+def _suffix_kind(view: TableView, column: int) -> str | None:
+    scales = {
+        number.scale
+        for row in view.rows
+        if column < len(row.cells) and (number := cell_number(row.cells[column]))
+    }
+    return {frozenset({1e6}): "parameters", frozenset({1e9}): "flops"}.get(frozenset(scales))
+
+
+def _shared_column(header: str, kind: str, kinds: tuple[str, str]) -> _SizeColumn:
+    """A column under a shared header: its unit is the header's unit word in the position of
+    its kind when the header gives one per kind ("Params FLOPs (M) (B)"), else the cells'."""
+    units = list(_HEADER_SCALE.finditer(header))
+    scale = _match_scale(units[kinds.index(kind)]) if len(units) == 2 else None
+    if kind == "parameters":
+        return _SizeColumn("parameters", None, scale)
+    counted = "multiply_adds" if _MULTIPLY_ADDS.search(header) else "flops"
+    return _SizeColumn("flops", counted, scale)
+
+
 def _view_sizes(view: TableView, page: Page) -> list[ExtractedFact]:
     facts = []
-    for column in view.value_columns:
+    for column, spec in view_size_columns(view).items():
         header = view.headers.get(column, "")
-        spec = size_column(header)
-        if spec is None:
-            continue
         for row in view.rows:
             text = row.cells[column] if column < len(row.cells) else ""
             number = cell_number(text)
-            if number is None or not row.label or "%" in text:
-                continue  # a share of the parameters or FLOPs is not a count
+            if number is None or not row.label or "%" in _BRACKETED.sub("", text):
+                continue  # a share of the parameters or FLOPs is not a count (a change is)
             scale, rule, confidence = _scale(spec, number.scale, number.value)
             if scale is None:
                 continue

@@ -224,3 +224,42 @@ def test_network_operations_assume_the_standard_training_set_when_none_is_stated
     (obs,) = session.scalars(select(Observation)).all()
     assert obs.network_operations == pytest.approx(4e9 * 3 * 300 * 1_281_167)
     assert "assumed: the standard training set" in obs.details["methods"]["network_operations"]
+
+
+@pytest.mark.parametrize(
+    ("sized", "other"),
+    [  # Transformer's Table 3 rows "base" / "big" beside its Table 2 models
+        ("Transformer (big)", "Transformer (base model)"),
+        # DeBERTa: "We use 4 DGX-2 with 64 V100 GPUs to train the base model."
+        ("DeBERTa base", "DeBERTa large"),
+    ],
+)
+def test_a_size_word_alone_names_the_papers_own_model_of_that_size(sized: str, other: str) -> None:
+    word = "big" if "big" in sized else "base"
+    facts = [
+        F(1, "result", sized, "wmt14_en_de", "bleu"),
+        F(2, "result", other, "wmt14_en_de", "bleu"),
+        F(3, "result", f"BERT {word} Devlin et al. (2019)", "wmt14_en_de", "bleu",
+          details={"quoted_from_other_paper": True, "named_in_title": True}),
+        F(4, "result", f"{word} (dev)", "wmt14_en_de", "bleu", page=9, bbox=(0, 300, 500, 310)),
+        F(5, "parameters", word, page=9, bbox=(0, 300, 500, 310)),
+        F(6, "hardware", word, page=7),
+        F(7, "result", "(B)", "wmt14_en_de", "bleu", page=9),  # "base" and "(B)" share a key
+    ]  # fmt: skip
+    rows = assemble(facts)
+    mine = cells(rows, sized)
+    assert mine[4] == ("score", "name contains")
+    assert mine[5] == ("parameters", "same table row")
+    assert mine[6] == ("hardware", "name contains")
+    assert not {4, 5, 6} & set(cells(rows, other)) and not {4, 5, 6} & set(cells(rows, "(B)"))
+    assert not [r for r in rows if r.model in (word, f"{word} (dev)")]
+
+
+def test_a_size_word_with_no_single_own_model_keeps_its_row() -> None:
+    facts = [
+        F(1, "result", "RoBERTa base", "squad11", "f1"),
+        F(2, "result", "DeBERTa base", "squad11", "f1"),
+        F(3, "training_time", "base", page=8),
+    ]
+    rows = assemble(facts)
+    assert cells(rows, "base") == {3: ("training_time_sec", "same name")}  # a curator decides

@@ -79,3 +79,59 @@ def test_full_counts_need_no_unit_and_mixed_headers_are_skipped() -> None:
     (xception, _) = extract_table_sizes(doc_with(rows, "Table 3: Size comparison."))
     assert xception.normalized == 22_855_952 and xception.rule == "count_as_printed"
     assert size_column("#param. FLOPs") is None
+
+
+@pytest.mark.parametrize(
+    ("rows", "model", "params", "flops"),
+    [
+        (  # RepVGG, Table 5: "Params (M)" and "FLOPs (B)" headers merged over two columns
+            [
+                ["Model", "Top-1 acc", "Theo Params Speed (M)", "Theo Params FLOPs (M) (B)"],
+                ["RepVGG-A0", "72.41", "8.30", "1.4"],
+                ["RepVGG-B2", "78.78", "80.31", "18.4"],
+            ],
+            "RepVGG-B2",
+            80.31e6,
+            18.4e9,
+        ),
+        (  # ConvNeXt, Table 1: "image size #param. FLOPs" over shifted columns
+            [
+                ["model", "image #param. FLOPs size", "image #param. FLOPs size trained",
+                 "image #param. FLOPs size", "top-1 acc."],
+                ["• ConvNeXt-L", "224 2", "198M", "34.4G", "86.6"],
+                ["• ConvNeXt-XL", "224 2", "350M", "60.9G", "87.0"],
+            ],
+            "• ConvNeXt-XL 224 2",  # "224²" set apart is text: part of the label
+            350e6,
+            60.9e9,
+        ),
+        (  # RandWire, Table 4: "FLOPs (B) params (M)" over two unsuffixed columns
+            [
+                ["test network size", "epochs top-1 acc.", "top-5 acc.", "FLOPs (B) params (M)",
+                 "FLOPs (B) params (M)"],
+                ["NASNet-A [56] 331 2", "82.7", "96.2", "23.8", "88.9"],
+                ["RandWire-WS 320 2", "81.6 ± 0.13", "95.6 ± 0.07", "16.0 ± 0.36", "61.5 ± 1.32"],
+            ],
+            "RandWire-WS 320 2",
+            61.5e6,
+            16.0e9,
+        ),
+        (  # MViT, Table 7: "FLOPs × views Param" over two columns (header as printed)
+            [
+                ["model", "mAP", "FLOPs × views Param", "FLOPs × views Param"],
+                ["Nonlocal [101]", "37.5", "544", "54.3"],
+                ["MViT-B, 16×4", "40.0", "70.5", "36.4"],
+            ],
+            "MViT-B, 16×4",
+            36.4e6,
+            70.5e9,
+        ),
+    ],
+)  # fmt: skip
+def test_a_header_shared_by_params_and_flops_is_resolved_per_column(
+    rows: list[list[str]], model: str, params: float, flops: float
+) -> None:
+    facts = extract_table_sizes(doc_with(rows, "Table 5: ImageNet."))
+    mine = {f.kind: f.normalized for f in facts if f.model == model}
+    assert mine["parameters"] == pytest.approx(params)
+    assert mine["flops"] == pytest.approx(flops)

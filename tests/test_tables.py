@@ -184,3 +184,33 @@ def test_bold_cells_are_marked(tmp_path: Path) -> None:
     assert table.rows[2] == ["Ours", "79.3"]
     assert table.bold[2] == [False, True]
     assert table.bold[1] == [False, False]
+
+
+def test_a_header_cell_over_the_label_column_does_not_split_the_table() -> None:
+    # Transformer, Table 3: "per-word perplexities. N" spans the row-label and N columns.
+    table = Table(
+        bbox=(0, 0, 100, 100),
+        rows=[
+            ["per-word perplexities. N", "per-word perplexities. N", "BLEU (dev)", "params × 10 6"],
+            ["base", "6", "25.8", "65"],
+            ["big", "6", "26.4", "213"],
+        ],
+        header_rows=1,
+    )
+    (view,) = table_views(table)
+    assert [r.label for r in view.rows] == ["base", "big"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("7.93 (-22%)", 7.93),  # CSPNet, Table 3 (BFLOPs against the baseline row)
+        ("1.905 (−16%)", 1.905),
+        ("81.6 ( + 0.0)", 81.6),  # CycleMLP, Table 5 (top-1 against the baseline row)
+        ("25.6 (+1.2)", 25.6),
+        ("4.1G (+0.2G)", 4.1),
+    ],
+)
+def test_a_bracketed_change_is_not_part_of_the_value(text: str, value: float) -> None:
+    number = cell_number(text)
+    assert number is not None and number.value == pytest.approx(value)

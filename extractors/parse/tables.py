@@ -36,12 +36,15 @@ _ROW_GAP = 2.2  # lines further apart than this many line heights end a table
 _COLUMN_GAP_TOLERANCE = 0.15  # share of body rows allowed to cross a column gap (spanning cells)
 
 # A printed number in a table cell: optional approximation sign, sign, digits, then suffixes:
-# unit/scale letters, %, footnote marks, a +/- interval ("76.1±0.2", "25.6M", "4.1G*", "(12.3)").
+# unit/scale letters, %, footnote marks, a +/- interval ("76.1±0.2", "25.6M", "4.1G*", "(12.3)"),
+# and a bracketed change against a baseline row, which is not part of the value ("7.93 (-22%)",
+# "0.888 (-13%)" in CSPNet's FLOPs column, "25.6 (+1.2)").
 _NUMBER = re.compile(
     r"^[~≈<>∼]?\(?(?P<num>[-−+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-−+]?\.\d+)\)?"
     r"(?P<scale>\s?[KMBGTkmbgt](?![a-z]))?"
     r"(?P<pct>\s?%)?"
     r"(?P<interval>\s?\(?\s?(?:±|\+/-|\+-)\s?\d+(?:\.\d+)?\s?\)?)?"
+    r"(?P<delta>\s?\(\s?[-+↑↓]\s?\d+(?:\.\d+)?\s?[KMBGTkmbgt]?\s?%?\s?\))?"
     r"(?P<marks>[\s*†‡§¶♯#⋆∗°'’a-z]{0,3})$"
 )
 _GLYPH_CODE = re.compile(r"\(cid:\d+\)")
@@ -464,15 +467,17 @@ class TableView:
 
 def table_views(table: Table) -> list[TableView]:
     """Views of a table; two tables set side by side under one caption (the header of the
-    first column repeats, "Model ... Model ...") are read as two."""
+    first column repeats, "Model ... Model ...") are read as two. A repeat in the very next
+    column is a header cell spanning both ("per-word perplexities. N" over the label and N
+    columns of a hyper-parameter table), not a second table: each side needs a value column."""
     n_cols = max((len(r) for r in table.rows), default=0)
     first = TableView(table)
     name_header = first.headers.get(0, "").strip().lower()
     starts = [0]
     if name_header:
-        starts += [
-            c for c in range(1, n_cols) if first.headers.get(c, "").strip().lower() == name_header
-        ]
+        for c in range(1, n_cols):
+            if first.headers.get(c, "").strip().lower() == name_header and c - starts[-1] > 1:
+                starts.append(c)
     if len(starts) == 1:
         return [first]
     bounds = [*starts, n_cols]
