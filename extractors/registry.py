@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from extractors import vocabulary
+from extractors import ranking, vocabulary
 from extractors.facts import ExtractedFact
 from extractors.nlp import RULES_DIR
 from extractors.parse.document import Document
@@ -72,7 +72,8 @@ def signature() -> str:
     """``name@version`` of every extractor and ``data@digest`` of the rules and vocabulary:
     what a paper records as "extracted with"."""
     versions = [f"{spec.name}@{spec.version}" for spec in extractors()]
-    return ";".join([*versions, f"data@{data_digest()[:12]}"])
+    model = f"confidence-model@{ranking.file_digest()[:12]}"
+    return ";".join([*versions, f"data@{data_digest()[:12]}", model])
 
 
 def data_digest() -> str:
@@ -88,7 +89,8 @@ def data_digest() -> str:
 
 
 def run_extractors(doc: Document) -> tuple[list[ExtractedFact], list[str]]:
-    """Run every extractor on ``doc``; a failing extractor is reported, not fatal to the rest."""
+    """Run every extractor on ``doc``; a failing extractor is reported, not fatal to the rest.
+    The learned model then rescores the result facts (:mod:`extractors.ranking`)."""
     facts: list[ExtractedFact] = []
     failures: list[str] = []
     for spec in extractors():
@@ -96,4 +98,5 @@ def run_extractors(doc: Document) -> tuple[list[ExtractedFact], list[str]]:
             facts.extend(spec.fn(doc))
         except Exception as exc:  # an extractor bug must not lose the other extractors' facts
             failures.append(f"{spec.name}@{spec.version}: {type(exc).__name__}: {exc}")
+    ranking.rescore(facts, ranking.load_model(ranking.MODEL_PATH))
     return facts, failures

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from db.migrate import upgrade
 from db.models import Paper
 from db.session import session_scope
-from extractors.kinds import KIND_SPECS, KINDS, preference, value_of
+from extractors.kinds import KIND_SPECS, KINDS, preference, rule_confidence, value_of
 from extractors.vocabulary import vocabulary
 from pipeline.export import fact_to_dict, iter_facts
 from pipeline.extract import extract_pending
@@ -34,7 +34,8 @@ SCORE_TOLERANCE = 0.06  # points
 PARAMETERS_TOLERANCE = 0.03
 FLOPS_TOLERANCE = 0.05
 TRAINING_TIME_TOLERANCE = 0.10
-# A paper "reports" a benchmark when it has a result fact at least this confident.
+# A paper "reports" a benchmark when it has a result fact at least this confident by the rules
+# (the learned probability that a fact is a gold headline number answers another question).
 DETECTION_CONFIDENCE = 0.5
 # The evaluation fields and the kind whose facts can match each (from the kind registry).
 FIELD_KINDS = {field: spec.name for spec in KIND_SPECS for field in spec.gold_fields}
@@ -313,7 +314,7 @@ def evaluate(gold: Mapping[str, Mapping[str, Any]], facts: Mapping[str, list[Fac
         predicted = {
             f["benchmark"]
             for f in paper_facts
-            if f.get("kind") == "result" and float(f.get("confidence") or 0) >= DETECTION_CONFIDENCE
+            if f.get("kind") == "result" and rule_confidence(f) >= DETECTION_CONFIDENCE
         }
         expected = set(paper.get("benchmarks", []))
         tp += len(predicted & expected)
