@@ -73,7 +73,7 @@ def test_calibration_is_monotone() -> None:
     assert list(model.knots_y) == sorted(model.knots_y)
     assert list(model.knots_x) == sorted(model.knots_x)
     grid = [ranking.interpolate(model.knots_x, model.knots_y, i / 100) for i in range(101)]
-    assert grid == sorted(grid) and 0.0 <= grid[0] and grid[-1] <= 1.0
+    assert grid == sorted(grid) and grid[0] >= 0.0 and grid[-1] <= 1.0
 
 
 def test_training_is_deterministic_and_hashes_its_data() -> None:
