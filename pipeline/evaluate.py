@@ -401,7 +401,8 @@ def extract_into_database(
     """Ingest and extract the corpus PDFs into ``database_url`` with the pipeline's own stages,
     then read the facts back in the export contract's shape: what is measured is what is stored.
 
-    Returns facts per arXiv id and, per paper that failed, the reason. The PDF and parse caches
+    Returns facts per arXiv id (the export contract's fields plus ``rule`` and ``details``) and,
+    per paper that failed, the reason. The PDF and parse caches
     are the configured data directory's (content-addressed, so sharing them is safe).
     """
     pdfs = corpus_pdfs(corpus)
@@ -414,7 +415,9 @@ def extract_into_database(
     failures: dict[str, str] = {}
     with session_scope(database_url) as session:
         for fact in iter_facts(session):
-            facts[fact.paper.arxiv_id].append(fact_to_dict(fact))
+            # the rule and details too: the learned confidence's features and the rules' value
+            row = {**fact_to_dict(fact), "rule": fact.rule, "details": fact.details or {}}
+            facts[fact.paper.arxiv_id].append(row)
         for paper in session.scalars(select(Paper).where(Paper.error.is_not(None))):
             failures[paper.arxiv_id] = paper.error or ""
     return dict(facts), failures
