@@ -1,9 +1,10 @@
 """Train the learned confidence (``ctrends train-confidence``) and measure it honestly.
 
 Candidates are the result facts extraction stores for a gold corpus; a candidate is positive
-when it matches one of its paper's gold results (:func:`pipeline.evaluate.matches`). Gold lists
-headline rows, not every true number, so the model learns "is this a number the curators would
-take", which is what the confidence should say. Logistic regression on standardised features
+when it matches one of its paper's gold results (:func:`pipeline.evaluate.matches`), or when a
+hand label (:mod:`pipeline.hand_labels`) read it on its page and found it right; a hand label's
+"wrong" makes it negative. Gold lists headline rows, not every true number; the hand labels are
+what says a non-headline number is right too. Logistic regression on standardised features
 (:mod:`extractors.ranking`), then isotonic calibration fitted on paper-grouped out-of-fold
 probabilities, so the calibration never sees a paper scored by a model trained on it.
 
@@ -19,6 +20,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,8 +31,11 @@ from sklearn.model_selection import GroupKFold
 
 from extractors.ranking import FEATURES, SCORED_KINDS, Model, features
 from pipeline.evaluate import Fact, evaluate, gold_items, matches
+from pipeline.hand_labels import HandLabel, load_labels, match_labels
 
 FOLDS = 5
+# The repository's hand labels, one file per corpus, named after the corpus directory.
+HAND_LABELS_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "hand-labels"
 REGULARISATION = 1.0  # sklearn's C; the default, not tuned on these papers
 BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)  # reliability-table edges
 CONFIDENT = 0.9
@@ -44,6 +49,7 @@ class Dataset:
     x: np.ndarray
     y: np.ndarray
     groups: list[str]
+    hand: dict[int, bool]  # index of a hand-labelled candidate -> right
 
     def digest(self) -> str:
         """SHA-256 of the training data (papers, features, labels) as the model saw it."""
@@ -54,10 +60,18 @@ class Dataset:
         return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
 
 
-def dataset(gold: Mapping[str, Mapping[str, Any]], facts: Mapping[str, list[Fact]]) -> Dataset:
-    """Features and gold labels of every scored candidate of the papers that have gold."""
+def dataset(
+    gold: Mapping[str, Mapping[str, Any]],
+    facts: Mapping[str, list[Fact]],
+    labels: Sequence[HandLabel] = (),
+) -> Dataset:
+    """Features and labels (hand label, else gold) of every scored candidate of the papers that
+    have gold."""
+    pool = [f for pid in sorted(gold) for f in facts.get(pid, []) if f.get("kind") in SCORED_KINDS]
+    verdicts = {id(m.fact): m.label.right for m in match_labels(labels, pool)}
+    hand: dict[int, bool] = {}
     rows: list[list[float]] = []
-    labels: list[int] = []
+    targets: list[int] = []
     groups: list[str] = []
     kept: list[Fact] = []
     for pid in sorted(gold):
@@ -67,12 +81,20 @@ def dataset(gold: Mapping[str, Mapping[str, Any]], facts: Mapping[str, list[Fact
             key=lambda f: int(f.get("id") or 0),
         )
         for fact, row in zip(candidates, features(candidates), strict=True):
+            if id(fact) in verdicts:
+                hand[len(rows)] = verdicts[id(fact)]
             rows.append(row)
-            labels.append(int(any(matches(i, fact) for i in items)))
+            targets.append(int(verdicts.get(id(fact), any(matches(i, fact) for i in items))))
             groups.append(pid)
             kept.append(fact)
     x = np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
-    return Dataset(kept, x, np.array(labels, dtype=int), groups)
+    return Dataset(kept, x, np.array(targets, dtype=int), groups, hand)
+
+
+def corpus_labels(corpus: Path, directory: Path = HAND_LABELS_DIR) -> list[HandLabel]:
+    """The hand labels kept for ``corpus`` (``<directory>/<corpus name>.jsonl``), or none."""
+    path = directory / f"{corpus.resolve().name}.jsonl"
+    return load_labels(path) if path.is_file() else []
 
 
 def _logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, LogisticRegression]:
@@ -133,7 +155,7 @@ def cross_validated(data: Dataset, folds: int = FOLDS) -> list[float]:
     for train, test in _folds(data.groups, folds):
         part = Dataset(
             [data.facts[i] for i in train], data.x[train], data.y[train],
-            [data.groups[i] for i in train],
+            [data.groups[i] for i in train], {},
         )  # fmt: skip
         try:
             model = fit(part, folds)
@@ -158,6 +180,8 @@ class Figures:
     confident: int
     confident_right: int
     reliability: list[dict[str, Any]]
+    hand_confident: int  # hand-labelled candidates at >= CONFIDENT, and how many are right
+    hand_confident_right: int
 
     @property
     def headline_accuracy(self) -> float | None:
@@ -167,12 +191,18 @@ class Figures:
     def precision_at_confident(self) -> float | None:
         return self.confident_right / self.confident if self.confident else None
 
+    @property
+    def hand_precision_at_confident(self) -> float | None:
+        return self.hand_confident_right / self.hand_confident if self.hand_confident else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "headline_accuracy": self.headline_accuracy,
             "headline": [self.headline_correct, self.headline_total],
             f"precision_at_{CONFIDENT}": self.precision_at_confident,
             "confident": [self.confident_right, self.confident],
+            f"hand_label_precision_at_{CONFIDENT}": self.hand_precision_at_confident,
+            "hand_confident": [self.hand_confident_right, self.hand_confident],
             "reliability": self.reliability,
         }
 
@@ -184,8 +214,9 @@ def figures(
     scores: Sequence[float],
 ) -> Figures:
     """The figures when each candidate in ``data`` has confidence ``scores[i]`` (precision and
-    reliability count a candidate right when it matches gold, a lower bound: gold lists only
-    the headline rows)."""
+    reliability count a candidate right by its label: its hand label, else whether it matches
+    gold, a lower bound as gold lists only the headline rows; the hand-label precision counts
+    hand-labelled candidates alone)."""
     rescored = {id(f): s for f, s in zip(data.facts, scores, strict=True)}
     replaced = {
         pid: [{**f, "confidence": rescored[id(f)]} if id(f) in rescored else f for f in paper]
@@ -204,7 +235,11 @@ def figures(
                 "right": (sum(inside) / len(inside)) if inside else None,
             }
         )
-    return Figures(headline.found, headline.total, len(confident), sum(confident), table)
+    hand = [right for i, right in data.hand.items() if scores[i] >= CONFIDENT]
+    return Figures(
+        headline.found, headline.total, len(confident), sum(confident), table,
+        len(hand), sum(hand),
+    )  # fmt: skip
 
 
 @dataclass
@@ -235,11 +270,14 @@ class ConfidenceReport:
 
 
 def report(
-    gold: Mapping[str, Mapping[str, Any]], facts: Mapping[str, list[Fact]], model: Model | None
+    gold: Mapping[str, Mapping[str, Any]],
+    facts: Mapping[str, list[Fact]],
+    model: Model | None,
+    labels: Sequence[HandLabel] = (),
 ) -> ConfidenceReport | None:
     """In-sample (``model``, or the stored confidences when None), cross-validated and rule
     figures for the corpus; None when it has too few labelled candidates to cross-validate."""
-    data = dataset(gold, facts)
+    data = dataset(gold, facts, labels)
     if len(set(data.y.tolist())) < 2 or len(set(data.groups)) < FOLDS:
         return None
     rows = data.x.tolist()

@@ -19,12 +19,14 @@ from pipeline import confidence_model
 def _fact(fid: int, score: float, *, bold: bool, rule_conf: float, rule: str) -> dict[str, Any]:
     return {
         "id": fid,
+        "arxiv_id": f"2001.{fid // 10:05d}",
         "kind": "result",
         "benchmark": "imagenet",
         "metric": "top1",
         "model": f"Net-{fid}",
         "page": 5,
         "rule": rule,
+        "value": f"{score:.2f}",
         "error": round(1 - score / 100, 6),
         "confidence": rule_conf,
         "details": {"bold": bold, "header": "top-1"},
@@ -65,6 +67,32 @@ def test_training_learns_what_the_rules_missed() -> None:
     assert report is not None
     assert report.rules.headline_accuracy == 0.0
     assert report.cross_validated.headline_accuracy == 1.0
+
+
+def test_hand_labels_override_gold(tmp_path: Path) -> None:
+    """A hand label "right" on a non-headline number makes it positive, "wrong" negative."""
+    gold, facts = _corpus()
+    quoted, headline = facts["2001.00003"][1], facts["2001.00003"][0]
+    lines = [
+        {
+            **fact,
+            "label": verdict,
+            "reason": reason,
+            "quote": fact["value"],
+            "note": "",
+            "extractor": "results",
+            "extractor_version": "1",
+            "labelled_by": "test",
+            "labelled_at": "2026-12-02",
+        }
+        for fact, verdict, reason in ((quoted, "right", "ok"), (headline, "wrong", "wrong_model"))
+    ]
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    labels = confidence_model.corpus_labels(tmp_path / "corpus", tmp_path)
+    data = confidence_model.dataset(gold, facts, labels)
+    assert data.y[data.facts.index(quoted)] == 1 and data.y[data.facts.index(headline)] == 0
+    assert sorted(data.hand.values()) == [False, True]
 
 
 def test_calibration_is_monotone() -> None:

@@ -26,6 +26,7 @@ from pipeline.evaluate import (
     load_gold,
 )
 from pipeline.evaluate_rows import RowEvaluation, authors_rows, evaluate_rows
+from pipeline.hand_labels import HandLabel, HandLabelError
 
 console = Console()
 
@@ -50,14 +51,16 @@ def eval_command(
     then the model rows under a simulated perfect curator."""
     try:
         gold = load_gold(corpus)
+        labels = confidence_model.corpus_labels(corpus)
         with tempfile.TemporaryDirectory(prefix="ctrends-eval-") as tmp:
             url = f"sqlite:///{Path(tmp) / 'eval.db'}"
             facts, failures = extract_into_database(corpus, url)
             rows = evaluate_rows(gold, url, authors_rows(authors, set(gold)))
-    except GoldError as exc:
+    except (GoldError, HandLabelError) as exc:
         raise UserError(str(exc)) from exc
     result = evaluate(gold, facts)
-    learned = confidence_model.report(gold, facts, ranking.load_model(ranking.MODEL_PATH))
+    model = ranking.load_model(ranking.MODEL_PATH)
+    learned = confidence_model.report(gold, facts, model, labels)
     if as_json:
         report = {**result.to_dict(), "rows": rows.to_dict(), "failures": failures}
         report["confidence"] = learned.to_dict() if learned else None
@@ -82,18 +85,21 @@ def train_confidence_command(
         Path, typer.Option(help="Where to write the model JSON.", dir_okay=False)
     ] = ranking.MODEL_PATH,
 ) -> None:
-    """Extract the gold corpora, label their result candidates against gold and write the
-    calibrated confidence model that extraction reads (re-extract afterwards)."""
+    """Extract the gold corpora, label their result candidates against gold and the corpus's
+    hand labels (tests/data/hand-labels/<corpus name>.jsonl) and write the calibrated confidence
+    model that extraction reads (re-extract afterwards)."""
     corpora = corpus or [Path("../shared/corpus/dev")]
     gold: dict[str, Any] = {}
     facts: dict[str, list[Fact]] = {}
+    labels: list[HandLabel] = []
     try:
         for path in corpora:
             gold.update(load_gold(path))
+            labels += confidence_model.corpus_labels(path)
             with tempfile.TemporaryDirectory(prefix="ctrends-train-") as tmp:
                 found, _failures = extract_into_database(path, f"sqlite:///{Path(tmp) / 't.db'}")
             facts.update(found)
-        model = confidence_model.fit(confidence_model.dataset(gold, facts))
+        model = confidence_model.fit(confidence_model.dataset(gold, facts, labels))
     except (GoldError, ValueError) as exc:
         raise UserError(str(exc)) from exc
     output.parent.mkdir(parents=True, exist_ok=True)
