@@ -16,7 +16,6 @@ logged once.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -184,12 +183,6 @@ def interpolate(xs: Sequence[float], ys: Sequence[float], x: float) -> float:
     k = bisect_right(xs, x)
     x0, x1, y0, y1 = xs[k - 1], xs[k], ys[k - 1], ys[k]
     return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-
-
-def file_digest(path: Path = MODEL_PATH) -> str:
-    """SHA-256 of the model file, or "none": part of the extractor signature, so a retrained
-    model re-extracts."""
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "none"
 
 
 @lru_cache(maxsize=4)

@@ -72,16 +72,17 @@ def signature() -> str:
     """``name@version`` of every extractor and ``data@digest`` of the rules and vocabulary:
     what a paper records as "extracted with"."""
     versions = [f"{spec.name}@{spec.version}" for spec in extractors()]
-    model = f"confidence-model@{ranking.file_digest()[:12]}"
-    return ";".join([*versions, f"data@{data_digest()[:12]}", model])
+    return ";".join([*versions, f"data@{data_digest()[:12]}"])
 
 
 def data_digest() -> str:
-    """SHA-256 over the rule files and vocabulary files as they are on disk now."""
+    """SHA-256 over the rule files, vocabulary files and the confidence model as they are on
+    disk now (a retrained model re-extracts)."""
     digest = hashlib.sha256()
     paths = [
         *sorted(RULES_DIR.glob("*.jsonl")),
         *(vocabulary.DATA_DIR / n for n in vocabulary.FILES),
+        *([ranking.MODEL_PATH] if ranking.MODEL_PATH.is_file() else []),
     ]
     for path in paths:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
