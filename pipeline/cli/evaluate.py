@@ -193,10 +193,16 @@ def _print_confidence(learned: confidence_model.ConfidenceReport) -> None:
             f"facts at >= {confidence_model.CONFIDENT}",
             lambda f: f"{f.confident_right}/{f.confident}",
         ),
+        (
+            f"hand-labelled at >= {confidence_model.CONFIDENT} right",
+            lambda f: f"{f.hand_confident_right}/{f.hand_confident}",
+        ),
     ):
         table.add_row(name, get(figures["rules"]), get(figures["in"]), get(figures["cv"]), "")
     console.print(table)
-    reliability = Table(title="Reliability (fraction of the bin's candidates matching gold)")
+    reliability = Table(
+        title="Reliability (fraction of the bin's candidates right: hand label, else gold)"
+    )
     for column in ("confidence", "rules n", "rules right", "in-sample n", "in-sample right",
                    "CV n", "CV right"):  # fmt: skip
         reliability.add_column(column, justify="left" if column == "confidence" else "right")
