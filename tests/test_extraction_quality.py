@@ -89,7 +89,8 @@ def evaluations(
         authors = authors_rows(shared_dir / "datasets" / "futuretech-2022", set(gold))
         rows = evaluate_rows(gold, url, authors)
         database.unlink(missing_ok=True)
-    learned = confidence_model.report(gold, facts, ranking.load_model(ranking.MODEL_PATH))
+    labels = confidence_model.corpus_labels(dev_corpus)
+    learned = confidence_model.report(gold, facts, ranking.load_model(ranking.MODEL_PATH), labels)
     yield evaluate(gold, facts), rows, learned
 
 
