@@ -214,6 +214,14 @@ def value_of(fact: Any) -> Any:
     return get(SPECS[kind].value_field) if kind in SPECS else None
 
 
+def rule_confidence(fact: Any) -> float:
+    """The rules' confidence of a fact object or mapping: ``details["rule_confidence"]`` when the
+    learned model (:mod:`extractors.ranking`) rescored it, else its confidence."""
+    get = fact.get if isinstance(fact, dict) else lambda name: getattr(fact, name, None)
+    details = get("details") or {}
+    return float(details.get("rule_confidence", get("confidence") or 0.0))
+
+
 def preference(fact: Any) -> tuple[float, float]:
     """The one tie-break between facts competing for one identity or one row cell: the more
     confident, then the larger (the full-scale setting is the headline one). Works on
@@ -222,3 +230,12 @@ def preference(fact: Any) -> tuple[float, float]:
     get = fact.get if isinstance(fact, dict) else lambda name: getattr(fact, name, None)
     size = value_of(fact) if get("kind") != "result" else None
     return float(get("confidence") or 0.0), float(size or 0.0)
+
+
+def rule_preference(fact: Any) -> tuple[float, float]:
+    """:func:`preference` by the rules' confidence: what row cells, the store's identity
+    tie-break and the fact cap choose by, so a learned score ranks facts for a curator without
+    changing which facts and cells exist (choosing cells by it broke row linking)."""
+    get = fact.get if isinstance(fact, dict) else lambda name: getattr(fact, name, None)
+    size = value_of(fact) if get("kind") != "result" else None
+    return rule_confidence(fact), float(size or 0.0)

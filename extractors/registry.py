@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from extractors import vocabulary
+from extractors import ranking, vocabulary
 from extractors.facts import ExtractedFact
 from extractors.nlp import RULES_DIR
 from extractors.parse.document import Document
@@ -76,11 +76,13 @@ def signature() -> str:
 
 
 def data_digest() -> str:
-    """SHA-256 over the rule files and vocabulary files as they are on disk now."""
+    """SHA-256 over the rule files, vocabulary files and the confidence model as they are on
+    disk now (a retrained model re-extracts)."""
     digest = hashlib.sha256()
     paths = [
         *sorted(RULES_DIR.glob("*.jsonl")),
         *(vocabulary.DATA_DIR / n for n in vocabulary.FILES),
+        *([ranking.MODEL_PATH] if ranking.MODEL_PATH.is_file() else []),
     ]
     for path in paths:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -88,7 +90,8 @@ def data_digest() -> str:
 
 
 def run_extractors(doc: Document) -> tuple[list[ExtractedFact], list[str]]:
-    """Run every extractor on ``doc``; a failing extractor is reported, not fatal to the rest."""
+    """Run every extractor on ``doc``; a failing extractor is reported, not fatal to the rest.
+    The learned model then rescores the result facts (:mod:`extractors.ranking`)."""
     facts: list[ExtractedFact] = []
     failures: list[str] = []
     for spec in extractors():
@@ -96,4 +99,5 @@ def run_extractors(doc: Document) -> tuple[list[ExtractedFact], list[str]]:
             facts.extend(spec.fn(doc))
         except Exception as exc:  # an extractor bug must not lose the other extractors' facts
             failures.append(f"{spec.name}@{spec.version}: {type(exc).__name__}: {exc}")
+    ranking.rescore(facts, ranking.load_model(ranking.MODEL_PATH))
     return facts, failures

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from db.migrate import upgrade
 from db.models import Paper
 from db.session import session_scope
-from extractors.kinds import KIND_SPECS, KINDS, preference, value_of
+from extractors.kinds import KIND_SPECS, KINDS, preference, rule_confidence, value_of
 from extractors.vocabulary import vocabulary
 from pipeline.export import fact_to_dict, iter_facts
 from pipeline.extract import extract_pending
@@ -34,7 +34,8 @@ SCORE_TOLERANCE = 0.06  # points
 PARAMETERS_TOLERANCE = 0.03
 FLOPS_TOLERANCE = 0.05
 TRAINING_TIME_TOLERANCE = 0.10
-# A paper "reports" a benchmark when it has a result fact at least this confident.
+# A paper "reports" a benchmark when it has a result fact at least this confident by the rules
+# (the learned probability that a fact is a gold headline number answers another question).
 DETECTION_CONFIDENCE = 0.5
 # The evaluation fields and the kind whose facts can match each (from the kind registry).
 FIELD_KINDS = {field: spec.name for spec in KIND_SPECS for field in spec.gold_fields}
@@ -313,7 +314,7 @@ def evaluate(gold: Mapping[str, Mapping[str, Any]], facts: Mapping[str, list[Fac
         predicted = {
             f["benchmark"]
             for f in paper_facts
-            if f.get("kind") == "result" and float(f.get("confidence") or 0) >= DETECTION_CONFIDENCE
+            if f.get("kind") == "result" and rule_confidence(f) >= DETECTION_CONFIDENCE
         }
         expected = set(paper.get("benchmarks", []))
         tp += len(predicted & expected)
@@ -400,7 +401,8 @@ def extract_into_database(
     """Ingest and extract the corpus PDFs into ``database_url`` with the pipeline's own stages,
     then read the facts back in the export contract's shape: what is measured is what is stored.
 
-    Returns facts per arXiv id and, per paper that failed, the reason. The PDF and parse caches
+    Returns facts per arXiv id (the export contract's fields plus ``rule`` and ``details``) and,
+    per paper that failed, the reason. The PDF and parse caches
     are the configured data directory's (content-addressed, so sharing them is safe).
     """
     pdfs = corpus_pdfs(corpus)
@@ -413,7 +415,9 @@ def extract_into_database(
     failures: dict[str, str] = {}
     with session_scope(database_url) as session:
         for fact in iter_facts(session):
-            facts[fact.paper.arxiv_id].append(fact_to_dict(fact))
+            # the rule and details too: the learned confidence's features and the rules' value
+            row = {**fact_to_dict(fact), "rule": fact.rule, "details": fact.details or {}}
+            facts[fact.paper.arxiv_id].append(row)
         for paper in session.scalars(select(Paper).where(Paper.error.is_not(None))):
             failures[paper.arxiv_id] = paper.error or ""
     return dict(facts), failures

@@ -31,7 +31,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from db.models import Paper
 from db.session import session_factory
 from extractors.facts import ExtractedFact
-from extractors.kinds import preference
+from extractors.kinds import rule_preference
 from extractors.parse.cache import cached_document
 from extractors.parse.document import Document, Line, Page
 from extractors.registry import run_extractors, signature
@@ -128,7 +128,9 @@ def most_confident(facts: list[ExtractedFact], limit: int) -> list[ExtractedFact
     if len(facts) <= limit:
         return facts
     # the store's own tie-break (stable sort: on equal keys the earlier fact stays)
-    ranked = sorted(range(len(facts)), key=lambda i: preference(facts[i]), reverse=True)[:limit]
+    ranked = sorted(range(len(facts)), key=lambda i: rule_preference(facts[i]), reverse=True)[
+        :limit
+    ]
     return [facts[i] for i in sorted(ranked)]
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import ModelRow, Paper, ReviewEvent, RowCell
-from extractors.kinds import preference
+from extractors.kinds import rule_preference
 from extractors.rows import LINK_RANK, name_distance
 from pipeline import review
 from pipeline.errors import UserError
@@ -60,7 +60,7 @@ def proposal(row: ModelRow) -> dict[str, RowCell]:
 
 def rank(row: ModelRow, cell: RowCell) -> tuple[int, int, tuple[float, float]]:
     closeness = name_distance(row.model, cell.fact.model)
-    return -LINK_RANK[cell.link], -closeness, preference(cell.fact)
+    return -LINK_RANK[cell.link], -closeness, rule_preference(cell.fact)
 
 
 def _tier(cells: dict[str, RowCell]) -> int:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Fact, Paper, ReviewEvent
 from extractors.facts import ExtractedFact
-from extractors.kinds import preference
+from extractors.kinds import rule_preference
 
 SYSTEM_REVIEWER = "compute-trends"
 HUMAN_DECIDED = ("accepted", "rejected", "edited")
@@ -105,7 +105,7 @@ def store_facts(
     for new in facts:
         key = new.identity(paper.arxiv_id, paper.version)
         # Two candidates for one identity: keep the preferred one (the one tie-break policy).
-        if key not in by_key or preference(new) > preference(by_key[key]):
+        if key not in by_key or rule_preference(new) > rule_preference(by_key[key]):
             by_key[key] = new
     existing = {
         fact.fact_key: fact

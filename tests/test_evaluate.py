@@ -187,3 +187,24 @@ def test_eval_command_without_gold_is_a_one_line_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "--corpus", str(tmp_path)])
     assert result.exit_code != 0
     assert "gold.jsonl" in str(result.exception) or "gold.jsonl" in result.output
+
+
+def test_eval_reports_no_learned_figures_for_a_corpus_too_small_to_cross_validate(
+    tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CTRENDS_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(app, ["eval", "--corpus", str(tiny_corpus), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["confidence"] is None
+
+
+def test_train_confidence_on_too_little_data_is_a_one_line_error_and_writes_nothing(
+    tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CTRENDS_DATA_DIR", str(tmp_path / "data"))
+    output = tmp_path / "model.json"
+    args = ["train-confidence", "--corpus", str(tiny_corpus), "--output", str(output)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0
+    assert "two papers" in str(result.exception) or "two papers" in result.output
+    assert not output.exists()

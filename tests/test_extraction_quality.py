@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from extractors import ranking
 from extractors.facts import BENCHMARKS
+from pipeline import confidence_model
 from pipeline.evaluate import Evaluation, evaluate, extract_into_database, load_gold
 from pipeline.evaluate_rows import RowEvaluation, authors_rows, evaluate_rows
 
@@ -61,10 +63,20 @@ ROW_FLOORS = {
 }
 
 
+# The learned confidence, paper-grouped cross-validated (``pipeline.confidence_model``): floors
+# at the measured figures less a small margin (docs/extraction-quality.md). The issue's targets
+# (headline 0.85, precision at >= 0.9 of 0.95) are far off.
+LEARNED_FLOORS = {
+    "headline_accuracy": 0.56,  # measured 0.583 (49/84)
+    "precision_at_confident": 0.80,  # measured 0.857 (12 of 14 candidates at >= 0.9)
+    "low_bin_right": 0.05,  # candidates below 0.1 that are right: at most this fraction
+}
+
+
 @pytest.fixture(scope="module")
 def evaluations(
     dev_corpus: Path, shared_dir: Path, request: pytest.FixtureRequest
-) -> Iterator[tuple[Evaluation, RowEvaluation]]:
+) -> Iterator[tuple[Evaluation, RowEvaluation, confidence_model.ConfidenceReport | None]]:
     # PDF and parse caches persist between runs (content-addressed, keyed by parser version).
     data_dir = request.config.cache.mkdir("ctrends-quality-data")
     with pytest.MonkeyPatch.context() as patch:
@@ -77,17 +89,54 @@ def evaluations(
         authors = authors_rows(shared_dir / "datasets" / "futuretech-2022", set(gold))
         rows = evaluate_rows(gold, url, authors)
         database.unlink(missing_ok=True)
-    yield evaluate(gold, facts), rows
+    labels = confidence_model.corpus_labels(dev_corpus)
+    learned = confidence_model.report(gold, facts, ranking.load_model(ranking.MODEL_PATH), labels)
+    yield evaluate(gold, facts), rows, learned
 
 
 @pytest.fixture(scope="module")
-def evaluation(evaluations: tuple[Evaluation, RowEvaluation]) -> Evaluation:
+def evaluation(evaluations: tuple[Evaluation, RowEvaluation, object]) -> Evaluation:
     return evaluations[0]
 
 
 @pytest.fixture(scope="module")
-def rows(evaluations: tuple[Evaluation, RowEvaluation]) -> RowEvaluation:
+def rows(evaluations: tuple[Evaluation, RowEvaluation, object]) -> RowEvaluation:
     return evaluations[1]
+
+
+@pytest.fixture(scope="module")
+def learned(
+    evaluations: tuple[Evaluation, RowEvaluation, confidence_model.ConfidenceReport | None],
+) -> confidence_model.ConfidenceReport:
+    report = evaluations[2]
+    assert report is not None, "the dev corpus has too few labelled candidates to cross-validate"
+    return report
+
+
+def test_learned_headline_accuracy_holds_under_cross_validation(
+    learned: confidence_model.ConfidenceReport,
+) -> None:
+    cv = learned.cross_validated.headline_accuracy
+    assert cv is not None and cv >= LEARNED_FLOORS["headline_accuracy"]
+
+
+def test_learned_confidence_is_precise_at_the_top_under_cross_validation(
+    learned: confidence_model.ConfidenceReport,
+) -> None:
+    cv = learned.cross_validated
+    assert cv.confident >= 10, "too few candidates at >= 0.9 to measure precision"
+    assert (cv.precision_at_confident or 0.0) >= LEARNED_FLOORS["precision_at_confident"]
+
+
+def test_learned_confidence_is_calibrated_under_cross_validation(
+    learned: confidence_model.ConfidenceReport,
+) -> None:
+    """The bins that hold enough candidates to say anything (>= 20) match gold more often the
+    higher they are, and the lowest bin almost never does."""
+    bins = [b for b in learned.cross_validated.reliability if b["n"] >= 20]
+    rights = [b["right"] for b in bins]
+    assert len(bins) >= 3 and rights == sorted(rights)
+    assert bins[0]["right"] <= LEARNED_FLOORS["low_bin_right"]
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "pipeline.evaluate",
             "pipeline.evaluate_rows",
             "pipeline.hand_labels",
+            "pipeline.confidence_model",
             "pipeline.backup",
         ),
     ),

@@ -1,4 +1,6 @@
-"""``ctrends eval``: measure the extractors on a gold corpus (see :mod:`pipeline.evaluate`)."""
+"""``ctrends eval``: measure the extractors on a gold corpus (see :mod:`pipeline.evaluate`);
+``ctrends train-confidence``: train the learned confidence on gold corpora
+(:mod:`pipeline.confidence_model`)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from extractors import ranking
+from pipeline import confidence_model
 from pipeline.cli.app import app
 from pipeline.errors import UserError
-from pipeline.evaluate import Evaluation, GoldError, evaluate, extract_into_database, load_gold
+from pipeline.evaluate import (
+    Evaluation,
+    Fact,
+    GoldError,
+    evaluate,
+    extract_into_database,
+    load_gold,
+)
 from pipeline.evaluate_rows import RowEvaluation, authors_rows, evaluate_rows
+from pipeline.hand_labels import HandLabel, HandLabelError
 
 console = Console()
 
@@ -39,19 +51,66 @@ def eval_command(
     then the model rows under a simulated perfect curator."""
     try:
         gold = load_gold(corpus)
+        labels = confidence_model.corpus_labels(corpus)
         with tempfile.TemporaryDirectory(prefix="ctrends-eval-") as tmp:
             url = f"sqlite:///{Path(tmp) / 'eval.db'}"
             facts, failures = extract_into_database(corpus, url)
             rows = evaluate_rows(gold, url, authors_rows(authors, set(gold)))
-    except GoldError as exc:
+    except (GoldError, HandLabelError) as exc:
         raise UserError(str(exc)) from exc
     result = evaluate(gold, facts)
+    model = ranking.load_model(ranking.MODEL_PATH)
+    learned = confidence_model.report(gold, facts, model, labels)
     if as_json:
         report = {**result.to_dict(), "rows": rows.to_dict(), "failures": failures}
+        report["confidence"] = learned.to_dict() if learned else None
         typer.echo(json.dumps(report, indent=2))
         return
     _print(result, failures, misses)
     _print_rows(rows)
+    if learned:
+        _print_confidence(learned)
+
+
+@app.command("train-confidence")
+def train_confidence_command(
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Gold corpus directory (repeatable); default ../shared/corpus/dev.",
+            file_okay=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option(help="Where to write the model JSON.", dir_okay=False)
+    ] = ranking.MODEL_PATH,
+) -> None:
+    """Extract the gold corpora, label their result candidates against gold and the corpus's
+    hand labels (tests/data/hand-labels/<corpus name>.jsonl) and write the calibrated confidence
+    model that extraction reads (re-extract afterwards)."""
+    corpora = corpus or [Path("../shared/corpus/dev")]
+    gold: dict[str, Any] = {}
+    facts: dict[str, list[Fact]] = {}
+    labels: list[HandLabel] = []
+    try:
+        for path in corpora:
+            gold.update(load_gold(path))
+            labels += confidence_model.corpus_labels(path)
+            with tempfile.TemporaryDirectory(prefix="ctrends-train-") as tmp:
+                found, _failures = extract_into_database(path, f"sqlite:///{Path(tmp) / 't.db'}")
+            facts.update(found)
+        model = confidence_model.fit(confidence_model.dataset(gold, facts, labels))
+    except (GoldError, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(model.to_json(), indent=1, sort_keys=True) + "\n")
+    ranking.load_model.cache_clear()
+    meta = model.meta
+    console.print(
+        f"wrote {output}: {meta['candidates']} candidates ({meta['positives']} gold) from "
+        f"{meta['papers']} papers, data sha256 {meta['training_data_sha256'][:12]}",
+        highlight=False,
+    )
 
 
 def _pct(value: float | None) -> str:
@@ -114,3 +173,42 @@ def _print_rows(rows: RowEvaluation) -> None:
             f"gold rows {gold['slope']} (N {gold['n']})",
             highlight=False,
         )
+
+
+def _print_confidence(learned: confidence_model.ConfidenceReport) -> None:
+    table = Table(title="Learned confidence (result facts): in-sample vs paper-grouped CV")
+    for column in ("figure", "rules", "in-sample", "cross-validated", "gap"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    figures = {"rules": learned.rules, "in": learned.in_sample, "cv": learned.cross_validated}
+    for name, get in (
+        ("headline accuracy", lambda f: f.headline_accuracy),
+        (f"precision at >= {confidence_model.CONFIDENT}", lambda f: f.precision_at_confident),
+    ):
+        ins, cv = get(figures["in"]), get(figures["cv"])
+        gap = None if ins is None or cv is None else ins - cv
+        table.add_row(name, _pct(get(figures["rules"])), _pct(ins), _pct(cv), _pct(gap))
+    for name, get in (
+        ("headline", lambda f: f"{f.headline_correct}/{f.headline_total}"),
+        (
+            f"facts at >= {confidence_model.CONFIDENT}",
+            lambda f: f"{f.confident_right}/{f.confident}",
+        ),
+        (
+            f"hand-labelled at >= {confidence_model.CONFIDENT} right",
+            lambda f: f"{f.hand_confident_right}/{f.hand_confident}",
+        ),
+    ):
+        table.add_row(name, get(figures["rules"]), get(figures["in"]), get(figures["cv"]), "")
+    console.print(table)
+    reliability = Table(
+        title="Reliability (fraction of the bin's candidates right: hand label, else gold)"
+    )
+    for column in ("confidence", "rules n", "rules right", "in-sample n", "in-sample right",
+                   "CV n", "CV right"):  # fmt: skip
+        reliability.add_column(column, justify="left" if column == "confidence" else "right")
+    bins = zip(learned.rules.reliability, learned.in_sample.reliability,
+               learned.cross_validated.reliability, strict=True)  # fmt: skip
+    for rule, ins, cv in bins:
+        cells = [str(x) for b in (rule, ins, cv) for x in (b["n"], _pct(b["right"]))]
+        reliability.add_row(rule["bin"], *cells)
+    console.print(reliability)

@@ -1,0 +1,209 @@
+"""A learned, calibrated confidence for result facts (issue 13): rules propose, the model ranks.
+
+The rules' hand-set confidence (:mod:`extractors.confidence`) says what kind of evidence a
+number is, but its scale was tuned by eye and higher did not mean more often right. Here each
+result candidate is described by features computed only from what extraction already knows
+(its rule, its details, its rank among the paper's other candidates), and a logistic regression
+with isotonic calibration, trained by ``ctrends train-confidence`` on the gold corpora and kept
+as JSON in ``extractors/models/confidence.json``, turns them into a probability of being a
+gold number. The rule confidence stays in ``details["rule_confidence"]``: rows and the store's
+tie-breaks keep using it (:func:`extractors.kinds.rule_preference`).
+
+Reading the model needs no scikit-learn: a dot product, a sigmoid and a piecewise-linear
+interpolation. A missing or unreadable model file leaves the rule confidences, with the reason
+logged once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from extractors.confidence import ADJUSTMENTS
+from extractors.facts import ExtractedFact
+from extractors.kinds import rule_confidence
+
+log = logging.getLogger(__name__)
+
+MODEL_PATH = Path(__file__).resolve().parent / "models" / "confidence.json"
+RULE_CONFIDENCE = "rule_confidence"
+SCORED_KINDS = ("result",)  # the kinds the model scores; others keep their rule confidence
+SCORE_TOLERANCE = 0.06  # two candidates "agree" when their scores are this close (points)
+_BRACKETED_HEADER = re.compile(r"\([^()]*\)\s*$")
+
+Getter = Callable[[str], Any]
+
+
+def _getter(fact: Any) -> Getter:
+    return fact.get if isinstance(fact, Mapping) else lambda name: getattr(fact, name, None)
+
+
+# --- features ---------------------------------------------------------------------------------
+
+CUE_FEATURES = tuple(sorted(ADJUSTMENTS))
+FEATURES: tuple[str, ...] = (
+    "rule_confidence",
+    "prose",
+    "error_column",
+    "has_model",
+    "header_bracketed",
+    "early_page",
+    "rule_rank_in_benchmark",
+    "best_score_in_metric",
+    "stated_in_table_and_prose",
+    "log_candidates_in_benchmark",
+    *(f"cue_{name}" for name in CUE_FEATURES),
+)
+
+
+def features(facts: Sequence[Any]) -> list[list[float]]:
+    """One feature vector (in :data:`FEATURES` order) per fact of one paper's result facts.
+
+    Context features compare a fact with the paper's other candidates on its benchmark: its
+    rank by rule confidence, whether it is the best score of its metric, whether the same
+    score is printed both in a table and in a sentence (a paper repeats its headline)."""
+    gets = [_getter(f) for f in facts]
+    by_benchmark: dict[Any, list[int]] = defaultdict(list)
+    for i, get in enumerate(gets):
+        by_benchmark[get("benchmark")].append(i)
+    scores = [_score(get) for get in gets]
+    rules = [rule_confidence(f) for f in facts]
+    rows = []
+    for i, get in enumerate(gets):
+        details = get("details") or {}
+        peers = by_benchmark[get("benchmark")]
+        same_metric = [j for j in peers if gets[j]("metric") == get("metric")]
+        rank = sum(rules[j] > rules[i] for j in peers)
+        best = max((scores[j] for j in same_metric if scores[j] is not None), default=None)
+        prose = not str(get("rule") or "").startswith("table")
+        echoed = any(
+            j != i
+            and scores[i] is not None
+            and scores[j] is not None
+            and abs(scores[i] - scores[j]) <= SCORE_TOLERANCE
+            and (not str(gets[j]("rule") or "").startswith("table")) != prose
+            for j in same_metric
+        )
+        row = [
+            rules[i],
+            float(prose),
+            float(get("rule") == "table_error_column"),
+            float(bool((get("model") or "").strip())),
+            float(bool(_BRACKETED_HEADER.search(str(details.get("header") or "")))),
+            float(int(get("page") or 1) <= 3),
+            1.0 / (1.0 + rank),
+            float(best is not None and scores[i] is not None and scores[i] >= best - 1e-9),
+            float(echoed),
+            math.log1p(len(peers)),
+            *(float(bool(details.get(name))) for name in CUE_FEATURES),
+        ]
+        rows.append(row)
+    return rows
+
+
+def _score(get: Getter) -> float | None:
+    error = get("error")
+    return None if error is None else (1.0 - float(error)) * 100.0
+
+
+# --- the model --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Model:
+    """Standardised logistic regression, then an isotonic map of its probability."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    knots_x: tuple[float, ...]
+    knots_y: tuple[float, ...]
+    meta: dict[str, Any]
+
+    def raw(self, row: Sequence[float]) -> float:
+        z = self.intercept + sum(
+            c * (x - m) / s
+            for c, x, m, s in zip(self.coef, row, self.mean, self.scale, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def probability(self, row: Sequence[float]) -> float:
+        """The calibrated probability that the candidate is a gold number, to 3 decimals."""
+        return round(interpolate(self.knots_x, self.knots_y, self.raw(row)), 3)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "features": list(self.features),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "coef": list(self.coef),
+            "intercept": self.intercept,
+            "isotonic": {"x": list(self.knots_x), "y": list(self.knots_y)},
+            **self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Model:
+        names = tuple(data["features"])
+        if names != FEATURES:
+            raise ValueError("the model's feature list is not this extractor's (retrain it)")
+        keys = ("features", "mean", "scale", "coef", "intercept", "isotonic")
+        return cls(
+            features=names,
+            mean=tuple(map(float, data["mean"])),
+            scale=tuple(map(float, data["scale"])),
+            coef=tuple(map(float, data["coef"])),
+            intercept=float(data["intercept"]),
+            knots_x=tuple(map(float, data["isotonic"]["x"])),
+            knots_y=tuple(map(float, data["isotonic"]["y"])),
+            meta={k: v for k, v in data.items() if k not in keys},
+        )
+
+
+def interpolate(xs: Sequence[float], ys: Sequence[float], x: float) -> float:
+    """Piecewise-linear through the knots, flat beyond them (what isotonic regression predicts
+    with ``out_of_bounds="clip"``)."""
+    if not xs:
+        return x
+    if x <= xs[0]:
+        return ys[0]
+    if x >= xs[-1]:
+        return ys[-1]
+    k = bisect_right(xs, x)
+    x0, x1, y0, y1 = xs[k - 1], xs[k], ys[k - 1], ys[k]
+    return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> Model | None:
+    """The committed model, or None (logged once) when it is missing or unreadable."""
+    try:
+        return Model.from_json(json.loads(path.read_text()))
+    except FileNotFoundError:
+        log.warning("no confidence model at %s: result confidences stay the rules'", path)
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning(
+            "confidence model %s unusable (%s): result confidences stay the rules'", path, exc
+        )
+    return None
+
+
+def rescore(facts: list[ExtractedFact], model: Model | None) -> None:
+    """Set each scored fact's confidence to the model's probability, keeping the rule's."""
+    if model is None:
+        return
+    scored = [f for f in facts if f.kind in SCORED_KINDS]
+    for fact, row in zip(scored, features(scored), strict=True):
+        fact.details.setdefault(RULE_CONFIDENCE, fact.confidence)
+        fact.confidence = model.probability(row)

@@ -1,0 +1,171 @@
+"""The learned confidence: training on a small synthetic corpus, calibration, the model file,
+the training-data hash, and extraction's fallback to rule confidences without a model."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractors import ranking
+from extractors.facts import ExtractedFact
+from extractors.kinds import rule_confidence, rule_preference
+from pipeline import confidence_model
+
+
+def _fact(fid: int, score: float, *, bold: bool, rule_conf: float, rule: str) -> dict[str, Any]:
+    return {
+        "id": fid,
+        "arxiv_id": f"2001.{fid // 10:05d}",
+        "kind": "result",
+        "benchmark": "imagenet",
+        "metric": "top1",
+        "model": f"Net-{fid}",
+        "page": 5,
+        "rule": rule,
+        "value": f"{score:.2f}",
+        "error": round(1 - score / 100, 6),
+        "confidence": rule_conf,
+        "details": {"bold": bold, "header": "top-1"},
+    }
+
+
+def _corpus(papers: int = 8) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """Per paper: a bold table headline (gold), a quoted baseline and a prose echo of neither."""
+    gold: dict[str, Any] = {}
+    facts: dict[str, list[dict[str, Any]]] = {}
+    for p in range(papers):
+        pid = f"2001.{p:05d}"
+        headline = 80.0 + p * 0.5
+        gold[pid] = {
+            "arxiv_id": pid,
+            "benchmarks": ["imagenet"],
+            "rows": [{"benchmark": "imagenet", "model": "Ours", "scores": {"top1": headline}}],
+        }
+        facts[pid] = [
+            _fact(p * 10 + 1, headline, bold=True, rule_conf=0.7, rule="table_score_column"),
+            _fact(p * 10 + 2, headline - 3, bold=False, rule_conf=0.75, rule="table_score_column"),
+            _fact(p * 10 + 3, headline - 5, bold=False, rule_conf=0.5, rule="table_score_column"),
+            _fact(p * 10 + 4, 60.0 + p, bold=False, rule_conf=0.3, rule="sentence_result"),
+        ]
+    return gold, facts
+
+
+def test_training_learns_what_the_rules_missed() -> None:
+    gold, facts = _corpus()
+    data = confidence_model.dataset(gold, facts)
+    assert data.y.tolist().count(1) == 8
+    model = confidence_model.fit(data)
+    probs = [model.probability(row) for row in data.x.tolist()]
+    for paper in range(8):  # the gold (bold) candidate ranks first, though the rules put it 2nd
+        block = probs[paper * 4 : paper * 4 + 4]
+        assert block[0] == max(block) and block[0] > block[1]
+    report = confidence_model.report(gold, facts, model)
+    assert report is not None
+    assert report.rules.headline_accuracy == 0.0
+    assert report.cross_validated.headline_accuracy == 1.0
+
+
+def test_hand_labels_override_gold(tmp_path: Path) -> None:
+    """A hand label "right" on a non-headline number makes it positive, "wrong" negative."""
+    gold, facts = _corpus()
+    quoted, headline = facts["2001.00003"][1], facts["2001.00003"][0]
+    lines = [
+        {
+            **fact,
+            "label": verdict,
+            "reason": reason,
+            "quote": fact["value"],
+            "note": "",
+            "extractor": "results",
+            "extractor_version": "1",
+            "labelled_by": "test",
+            "labelled_at": "2026-12-02",
+        }
+        for fact, verdict, reason in ((quoted, "right", "ok"), (headline, "wrong", "wrong_model"))
+    ]
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    labels = confidence_model.corpus_labels(tmp_path / "corpus", tmp_path)
+    data = confidence_model.dataset(gold, facts, labels)
+    assert data.y[data.facts.index(quoted)] == 1 and data.y[data.facts.index(headline)] == 0
+    assert sorted(data.hand.values()) == [False, True]
+
+
+def test_calibration_is_monotone() -> None:
+    gold, facts = _corpus()
+    model = confidence_model.fit(confidence_model.dataset(gold, facts))
+    assert list(model.knots_y) == sorted(model.knots_y)
+    assert list(model.knots_x) == sorted(model.knots_x)
+    grid = [ranking.interpolate(model.knots_x, model.knots_y, i / 100) for i in range(101)]
+    assert grid == sorted(grid) and grid[0] >= 0.0 and grid[-1] <= 1.0
+
+
+def test_training_is_deterministic_and_hashes_its_data() -> None:
+    gold, facts = _corpus()
+    first = confidence_model.fit(confidence_model.dataset(gold, facts))
+    second = confidence_model.fit(confidence_model.dataset(gold, facts))
+    assert first.to_json() == second.to_json()
+    gold["2001.00000"]["rows"][0]["scores"]["top1"] = 1.0  # one label changes
+    changed = confidence_model.dataset(gold, facts)
+    assert changed.digest() != first.meta["training_data_sha256"]
+
+
+def test_model_file_round_trip(tmp_path: Path) -> None:
+    gold, facts = _corpus()
+    data = confidence_model.dataset(gold, facts)
+    model = confidence_model.fit(data)
+    path = tmp_path / "confidence.json"
+    path.write_text(json.dumps(model.to_json()))
+    loaded = ranking.load_model(path)
+    assert loaded is not None and loaded.meta["sklearn_version"]
+    assert [loaded.probability(r) for r in data.x.tolist()] == [
+        model.probability(r) for r in data.x.tolist()
+    ]
+
+
+def test_a_model_for_other_features_is_refused(tmp_path: Path, caplog: Any) -> None:
+    gold, facts = _corpus()
+    data = {**confidence_model.fit(confidence_model.dataset(gold, facts)).to_json()}
+    data["features"] = data["features"][:-1]
+    path = tmp_path / "stale.json"
+    path.write_text(json.dumps(data))
+    with caplog.at_level(logging.WARNING):
+        assert ranking.load_model(path) is None
+    assert "retrain" in caplog.text
+
+
+def _extracted(confidence: float) -> ExtractedFact:
+    return ExtractedFact(
+        kind="result", value="80.1", page=3, evidence="ResNet 80.1", confidence=confidence,
+        extractor="results", extractor_version="1", benchmark="imagenet", metric="top1",
+        model="ResNet", error=0.199, rule="table_score_column", details={"bold": True},
+    )  # fmt: skip
+
+
+def test_missing_model_file_keeps_rule_confidence(tmp_path: Path, caplog: Any) -> None:
+    with caplog.at_level(logging.WARNING):
+        model = ranking.load_model(tmp_path / "absent.json")
+    assert model is None and "no confidence model" in caplog.text
+    fact = _extracted(0.65)
+    ranking.rescore([fact], model)
+    assert fact.confidence == 0.65 and "rule_confidence" not in fact.details
+
+
+def test_rescoring_keeps_the_rule_confidence_for_rows() -> None:
+    gold, facts = _corpus()
+    model = confidence_model.fit(confidence_model.dataset(gold, facts))
+    fact = _extracted(0.65)
+    ranking.rescore([fact], model)
+    assert fact.details["rule_confidence"] == 0.65
+    assert rule_confidence(fact) == 0.65 and rule_preference(fact)[0] == 0.65
+    assert fact.confidence == model.probability(ranking.features([fact])[0])
+
+
+def test_too_little_data_is_a_clear_error() -> None:
+    gold, facts = _corpus(papers=1)
+    with pytest.raises(ValueError, match="two papers"):
+        confidence_model.fit(confidence_model.dataset(gold, facts))
