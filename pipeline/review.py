@@ -226,11 +226,11 @@ def undo(session: Session, fact_id: int, reviewer: str, note: str | None = None)
         fact.needs_rereview, fact.proposed = True, proposal
     event = ReviewEvent(
         fact=fact,
-        reviewer=_reviewer(reviewer),
+        reviewer=reviewer_name(reviewer),
         action="undo",
         before=before,
         after={**snapshot(fact), "undoes": target.id},
-        note=_note(note),
+        note=clean_note(note),
     )
     session.add(event)
     session.flush()
@@ -408,11 +408,11 @@ def _record(
     fact.auto_accepted = False
     event = ReviewEvent(
         fact=fact,
-        reviewer=_reviewer(reviewer),
+        reviewer=reviewer_name(reviewer),
         action=action,
         before=before,
         after=snapshot(fact),
-        note=_note(note),
+        note=clean_note(note),
     )
     session.add(event)
     session.flush()
@@ -424,7 +424,7 @@ def _latest_undoable(events: list[ReviewEvent]) -> ReviewEvent | None:
     return next((e for e in reversed(events) if e.action in UNDOABLE and e.id not in undone), None)
 
 
-def _reviewer(name: str | None) -> str:
+def reviewer_name(name: str | None) -> str:
     name = (name or "").strip()
     if not name:
         raise UserError("who is reviewing? pass --reviewer NAME or set CTRENDS_REVIEWER")
@@ -433,7 +433,7 @@ def _reviewer(name: str | None) -> str:
     return name
 
 
-def _note(note: str | None) -> str | None:
+def clean_note(note: str | None) -> str | None:
     return note.strip() or None if note else None
 
 

@@ -19,7 +19,7 @@ from rich.text import Text
 from db.models import Fact, ReviewEvent
 from db.session import session_scope
 from extractors.kinds import KINDS
-from pipeline import review, review_rows
+from pipeline import review, review_rows, row_decisions
 from pipeline.cli.app import app
 from pipeline.cli.options import BenchmarkOpt, FormatOpt, TableFormat
 from pipeline.config import get_settings
@@ -132,17 +132,62 @@ def rows(
             )
 
 
+RowId = Annotated[int, typer.Argument(help="The row's id (the `id` of `review rows`).")]
+RowIds = Annotated[list[int], typer.Argument(help="One or more row ids (`review rows`).")]
+
+
 @review_app.command("accept-row")
-def accept_row(
-    row_id: Annotated[int, typer.Argument(help="The row's id (the `id` of `review rows`).")],
+def accept_row(row_id: RowId, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
+    """Accept a row: each field's proposed cell that is still pending (one event per fact)."""
+    with session_scope() as session:
+        events = row_decisions.accept_row(session, row_id, _who(reviewer), note=note)
+        ids = ", ".join(str(e.fact_id) for e in events)
+    console.print(f"accepted facts {ids} of row {row_id}", highlight=False)
+
+
+@review_app.command("reject-row")
+def reject_row(row_ids: RowIds, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
+    """Reject rows (not this paper's model / not a result) and their pending cells' facts."""
+    with session_scope() as session:
+        for row_id in row_ids:
+            events = row_decisions.reject_row(session, row_id, _who(reviewer), note=note)
+            ids = ", ".join(str(e.fact_id) for e in events) or "none"
+            console.print(f"rejected row {row_id}; facts rejected: {ids}", highlight=False)
+
+
+@review_app.command("move")
+def move(
+    fact_id: FactId,
+    to: Annotated[int, typer.Option(help="The row the fact belongs to.")],
     note: NoteOpt = None,
     reviewer: ReviewerOpt = None,
 ) -> None:
-    """Accept a row: each field's proposed cell that is still pending (one event per fact)."""
+    """Move a fact (a row cell) to another row of its paper; re-extraction keeps it there."""
     with session_scope() as session:
-        events = review_rows.accept_row(session, row_id, _who(reviewer), note=note)
-        ids = ", ".join(str(e.fact_id) for e in events)
-    console.print(f"accepted facts {ids} of row {row_id}", highlight=False)
+        row_decisions.move(session, fact_id, to, _who(reviewer), note=note)
+    console.print(f"moved fact {fact_id} to row {to}", highlight=False)
+
+
+@review_app.command("merge-rows")
+def merge_rows(
+    into: RowId,
+    other: Annotated[int, typer.Argument(help="The row merged into the first one.")],
+    note: NoteOpt = None,
+    reviewer: ReviewerOpt = None,
+) -> None:
+    """Two rows are one model: the second's cells join the first (re-extraction keeps it)."""
+    with session_scope() as session:
+        row_decisions.merge_rows(session, into, other, _who(reviewer), note=note)
+    console.print(f"merged row {other} into row {into}", highlight=False)
+
+
+@review_app.command("undo-row")
+def undo_row(row_id: RowId, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
+    """Take back the row's latest row decision (recorded as a new event)."""
+    with session_scope() as session:
+        event = row_decisions.undo_row(session, row_id, _who(reviewer), note=note)
+        status = event.row.status
+    console.print(f"undid the last row decision on row {row_id}, now {status}", highlight=False)
 
 
 @review_app.command("edit")
