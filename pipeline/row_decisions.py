@@ -1,7 +1,8 @@
 """A curator's decisions on whole model rows, each a ``row_events`` entry ``undo-row`` reverses.
 
 - **accept-row**: the row's proposed cells (``pipeline.review_rows.proposal``) still pending are
-  accepted, each through the fact's own ``accept`` (one ``review_events`` entry per fact).
+  accepted, each through the fact's own ``accept`` (one ``review_events`` entry per fact); a
+  picked cell replaces its field's proposal, a dropped field's pending cells are rejected.
 - **reject-row**: not this paper's model, or not a result. The row feeds no observation; its
   pending cells' facts are rejected, except facts another live row still uses (a paper-level
   hardware statement belongs to every model of the paper, not to the one row).
@@ -16,6 +17,7 @@ from before the row's latest decision not yet undone, and is itself recorded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -32,21 +34,51 @@ OPEN = ("pending", "accepted")  # a row that still feeds observations
 
 
 def accept_row(
-    session: Session, row_id: int, reviewer: str, note: str | None = None
+    session: Session,
+    row_id: int,
+    reviewer: str,
+    note: str | None = None,
+    pick: Sequence[int] = (),
+    drop: Sequence[str] = (),
 ) -> list[ReviewEvent]:
-    """Accept the row's proposed cells that are still pending (one transaction)."""
+    """Accept the row's proposed cells that are still pending (one transaction).
+
+    ``pick`` names facts of the row to take instead of the proposal for their fields (the
+    curator saw the right number among the cells); ``drop`` names fields none of whose cells is
+    right: their pending cells are rejected. One command judges the whole card.
+    """
     row = _open_row(session, row_id)
+    cells = {cell.fact_id: cell for cell in row.cells}
+    chosen = proposal(row)
+    for fact_id in pick:
+        if fact_id not in cells:
+            raise UserError(f"fact {fact_id} is not a cell of row {row_id}")
+        chosen[cells[fact_id].field] = cells[fact_id]
+    fields = {cell.field for cell in row.cells}
+    for name in drop:
+        if name not in fields:
+            raise UserError(
+                f"row {row_id} has no {name!r} cell (it has {', '.join(sorted(fields))})"
+            )
+        if any(cells[f].field == name for f in pick):
+            raise UserError(f"field {name!r} is both picked and dropped")
     note = note or f"row {row_id}"
+    rejected = [
+        review.reject(session, cell.fact_id, reviewer, note=note)
+        for cell in row.cells
+        if cell.field in drop and _undecided(cell.fact)
+    ]
     events = [
         review.accept(session, cell.fact_id, reviewer, note=note)
-        for cell in proposal(row).values()
-        if _undecided(cell.fact)
+        for name, cell in chosen.items()
+        if name not in drop and _undecided(cell.fact)
     ]
-    if not events:
+    if not events and not rejected:
         raise UserError(f"row {row_id} has no pending cell to accept")
-    facts = [e.fact_id for e in events]
-    _record(session, row, "accept_row", reviewer, note, {"facts": facts}, "accepted")
-    return events
+    decided = [e.fact_id for e in [*rejected, *events]]
+    after = {"facts": decided, "pick": list(pick), "drop": list(drop)}
+    _record(session, row, "accept_row", reviewer, note, after, "accepted")
+    return [*rejected, *events]
 
 
 def reject_row(

@@ -161,3 +161,35 @@ def test_cli_row_decisions_and_one_line_errors(
     ):
         out = runner.invoke(app, ["review", *args, "--reviewer", "ana"])
         assert isinstance(out.exception, UserError) and message in str(out.exception)
+
+
+def test_accept_row_takes_a_picked_cell_and_drops_a_field_in_one_decision(
+    session: Session,
+) -> None:
+    p = paper(session, arxiv_id="1608.06993", title="Densely Connected Convolutional Networks")
+    facts = stored(
+        session,
+        p,
+        [
+            result(model="DenseNet-264", value="77.9", confidence=0.9),
+            result(model="DenseNet-264", value="22.15", confidence=0.3, page=7),  # the right one
+            flops(model=None, value="5.8"),  # a paper-level statement, wrong for this model
+        ],
+    )
+    refresh_rows(session, p)
+    session.commit()
+    row = _state(session)["DenseNet-264"]
+    assert {c.field for c in row.cells} == {"score", "ops_forward_pass"}
+    with pytest.raises(UserError, match="has no 'epochs' cell"):
+        accept_row(session, row.id, "ana", drop=["epochs"])
+    with pytest.raises(UserError, match="is not a cell of row"):
+        accept_row(session, row.id, "ana", pick=[999999])
+    accept_row(session, row.id, "ana", pick=[facts[1].id], drop=["ops_forward_pass"])
+    session.commit()
+    status = {f.id: session.get_one(Fact, f.id).status for f in facts}
+    assert status == {facts[0].id: "pending", facts[1].id: "accepted", facts[2].id: "rejected"}
+    [event] = _state(session)["DenseNet-264"].events
+    assert event.after is not None and event.after["drop"] == ["ops_forward_pass"]
+    undo_row(session, row.id, "ana")
+    session.commit()
+    assert {session.get_one(Fact, f.id).status for f in facts} == {"pending"}

@@ -137,12 +137,27 @@ RowIds = Annotated[list[int], typer.Argument(help="One or more row ids (`review 
 
 
 @review_app.command("accept-row")
-def accept_row(row_id: RowId, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
-    """Accept a row: each field's proposed cell that is still pending (one event per fact)."""
+def accept_row(
+    row_id: RowId,
+    pick: Annotated[
+        list[int] | None,
+        typer.Option(help="A fact of the row to take instead of its field's proposal."),
+    ] = None,
+    drop: Annotated[
+        list[str] | None,
+        typer.Option(help="A field none of whose cells is right: its pending cells are rejected."),
+    ] = None,
+    note: NoteOpt = None,
+    reviewer: ReviewerOpt = None,
+) -> None:
+    """Accept a row: each field's proposed (or picked) cell still pending; dropped fields'
+    cells are rejected (one event per fact, one row event)."""
     with session_scope() as session:
-        events = row_decisions.accept_row(session, row_id, _who(reviewer), note=note)
-        ids = ", ".join(str(e.fact_id) for e in events)
-    console.print(f"accepted facts {ids} of row {row_id}", highlight=False)
+        events = row_decisions.accept_row(
+            session, row_id, _who(reviewer), note=note, pick=pick or [], drop=drop or []
+        )
+        for event in events:
+            _report(event)
 
 
 @review_app.command("reject-row")
