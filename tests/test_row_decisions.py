@@ -193,3 +193,33 @@ def test_accept_row_takes_a_picked_cell_and_drops_a_field_in_one_decision(
     undo_row(session, row.id, "ana")
     session.commit()
     assert {session.get_one(Fact, f.id).status for f in facts} == {"pending"}
+
+
+def test_edit_corrects_model_benchmark_and_metric_and_relinks_the_row(
+    session: Session, ctrends_env: dict[str, str]
+) -> None:
+    _, facts = _paper(session)
+    deepest = facts["the deepest net"].id
+    out = runner.invoke(app, ["review", "edit", str(deepest), "--model", "ResNet-152"])
+    assert out.exit_code == 0, out.output
+    rows = _state(session)
+    assert "ResNet-152" in _facts_of(rows["ResNet-152 (val)"])  # joined its model's row
+    assert session.get_one(Fact, deepest).status == "edited"
+    score = facts["ResNet-50"].id
+    for args, message in (
+        (["--benchmark", "imagenett"], "unknown benchmark 'imagenett'"),
+        (["--metric", "top7"], "metric 'top7' is not one of imagenet's"),
+        ([], "nothing to edit"),
+    ):
+        refused = runner.invoke(app, ["review", "edit", str(score), *args])
+        assert isinstance(refused.exception, UserError), refused.output
+        assert message in str(refused.exception) and "\n" not in str(refused.exception)
+    fixed = runner.invoke(app, ["review", "edit", str(score), "--metric", "top5"])
+    assert fixed.exit_code == 0, fixed.output
+    session.expire_all()
+    assert session.get_one(Fact, score).metric == "top5"
+    undone = runner.invoke(app, ["review", "undo", str(deepest)])
+    assert undone.exit_code == 0, undone.output
+    rows = _state(session)
+    assert session.get_one(Fact, deepest).model == "the deepest net"
+    assert "the deepest net" not in _facts_of(rows["ResNet-152 (val)"])

@@ -208,13 +208,19 @@ def undo_row(row_id: RowId, note: NoteOpt = None, reviewer: ReviewerOpt = None) 
 @review_app.command("edit")
 def edit(
     fact_id: FactId,
-    value: Annotated[str, typer.Option(help="The value as the paper prints it.")],
+    value: Annotated[str | None, typer.Option(help="The value as the paper prints it.")] = None,
     unit: Annotated[str | None, typer.Option(help="Its unit (kept when not given).")] = None,
+    model: Annotated[str | None, typer.Option(help="The model name (re-links the row).")] = None,
+    benchmark: Annotated[str | None, typer.Option(help="A benchmark of the vocabulary.")] = None,
+    metric: Annotated[str | None, typer.Option(help="A metric of that benchmark.")] = None,
     note: NoteOpt = None,
     reviewer: ReviewerOpt = None,
 ) -> None:
-    """Accept with a corrected value and/or unit (normalized values are re-derived)."""
-    _decide(review.edit, fact_id, reviewer, value=value, unit=unit, note=note)
+    """Accept with a corrected value, unit, model, benchmark or metric (normalized values are
+    re-derived; a corrected model moves the fact to that model's row)."""
+    labels = review.Labels(model=model, benchmark=benchmark, metric=metric)
+    with session_scope() as session:
+        _report(review.edit(session, fact_id, _who(reviewer), value, unit, note, labels))
 
 
 @review_app.command("keep")
