@@ -52,6 +52,8 @@ PROPOSABLE_FIELDS = (*JUDGED_FIELDS, "extractor_version", "evidence")
 # The labels ``edit`` can correct besides the value; kept in every event so ``undo`` restores them.
 LABELS = ("model", "benchmark", "metric")
 MAX_MODEL_CHARS = 255
+# Characters no printed model name uses (a pasted shell line or markup, not a name).
+_NOT_IN_NAMES = re.compile(r'[;"\\<>{}|$`\x00-\x1f\x7f]')
 _IN_CHUNK = 5_000  # ids per IN (...) list; SQLite caps the number of bound parameters
 _PAPER = re.compile(r"^(?P<id>[\w.\-/]+?)(?:v(?P<version>\d+))?$")
 
@@ -233,6 +235,8 @@ class Labels:
             model = " ".join(self.model.split())
             if not model or len(model) > MAX_MODEL_CHARS:
                 raise UserError(f"a model name is 1 to {MAX_MODEL_CHARS} characters")
+            if bad := _NOT_IN_NAMES.search(model):
+                raise UserError(f"a model name has no {bad.group()!r} (as the paper prints it)")
             changes["model"] = model
         if self.benchmark is None and self.metric is None:
             return changes

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,6 +24,7 @@ from pipeline.cli.app import app
 from pipeline.cli.options import BenchmarkOpt, FormatOpt, TableFormat
 from pipeline.config import get_settings
 from pipeline.display import fact_value, tidy
+from pipeline.errors import UserError
 from pipeline.export import FACT_FIELDS, fact_to_dict, json_text, write_csv
 
 console = Console()
@@ -51,15 +52,25 @@ StatusOpt = Annotated[
 ]
 
 
+FactsOpt = Annotated[
+    bool, typer.Option("--facts", help="Single facts instead of model rows (the old queue).")
+]
+
+
 @review_app.command("next")
 def next_(
     benchmark: BenchmarkOpt = None,
     kind: KindOpt = None,
     paper: PaperOpt = None,
+    facts: FactsOpt = False,
     fmt: FormatOpt = TableFormat.table,
 ) -> None:
-    """Show the most important fact still waiting for a curator."""
+    """Show the model row that completes a fit soonest (with --facts: the most important fact)."""
     with session_scope() as session:
+        if not facts:
+            _rows_only(benchmark=benchmark, kind=kind, fmt=fmt)
+            _print_rows([_row_record(e) for e in review_rows.row_queue(session, paper, 1)], fmt)
+            return
         where = review.QueueFilter(benchmark=benchmark, kind=kind, paper=paper)
         entry = review.next_fact(session, where)
         if entry is None:
@@ -74,13 +85,29 @@ def list_(
     benchmark: BenchmarkOpt = None,
     kind: KindOpt = None,
     paper: PaperOpt = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many facts.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows or facts.")] = 50,
+    facts: FactsOpt = False,
     fmt: FormatOpt = TableFormat.table,
 ) -> None:
-    """List facts in queue order (most important first)."""
+    """List model rows in queue order (with --facts: facts), most important first."""
     with session_scope() as session:
+        if not facts:
+            open_only = None if status == "open" else status
+            _rows_only(fmt, status=open_only, benchmark=benchmark, kind=kind)
+            entries = review_rows.row_queue(session, paper=paper, limit=limit)
+            _print_rows([_row_record(e) for e in entries], fmt)
+            return
         where = review.QueueFilter(status=status, benchmark=benchmark, kind=kind, paper=paper)
         _emit([e.fact for e in review.queue(session, where, limit=limit)], fmt)
+
+
+def _rows_only(fmt: TableFormat | None = None, **fact_filters: str | None) -> None:
+    """Refuse what only the fact view has, in one line, rather than ignore it."""
+    given = [f"--{name}" for name, value in fact_filters.items() if value is not None]
+    if given:
+        raise UserError(f"{', '.join(given)} filter facts: add --facts")
+    if fmt is TableFormat.csv:
+        raise UserError("rows print as table or json; add --facts for csv")
 
 
 @review_app.command("show")
@@ -110,16 +137,23 @@ def rows(
     fmt: FormatOpt = TableFormat.table,
 ) -> None:
     """Model rows with pending cells, those that complete a fit soonest first."""
+    _rows_only(fmt=fmt)
     with session_scope() as session:
         entries = review_rows.row_queue(session, paper=paper, limit=limit)
-        records = [_row_record(e) for e in entries]
+        _print_rows([_row_record(e) for e in entries], fmt)
+
+
+def _print_rows(records: list[dict[str, Any]], fmt: TableFormat) -> None:
     if fmt is TableFormat.json:
         sys.stdout.write(json_text(tidy(records), indent=2) + "\n")
         return
+    if not records:
+        console.print("no row has a pending cell")
     for record in records:
         console.print(
-            f"[bold]row {record['id']}[/] {escape(record['paper'])} {escape(record['model'])}"
-            f"{'' if record['own'] else ' (quoted)'} · {escape(record['reason'])}",
+            f"[bold]row {record['id']}[/] {escape(str(record['paper']))} "
+            f"{escape(str(record['model']))}{'' if record['own'] else ' (quoted)'} · "
+            f"{escape(str(record['reason']))}",
             highlight=False,
         )
         for cell in record["cells"]:
