@@ -105,3 +105,24 @@ def test_a_table_cell_crop_reaches_up_to_the_header(tmp_path: Path) -> None:
     headed = region_png(str(pdf), 1, box, tmp_path / "regions", context_top=300.0)
     height = {k: Image.open(io.BytesIO(v)).height for k, v in (("plain", plain), ("h", headed))}
     assert height["h"] > height["plain"]
+
+
+def test_rows_need_a_login_and_huge_ids_are_html_404s(
+    client: TestClient,  # noqa: F811
+    rows: dict[str, int],
+) -> None:
+    row = rows["ResNet-152"]
+    for path in ("/rows", f"/rows/{row}"):
+        response = client.get(path)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert client.post(f"/rows/{row}/accept", data={"csrf": "x"}).status_code == 303
+    login(client)
+    csrf = _field(client.get(f"/rows/{row}").text, "csrf")
+    for response in (
+        client.get(f"/rows/{2**63}"),
+        client.post(f"/rows/{2**63}/accept", data={"csrf": csrf}),
+    ):
+        assert response.status_code == 404 and response.headers["content-type"].startswith(
+            "text/html"
+        )
+        assert '"detail"' not in response.text
