@@ -241,7 +241,7 @@ class Labels:
         if self.benchmark is None and self.metric is None:
             return changes
         if fact.kind != "result":
-            raise UserError(f"a {fact.kind} fact has no benchmark or metric to edit")
+            raise UserError(f"only results have a benchmark and metric (fact is {fact.kind})")
         benchmark = self.benchmark or fact.benchmark or ""
         known = vocabulary().benchmarks
         if benchmark not in known:

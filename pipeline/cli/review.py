@@ -105,7 +105,8 @@ def _rows_only(fmt: TableFormat | None = None, **fact_filters: str | None) -> No
     """Refuse what only the fact view has, in one line, rather than ignore it."""
     given = [f"--{name}" for name, value in fact_filters.items() if value is not None]
     if given:
-        raise UserError(f"{', '.join(given)} filter facts: add --facts")
+        verb = "filters" if len(given) == 1 else "filter"
+        raise UserError(f"{', '.join(given)} {verb} facts: add --facts")
     if fmt is TableFormat.csv:
         raise UserError("rows print as table or json; add --facts for csv")
 
