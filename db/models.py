@@ -189,7 +189,8 @@ class ModelRow(Base):
     ``row_key`` is the aligned model name (stable across re-extractions, so a curator's row
     decision survives them); ``aliases`` are the other ways the paper prints the name; ``own`` is
     false for rows quoted from other papers. ``status``: ``pending`` | ``accepted`` |
-    ``rejected`` (not this paper's model, or not a result): a rejected row feeds no observation.
+    ``rejected`` (not this paper's model, or not a result) | ``merged`` (one model with the row
+    ``merged_into_id``, which now holds its cells): rejected and merged rows feed no observation.
     """
 
     __tablename__ = "model_rows"
@@ -204,12 +205,18 @@ class ModelRow(Base):
     aliases: Mapped[list[Any]] = mapped_column(JSON, default=list)
     own: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_rows.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
 
     paper: Mapped[Paper] = relationship()
+    events: Mapped[list[RowEvent]] = relationship(
+        back_populates="row", cascade="all, delete-orphan", order_by="RowEvent.id"
+    )
     cells: Mapped[list[RowCell]] = relationship(
         back_populates="row", cascade="all, delete-orphan", order_by="RowCell.id"
     )
@@ -229,6 +236,29 @@ class RowCell(Base):
 
     row: Mapped[ModelRow] = relationship(back_populates="cells")
     fact: Mapped[Fact] = relationship()
+
+
+class RowEvent(Base):
+    """One curator decision on a model row (or its undoing): never updated, never deleted.
+
+    ``action``: ``accept_row`` | ``reject_row`` | ``move`` (a fact moved into this row) |
+    ``merge`` (another row merged into this one) | ``undo`` (``after["undoes"]`` names the event).
+    ``before``/``after`` hold what ``undo-row`` needs to restore; a row accept or reject also
+    writes one ``review_events`` entry per fact it decided.
+    """
+
+    __tablename__ = "row_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    row_id: Mapped[int] = mapped_column(ForeignKey("model_rows.id", ondelete="CASCADE"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    row: Mapped[ModelRow] = relationship(back_populates="events")
 
 
 class Observation(Base):

@@ -395,6 +395,8 @@ def _table_fact(
 ) -> ExtractedFact:
     spec = r.spec
     details: dict[str, object] = {"header": header, "split": spec.split}
+    if view.header_top is not None:
+        details["header_top"] = view.header_top
     details.update((cue, True) for cue in cues if cue != "compares_with_others")
     if r.marks:
         details["marks"] = r.marks

@@ -35,6 +35,7 @@ from extractors.vocabulary import vocabulary
 RESOLUTION_FREE = ("parameters", "hardware", "training_time", "epochs", "training_set")
 _STRONG = ("same table row", "same name", "name alignment")
 LINK_RANK = {
+    "moved": -1,  # a curator's move (pipeline.review_rows.move): outranks any extracted link
     "same table row": 0,
     "same name": 1,
     "name alignment": 2,

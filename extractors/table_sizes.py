@@ -199,7 +199,11 @@ def _view_sizes(view: TableView, page: Page) -> list[ExtractedFact]:
                     flops_kind=spec.flops_kind,
                     rule=rule,
                     bbox=row.bbox,
-                    details={"header": header, "count_as_printed": count},
+                    details={
+                        "header": header,
+                        "count_as_printed": count,
+                        "header_top": view.header_top,
+                    },
                 )
             )
     return facts

@@ -14,9 +14,10 @@ reaches the observation of its model. On the evaluation's throw-away database:
    as field recall; hardware burden within 10%); the observation of a gold row is, among those
    with its benchmark, metric and score, the one with the most correct compute;
 4. network operations within 10% of the authors' ``net_ops`` for their rows on corpus papers;
-   and the review decisions a gold row costs on its row before any review: per field, the
-   wrongly proposed cells a curator rejects until the proposal is right (or none is), plus one
-   ``review accept-row`` (``pipeline.review_rows``), reported as a median;
+   and the review decisions a gold row costs on its row before any review, following the
+   queue: one ``review accept-row`` (``pipeline.row_decisions``), plus one per field whose
+   proposed cell the perfect curator would not accept (``--pick`` the right cell, or ``--drop``
+   the field when none is right), reported as a median;
 5. per benchmark, the poly fit log10(error) ~ log10(FLOPs) and ~ log10(parameters) of the
    extracted observations (primary metric) next to the same fit over the gold rows.
 
@@ -51,7 +52,7 @@ from pipeline.evaluate import (
     matches,
 )
 from pipeline.export import fact_to_dict
-from pipeline.review_rows import rank
+from pipeline.review_rows import proposal
 from pipeline.sources.curated import FUTURETECH, futuretech_data_dir, read_futuretech
 
 BURDEN_TOLERANCE = 0.10
@@ -82,6 +83,8 @@ class RowEvaluation:
     linked: dict[str, Ratio] = field(default_factory=lambda: {k: Ratio() for k in LINKED})
     net_ops_vs_authors: Ratio = field(default_factory=Ratio)
     decisions: list[int] = field(default_factory=list)  # per gold row found in a row
+    # field -> how many of those rows needed a pick or drop on it
+    decided_fields: dict[str, int] = field(default_factory=dict)
     fits: dict[str, dict[str, Any]] = field(default_factory=dict)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
@@ -95,6 +98,7 @@ class RowEvaluation:
             "decisions_per_gold_row": {
                 "median": statistics.median(self.decisions) if self.decisions else None,
                 "rows": len(self.decisions),
+                "picks_or_drops_by_field": dict(sorted(self.decided_fields.items())),
             },
             "fits": self.fits,
             "misses": self.misses,
@@ -126,7 +130,7 @@ def evaluate_rows(
     with session_scope(database_url) as session:
         items = {pid: gold_items(paper) for pid, paper in gold.items()}
         recovered = _recovered(session, items)
-        result.decisions = _decisions(session, gold, items)
+        result.decisions, result.decided_fields = _decisions(session, gold, items, authors)
         _perfect_curator(session, items, authors)
         rebuild_extracted(session)
         observations: dict[str, list[Observation]] = defaultdict(list)
@@ -171,10 +175,15 @@ def _recovered(session: Session, items: Mapping[str, list[GoldItem]]) -> set[tup
 
 
 def _decisions(
-    session: Session, gold: Mapping[str, Mapping[str, Any]], items: Mapping[str, list[GoldItem]]
-) -> list[int]:
-    """Decisions per gold row on the pending rows (see the module docstring, 4)."""
+    session: Session,
+    gold: Mapping[str, Mapping[str, Any]],
+    items: Mapping[str, list[GoldItem]],
+    authors: Mapping[str, list[dict[str, Any]]],
+) -> tuple[list[int], dict[str, int]]:
+    """Decisions per gold row on the pending rows (see the module docstring, 4), and per field
+    how many rows needed a pick or drop on it."""
     counts: list[int] = []
+    fields: dict[str, int] = defaultdict(int)
     rows = session.scalars(
         select(ModelRow).options(
             selectinload(ModelRow.cells).joinedload(RowCell.fact), selectinload(ModelRow.paper)
@@ -198,21 +207,20 @@ def _decisions(
                 None,
             )
             if home is not None:
-                counts.append(_row_decisions(home, items.get(pid, [])))
-    return counts
+                wrong = _wrong_fields(home, items.get(pid, []), authors.get(pid, []))
+                counts.append(1 + len(wrong))
+                for name in wrong:
+                    fields[name] += 1
+    return counts, dict(fields)
 
 
-def _row_decisions(row: ModelRow, items: list[GoldItem]) -> int:
-    by_field: dict[str, list[RowCell]] = defaultdict(list)
-    for cell in row.cells:
-        by_field[cell.field].append(cell)
-    rejects = 0
-    for cells in by_field.values():
-        for cell in sorted(cells, key=lambda c: rank(row, c), reverse=True):
-            if _right(fact_to_dict(cell.fact), items):
-                break
-            rejects += 1
-    return rejects + 1
+def _wrong_fields(row: ModelRow, items: list[GoldItem], authors: list[dict[str, Any]]) -> list[str]:
+    """The fields whose proposed cell the perfect curator would not accept: each costs one
+    ``--pick`` (the field has a right cell) or ``--drop`` (none is right) on the accept-row."""
+    proposed = proposal(row)
+    return sorted(
+        name for name, cell in proposed.items() if not _curated(cell.fact, items, authors)
+    )
 
 
 def _row_recovered(pid: str, row: Mapping[str, Any], recovered: set[tuple[Any, ...]]) -> bool:
@@ -227,11 +235,17 @@ def _perfect_curator(
 ) -> None:
     for fact in session.scalars(select(Fact)):
         pid = fact.paper.arxiv_id
-        right = _right(fact_to_dict(fact), items.get(pid, []))
-        if fact.kind in ("epochs", "training_set"):
-            right = _authors_size(fact, authors.get(pid, []))
+        right = _curated(fact, items.get(pid, []), authors.get(pid, []))
         fact.status = "accepted" if right else "rejected"
     session.flush()
+
+
+def _curated(fact: Fact, items: list[GoldItem], authors: list[dict[str, Any]]) -> bool:
+    """Whether the perfect curator accepts ``fact``: it matches a gold value of its paper (epochs
+    and training-set sizes: the FutureTech authors' value, when they have one)."""
+    if fact.kind in ("epochs", "training_set"):
+        return _authors_size(fact, authors)
+    return _right(fact_to_dict(fact), items)
 
 
 def _right(fact: Mapping[str, Any], items: list[GoldItem]) -> bool:

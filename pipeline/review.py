@@ -31,9 +31,11 @@ from sqlalchemy.orm import Session, joinedload
 from db.models import Fact, Paper, ReviewEvent, utcnow
 from extractors.facts import BENCHMARKS, KINDS, normalize_model_name
 from extractors.kinds import COMPUTE_KINDS, SPECS
+from extractors.vocabulary import vocabulary
 from pipeline.corrections import correct
 from pipeline.errors import UserError
 from pipeline.observation_store import CURATED
+from pipeline.rows import refresh_rows
 from pipeline.sources import paper_label as paper_label  # used as review.paper_label
 from pipeline.store import JUDGED_FIELDS
 from pipeline.store import snapshot as store_snapshot
@@ -47,6 +49,11 @@ FIT_COMPUTE_KINDS = ("flops", "hardware", "training_time")
 UNDOABLE = ("accept", "reject", "edit", "keep", "auto_accept")
 # What a re-extraction proposes (``pipeline.store``) and accepting the proposal copies over.
 PROPOSABLE_FIELDS = (*JUDGED_FIELDS, "extractor_version", "evidence")
+# The labels ``edit`` can correct besides the value; kept in every event so ``undo`` restores them.
+LABELS = ("model", "benchmark", "metric")
+MAX_MODEL_CHARS = 255
+# Characters no printed model name uses (a pasted shell line or markup, not a name).
+_NOT_IN_NAMES = re.compile(r'[;"\\<>{}|$`\x00-\x1f\x7f]')
 _IN_CHUNK = 5_000  # ids per IN (...) list; SQLite caps the number of bound parameters
 _PAPER = re.compile(r"^(?P<id>[\w.\-/]+?)(?:v(?P<version>\d+))?$")
 
@@ -172,26 +179,79 @@ def edit(
     session: Session,
     fact_id: int,
     reviewer: str,
-    value: str,
+    value: str | None = None,
     unit: str | None = None,
     note: str | None = None,
+    labels: Labels | None = None,
 ) -> ReviewEvent:
-    """Accept with a corrected value (and unit, kept when not given), re-normalized."""
+    """Accept with a corrected value (and unit, kept when not given), re-normalized, and/or a
+    corrected model, benchmark or metric (checked against the vocabulary). A changed label
+    re-links the paper's model rows, so the fact joins the row of its corrected model."""
     fact = _open_fact(session, fact_id)
-    fixed = correct(
-        fact.kind,
-        value,
-        unit if unit is not None else fact.unit,
-        old_value=fact.value,
-        old_error=fact.error,
-        flops_kind=fact.flops_kind,
-    )
+    labels = labels or Labels()
+    if value is None and unit is None and labels.empty:
+        raise UserError("nothing to edit: give a value, unit, model, benchmark or metric")
+    fixed = None
+    if value is not None or unit is not None:
+        fixed = correct(
+            fact.kind,
+            value if value is not None else fact.value,
+            unit if unit is not None else fact.unit,
+            old_value=fact.value,
+            old_error=fact.error,
+            flops_kind=fact.flops_kind,
+        )
+    changes = labels.checked(fact)
     before = snapshot(fact)
-    fact.value, fact.unit = fixed.value, fixed.unit
-    field = SPECS[fact.kind].value_field
-    setattr(fact, field, getattr(fixed, field))
+    if fixed is not None:
+        fact.value, fact.unit = fixed.value, fixed.unit
+        field = SPECS[fact.kind].value_field
+        setattr(fact, field, getattr(fixed, field))
+    for name, new in changes.items():
+        setattr(fact, name, new)
     fact.status = "edited"
-    return _record(session, fact, "edit", reviewer, before, note)
+    event = _record(session, fact, "edit", reviewer, before, note)
+    if changes:
+        refresh_rows(session, fact.paper)
+    return event
+
+
+@dataclass(frozen=True)
+class Labels:
+    """A curator's corrected model name, benchmark or metric (None: keep it)."""
+
+    model: str | None = None
+    benchmark: str | None = None
+    metric: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.model is None and self.benchmark is None and self.metric is None
+
+    def checked(self, fact: Fact) -> dict[str, str]:
+        """The changed labels, each validated: a typo is a one-line error."""
+        changes: dict[str, str] = {}
+        if self.model is not None:
+            model = " ".join(self.model.split())
+            if not model or len(model) > MAX_MODEL_CHARS:
+                raise UserError(f"a model name is 1 to {MAX_MODEL_CHARS} characters")
+            if bad := _NOT_IN_NAMES.search(model):
+                raise UserError(f"a model name has no {bad.group()!r} (as the paper prints it)")
+            changes["model"] = model
+        if self.benchmark is None and self.metric is None:
+            return changes
+        if fact.kind != "result":
+            raise UserError(f"only results have a benchmark and metric (fact is {fact.kind})")
+        benchmark = self.benchmark or fact.benchmark or ""
+        known = vocabulary().benchmarks
+        if benchmark not in known:
+            raise UserError(f"unknown benchmark {benchmark!r}; one of: {', '.join(known)}")
+        metric = self.metric or fact.metric or ""
+        if metric not in known[benchmark].metrics:
+            allowed = ", ".join(known[benchmark].metrics)
+            raise UserError(f"metric {metric!r} is not one of {benchmark}'s: {allowed}")
+        changes.update(benchmark=benchmark, metric=metric)
+        return changes
 
 
 def keep(session: Session, fact_id: int, reviewer: str, note: str | None = None) -> ReviewEvent:
@@ -226,14 +286,16 @@ def undo(session: Session, fact_id: int, reviewer: str, note: str | None = None)
         fact.needs_rereview, fact.proposed = True, proposal
     event = ReviewEvent(
         fact=fact,
-        reviewer=_reviewer(reviewer),
+        reviewer=reviewer_name(reviewer),
         action="undo",
         before=before,
         after={**snapshot(fact), "undoes": target.id},
-        note=_note(note),
+        note=clean_note(note),
     )
     session.add(event)
     session.flush()
+    if any(before.get(name) != getattr(fact, name) for name in LABELS):
+        refresh_rows(session, fact.paper)  # an undone label edit: the fact goes back to its row
     return event
 
 
@@ -261,6 +323,7 @@ def snapshot(fact: Fact) -> dict[str, Any]:
     """The store's snapshot (judged values, status) plus the review state an undo restores."""
     return {
         **store_snapshot(fact),
+        **{name: getattr(fact, name) for name in LABELS},
         "auto_accepted": fact.auto_accepted,
         "needs_rereview": fact.needs_rereview,
         "proposed": fact.proposed,
@@ -408,11 +471,11 @@ def _record(
     fact.auto_accepted = False
     event = ReviewEvent(
         fact=fact,
-        reviewer=_reviewer(reviewer),
+        reviewer=reviewer_name(reviewer),
         action=action,
         before=before,
         after=snapshot(fact),
-        note=_note(note),
+        note=clean_note(note),
     )
     session.add(event)
     session.flush()
@@ -424,7 +487,7 @@ def _latest_undoable(events: list[ReviewEvent]) -> ReviewEvent | None:
     return next((e for e in reversed(events) if e.action in UNDOABLE and e.id not in undone), None)
 
 
-def _reviewer(name: str | None) -> str:
+def reviewer_name(name: str | None) -> str:
     name = (name or "").strip()
     if not name:
         raise UserError("who is reviewing? pass --reviewer NAME or set CTRENDS_REVIEWER")
@@ -433,7 +496,7 @@ def _reviewer(name: str | None) -> str:
     return name
 
 
-def _note(note: str | None) -> str | None:
+def clean_note(note: str | None) -> str | None:
     return note.strip() or None if note else None
 
 

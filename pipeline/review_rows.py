@@ -3,10 +3,9 @@
 A row (``extractors.rows``) is what a fit uses: a score with a compute measure. Rows are ordered
 by what completes a fit soonest: a score with FLOPs or hardware and training time beats a score
 with only a parameter count, which beats a score alone; the paper's main and own rows before
-quoted ones; then by the score's confidence. Accepting a row accepts, for each of its fields, the
+quoted ones; then by the score's confidence. A row's proposal is, for each of its fields, the
 cell its observation would take (``pipeline.analysis.observations``: strongest link, closest
-name, most confident) when that fact is still pending, each through the fact's own ``accept``:
-the audit trail stays per fact and ``review undo ID`` takes any of them back.
+name, most confident); ``pipeline.row_decisions`` accepts it, rejects, moves, merges and undoes.
 """
 
 from __future__ import annotations
@@ -16,11 +15,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from db.models import ModelRow, Paper, ReviewEvent, RowCell
+from db.models import ModelRow, Paper, RowCell
 from extractors.kinds import rule_preference
 from extractors.rows import LINK_RANK, name_distance
-from pipeline import review
 from pipeline.errors import UserError
+from pipeline.rows import MERGED
 from pipeline.sources import BadRecord, split_arxiv_id
 
 FIT_MEASURES = ("ops_forward_pass", "hardware")  # with a score, a data point of a fit
@@ -78,7 +77,7 @@ def row_queue(
     stmt = (
         select(ModelRow)
         .join(ModelRow.paper)
-        .where(ModelRow.status != REJECTED)
+        .where(ModelRow.status.not_in((REJECTED, MERGED)))
         .options(joinedload(ModelRow.paper), selectinload(ModelRow.cells).joinedload(RowCell.fact))
     )
     if paper:
@@ -102,22 +101,3 @@ def row_queue(
 def _score_confidence(entry: RowEntry) -> float:
     score = entry.proposal.get("score")
     return score.fact.confidence if score else 0.0
-
-
-def accept_row(
-    session: Session, row_id: int, reviewer: str, note: str | None = None
-) -> list[ReviewEvent]:
-    """Accept the row's proposed cells that are still pending (one transaction)."""
-    row = session.get(ModelRow, row_id)
-    if row is None:
-        raise UserError(f"no model row with id {row_id}")
-    if row.status == REJECTED:
-        raise UserError(f"row {row_id} is rejected; nothing of it feeds a fit")
-    events = [
-        review.accept(session, cell.fact_id, reviewer, note=note or f"row {row_id}")
-        for cell in proposal(row).values()
-        if cell.fact.status == "pending" or cell.fact.needs_rereview
-    ]
-    if not events:
-        raise UserError(f"row {row_id} has no pending cell to accept")
-    return events

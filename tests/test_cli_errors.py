@@ -52,7 +52,7 @@ BAD_INPUTS: list[tuple[str, list[str], dict[str, str]]] = [
     # (case, arguments, environment; "{tmp}" is the test's folder, "{db}" an unmigrated one)
     ("papers, no schema", ["papers"], {"CTRENDS_DATABASE_URL": "{db}"}),
     ("trends latest, no schema", ["trends", "latest"], {"CTRENDS_DATABASE_URL": "{db}"}),
-    ("review list, no schema", ["review", "list"], {"CTRENDS_DATABASE_URL": "{db}"}),
+    ("review list, no schema", ["review", "list", "--facts"], {"CTRENDS_DATABASE_URL": "{db}"}),
     ("review show, no schema", ["review", "show", "1"], {"CTRENDS_DATABASE_URL": "{db}"}),
     ("export, no schema", ["export"], {"CTRENDS_DATABASE_URL": "{db}"}),
     ("review show beyond int64", ["review", "show", HUGE], {}),
@@ -200,7 +200,7 @@ def read_only_home(cli_home: dict[str, str], tmp_path: Path) -> Iterator[dict[st
     "args",
     [
         ["papers"],
-        ["review", "list"],
+        ["review", "list", "--facts"],
         ["trends", "latest"],
         ["export"],
         ["backup", "{tmp}/backup.tar.gz"],

@@ -63,12 +63,12 @@ def test_review_and_export_show_values_once_and_write_clean_floats(
         ids = [f.id for f in facts]
     shown = runner.invoke(app, ["review", "show", str(ids[0])]).stdout
     assert "value    79.0%\n" in shown
-    listed = runner.invoke(app, ["review", "list"]).stdout
+    listed = runner.invoke(app, ["review", "list", "--facts"]).stdout
     assert "79.0%" in listed and "% %" not in listed
     exported = runner.invoke(app, ["export"]).stdout
     assert "0.20999999999999996" not in exported and "66319999.99999999" not in exported
     rows = [json.loads(line) for line in exported.splitlines()]
     assert {r["error"] for r in rows if r["kind"] == "result"} == {0.21}
     assert {r["normalized"] for r in rows if r["kind"] == "parameters"} == {66320000.0}
-    as_json = json.loads(runner.invoke(app, ["review", "list", "-f", "json"]).stdout)
+    as_json = json.loads(runner.invoke(app, ["review", "list", "--facts", "-f", "json"]).stdout)
     assert 0.21 in {r["error"] for r in as_json}

@@ -262,7 +262,7 @@ def test_hostile_pdf_text_prints_literally_in_the_cli(
         ["papers"],
         ["papers", "--status", "failed"],
         ["review", "show", str(hostile_facts[0])],
-        ["review", "list"],
+        ["review", "list", "--facts"],
     ):
         outcome = runner.invoke(cli_app, args, env={"COLUMNS": "4000"})
         assert outcome.exit_code == 0, (args, outcome.exception)

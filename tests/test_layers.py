@@ -35,7 +35,16 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "pipeline.rows",
         ),
     ),
-    ("review", ("pipeline.corrections", "pipeline.review", "pipeline.review_rows", "pipeline.web")),
+    (
+        "review",
+        (
+            "pipeline.corrections",
+            "pipeline.review",
+            "pipeline.review_rows",
+            "pipeline.row_decisions",
+            "pipeline.web",
+        ),
+    ),
     ("fit", ("pipeline.analysis",)),
     (
         "query and tools",

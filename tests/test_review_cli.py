@@ -44,7 +44,7 @@ def _fact(db_url: str, fact_id: int) -> tuple[Fact, list[ReviewEvent]]:
 def test_list_json_follows_the_export_contract_in_queue_order(
     fact_ids: list[int], ctrends_env: dict[str, str]
 ) -> None:
-    out = runner.invoke(app, ["review", "list", "--format", "json"])
+    out = runner.invoke(app, ["review", "list", "--facts", "--format", "json"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.stdout)
     linked, model_flops, vgg = fact_ids
@@ -52,7 +52,7 @@ def test_list_json_follows_the_export_contract_in_queue_order(
     assert all(tuple(r) == FACT_FIELDS for r in rows)
     assert rows[0]["status"] == "pending" and rows[0]["arxiv_id"] == "1512.03385"
 
-    limited = runner.invoke(app, ["review", "list", "--limit", "1", "--format", "json"])
+    limited = runner.invoke(app, ["review", "list", "--facts", "--limit", "1", "--format", "json"])
     assert [r["id"] for r in json.loads(limited.stdout)] == fact_ids[:1]
 
 
@@ -80,7 +80,9 @@ def test_decisions_from_the_command_line_land_in_the_audit_trail(
     fact, _ = _fact(url, second)
     assert (fact.status, fact.value, fact.normalized) == ("edited", "4.1", pytest.approx(4.1e9))
 
-    rejected = runner.invoke(app, ["review", "list", "--status", "rejected", "--format", "json"])
+    rejected = runner.invoke(
+        app, ["review", "list", "--facts", "--status", "rejected", "--format", "json"]
+    )
     assert [r["id"] for r in json.loads(rejected.stdout)] == [third]
 
     assert runner.invoke(app, ["review", "undo", str(third)]).exit_code == 0
@@ -95,7 +97,7 @@ def test_show_and_next(fact_ids: list[int], ctrends_env: dict[str, str]) -> None
     table = runner.invoke(app, ["review", "show", str(fact_ids[0])])
     assert "ResNet-50 reaches 75.3% top-1 accuracy" in table.output
     assert "test-curator: accept" in table.output
-    following = runner.invoke(app, ["review", "next"])
+    following = runner.invoke(app, ["review", "next", "--facts"])
     assert f"fact {fact_ids[1]}" in following.output  # the FLOPs now change an observation
 
 
@@ -116,7 +118,7 @@ def test_errors_are_one_line_user_errors(
     assert isinstance(out.exception, UserError) and "CTRENDS_REVIEWER" in str(out.exception)
     out = runner.invoke(app, ["review", "accept", "12345", "--reviewer", "alice"])
     assert isinstance(out.exception, UserError) and "no fact with id 12345" in str(out.exception)
-    out = runner.invoke(app, ["review", "list", "--status", "done"])
+    out = runner.invoke(app, ["review", "list", "--facts", "--status", "done"])
     assert isinstance(out.exception, UserError)
     out = runner.invoke(app, ["review", "edit", str(fact_ids[0]), "--value", "n/a"])
     assert isinstance(out.exception, UserError)
@@ -140,7 +142,7 @@ def test_exports_never_write_non_standard_json(
     assert isinstance(out.exception, UserError), out.output
     assert f"id {fact_ids[1]}" in str(out.exception)
     assert not list(tmp_path.iterdir())
-    out = runner.invoke(app, ["review", "list", "--status", "all", "--format", "json"])
+    out = runner.invoke(app, ["review", "list", "--facts", "--status", "all", "--format", "json"])
     assert isinstance(out.exception, UserError) and "NaN or infinite" in str(out.exception)
 
 
@@ -150,12 +152,14 @@ def test_pdf_text_is_printed_as_text_not_markup(
     odd = result(model="Net [/] [bold]", evidence="[/red] 75.3")
     [fact] = stored(session, paper(session), [odd])
     session.commit()
-    table = runner.invoke(app, ["review", "list"])
+    table = runner.invoke(app, ["review", "list", "--facts"])
     assert table.exit_code == 0, table.output
     assert "[bold]" in table.output
     shown = runner.invoke(app, ["review", "show", str(fact.id)])
     assert shown.exit_code == 0 and "[/red] 75.3" in shown.output
     accepted = runner.invoke(app, ["review", "accept", str(fact.id)])
     assert accepted.exit_code == 0 and "Net [/] [bold]" in accepted.output
-    csv_out = runner.invoke(app, ["review", "list", "--status", "all", "--format", "csv"])
+    csv_out = runner.invoke(
+        app, ["review", "list", "--facts", "--status", "all", "--format", "csv"]
+    )
     assert csv_out.stdout.splitlines()[0] == ",".join(FACT_FIELDS)

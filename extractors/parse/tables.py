@@ -452,6 +452,13 @@ class TableView:
             previous = label or previous
 
     @property
+    def header_top(self) -> float | None:
+        """The top of the table's header rows (points): a page crop of a cell reaches up to it,
+        so a curator sees which column the number is in."""
+        boxes = self.table.row_boxes[: self.table.header_rows]
+        return round(min(box[1] for box in boxes), 2) if boxes else None
+
+    @property
     def value_columns(self) -> list[int]:
         return [c for c in self.columns if c not in self.label_columns]
 

@@ -32,13 +32,15 @@ log = logging.getLogger(__name__)
 
 def rebuild_extracted(session: Session) -> UpsertCounts:
     """Rebuild every ``extracted`` observation from the curated cells of model rows
-    (idempotent). Each row that is not rejected gives one observation per benchmark and metric
+    (idempotent). Each row not rejected or merged gives one observation per benchmark and metric
     it has an accepted score for, with the compute of its accepted cells."""
     latest = _latest_versions(session)
     _backfill_rows(session, set(latest.values()))
     stmt = (
         select(ModelRow)
-        .where(ModelRow.paper_id.in_(latest.values()), ModelRow.status != "rejected")
+        .where(
+            ModelRow.paper_id.in_(latest.values()), ModelRow.status.not_in(("rejected", "merged"))
+        )
         .options(
             joinedload(ModelRow.paper),
             selectinload(ModelRow.cells).joinedload(RowCell.fact),

@@ -162,8 +162,9 @@ def _print_rows(rows: RowEvaluation) -> None:
     console.print(table)
     decisions = rows.to_dict()["decisions_per_gold_row"]
     console.print(
-        f"review decisions per gold row (rejects + one accept-row): median "
-        f"{decisions['median']} over {decisions['rows']} rows",
+        f"review decisions per gold row (one accept-row + a --pick or --drop per wrongly "
+        f"proposed field): median {decisions['median']} over {decisions['rows']} rows; "
+        f"picks or drops by field: {decisions['picks_or_drops_by_field']}",
         highlight=False,
     )
     for name, fit in rows.fits.items():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,11 +19,12 @@ from rich.text import Text
 from db.models import Fact, ReviewEvent
 from db.session import session_scope
 from extractors.kinds import KINDS
-from pipeline import review, review_rows
+from pipeline import review, review_rows, row_decisions
 from pipeline.cli.app import app
 from pipeline.cli.options import BenchmarkOpt, FormatOpt, TableFormat
 from pipeline.config import get_settings
 from pipeline.display import fact_value, tidy
+from pipeline.errors import UserError
 from pipeline.export import FACT_FIELDS, fact_to_dict, json_text, write_csv
 
 console = Console()
@@ -51,15 +52,25 @@ StatusOpt = Annotated[
 ]
 
 
+FactsOpt = Annotated[
+    bool, typer.Option("--facts", help="Single facts instead of model rows (the old queue).")
+]
+
+
 @review_app.command("next")
 def next_(
     benchmark: BenchmarkOpt = None,
     kind: KindOpt = None,
     paper: PaperOpt = None,
+    facts: FactsOpt = False,
     fmt: FormatOpt = TableFormat.table,
 ) -> None:
-    """Show the most important fact still waiting for a curator."""
+    """Show the model row that completes a fit soonest (with --facts: the most important fact)."""
     with session_scope() as session:
+        if not facts:
+            _rows_only(benchmark=benchmark, kind=kind, fmt=fmt)
+            _print_rows([_row_record(e) for e in review_rows.row_queue(session, paper, 1)], fmt)
+            return
         where = review.QueueFilter(benchmark=benchmark, kind=kind, paper=paper)
         entry = review.next_fact(session, where)
         if entry is None:
@@ -74,13 +85,30 @@ def list_(
     benchmark: BenchmarkOpt = None,
     kind: KindOpt = None,
     paper: PaperOpt = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many facts.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows or facts.")] = 50,
+    facts: FactsOpt = False,
     fmt: FormatOpt = TableFormat.table,
 ) -> None:
-    """List facts in queue order (most important first)."""
+    """List model rows in queue order (with --facts: facts), most important first."""
     with session_scope() as session:
+        if not facts:
+            open_only = None if status == "open" else status
+            _rows_only(fmt, status=open_only, benchmark=benchmark, kind=kind)
+            entries = review_rows.row_queue(session, paper=paper, limit=limit)
+            _print_rows([_row_record(e) for e in entries], fmt)
+            return
         where = review.QueueFilter(status=status, benchmark=benchmark, kind=kind, paper=paper)
         _emit([e.fact for e in review.queue(session, where, limit=limit)], fmt)
+
+
+def _rows_only(fmt: TableFormat | None = None, **fact_filters: str | None) -> None:
+    """Refuse what only the fact view has, in one line, rather than ignore it."""
+    given = [f"--{name}" for name, value in fact_filters.items() if value is not None]
+    if given:
+        verb = "filters" if len(given) == 1 else "filter"
+        raise UserError(f"{', '.join(given)} {verb} facts: add --facts")
+    if fmt is TableFormat.csv:
+        raise UserError("rows print as table or json; add --facts for csv")
 
 
 @review_app.command("show")
@@ -110,16 +138,23 @@ def rows(
     fmt: FormatOpt = TableFormat.table,
 ) -> None:
     """Model rows with pending cells, those that complete a fit soonest first."""
+    _rows_only(fmt=fmt)
     with session_scope() as session:
         entries = review_rows.row_queue(session, paper=paper, limit=limit)
-        records = [_row_record(e) for e in entries]
+        _print_rows([_row_record(e) for e in entries], fmt)
+
+
+def _print_rows(records: list[dict[str, Any]], fmt: TableFormat) -> None:
     if fmt is TableFormat.json:
         sys.stdout.write(json_text(tidy(records), indent=2) + "\n")
         return
+    if not records:
+        console.print("no row has a pending cell")
     for record in records:
         console.print(
-            f"[bold]row {record['id']}[/] {escape(record['paper'])} {escape(record['model'])}"
-            f"{'' if record['own'] else ' (quoted)'} · {escape(record['reason'])}",
+            f"[bold]row {record['id']}[/] {escape(str(record['paper']))} "
+            f"{escape(str(record['model']))}{'' if record['own'] else ' (quoted)'} · "
+            f"{escape(str(record['reason']))}",
             highlight=False,
         )
         for cell in record["cells"]:
@@ -132,29 +167,95 @@ def rows(
             )
 
 
+RowId = Annotated[int, typer.Argument(help="The row's id (the `id` of `review rows`).")]
+RowIds = Annotated[list[int], typer.Argument(help="One or more row ids (`review rows`).")]
+
+
 @review_app.command("accept-row")
 def accept_row(
-    row_id: Annotated[int, typer.Argument(help="The row's id (the `id` of `review rows`).")],
+    row_id: RowId,
+    pick: Annotated[
+        list[int] | None,
+        typer.Option(help="A fact of the row to take instead of its field's proposal."),
+    ] = None,
+    drop: Annotated[
+        list[str] | None,
+        typer.Option(help="A field none of whose cells is right: its pending cells are rejected."),
+    ] = None,
     note: NoteOpt = None,
     reviewer: ReviewerOpt = None,
 ) -> None:
-    """Accept a row: each field's proposed cell that is still pending (one event per fact)."""
+    """Accept a row: each field's proposed (or picked) cell still pending; dropped fields'
+    cells are rejected (one event per fact, one row event)."""
     with session_scope() as session:
-        events = review_rows.accept_row(session, row_id, _who(reviewer), note=note)
-        ids = ", ".join(str(e.fact_id) for e in events)
-    console.print(f"accepted facts {ids} of row {row_id}", highlight=False)
+        events = row_decisions.accept_row(
+            session, row_id, _who(reviewer), note=note, pick=pick or [], drop=drop or []
+        )
+        for event in events:
+            _report(event)
+
+
+@review_app.command("reject-row")
+def reject_row(row_ids: RowIds, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
+    """Reject rows (not this paper's model / not a result) and their pending cells' facts."""
+    with session_scope() as session:
+        for row_id in row_ids:
+            events = row_decisions.reject_row(session, row_id, _who(reviewer), note=note)
+            ids = ", ".join(str(e.fact_id) for e in events) or "none"
+            console.print(f"rejected row {row_id}; facts rejected: {ids}", highlight=False)
+
+
+@review_app.command("move")
+def move(
+    fact_id: FactId,
+    to: Annotated[int, typer.Option(help="The row the fact belongs to.")],
+    note: NoteOpt = None,
+    reviewer: ReviewerOpt = None,
+) -> None:
+    """Move a fact (a row cell) to another row of its paper; re-extraction keeps it there."""
+    with session_scope() as session:
+        row_decisions.move(session, fact_id, to, _who(reviewer), note=note)
+    console.print(f"moved fact {fact_id} to row {to}", highlight=False)
+
+
+@review_app.command("merge-rows")
+def merge_rows(
+    into: RowId,
+    other: Annotated[int, typer.Argument(help="The row merged into the first one.")],
+    note: NoteOpt = None,
+    reviewer: ReviewerOpt = None,
+) -> None:
+    """Two rows are one model: the second's cells join the first (re-extraction keeps it)."""
+    with session_scope() as session:
+        row_decisions.merge_rows(session, into, other, _who(reviewer), note=note)
+    console.print(f"merged row {other} into row {into}", highlight=False)
+
+
+@review_app.command("undo-row")
+def undo_row(row_id: RowId, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
+    """Take back the row's latest row decision (recorded as a new event)."""
+    with session_scope() as session:
+        event = row_decisions.undo_row(session, row_id, _who(reviewer), note=note)
+        status = event.row.status
+    console.print(f"undid the last row decision on row {row_id}, now {status}", highlight=False)
 
 
 @review_app.command("edit")
 def edit(
     fact_id: FactId,
-    value: Annotated[str, typer.Option(help="The value as the paper prints it.")],
+    value: Annotated[str | None, typer.Option(help="The value as the paper prints it.")] = None,
     unit: Annotated[str | None, typer.Option(help="Its unit (kept when not given).")] = None,
+    model: Annotated[str | None, typer.Option(help="The model name (re-links the row).")] = None,
+    benchmark: Annotated[str | None, typer.Option(help="A benchmark of the vocabulary.")] = None,
+    metric: Annotated[str | None, typer.Option(help="A metric of that benchmark.")] = None,
     note: NoteOpt = None,
     reviewer: ReviewerOpt = None,
 ) -> None:
-    """Accept with a corrected value and/or unit (normalized values are re-derived)."""
-    _decide(review.edit, fact_id, reviewer, value=value, unit=unit, note=note)
+    """Accept with a corrected value, unit, model, benchmark or metric (normalized values are
+    re-derived; a corrected model moves the fact to that model's row)."""
+    labels = review.Labels(model=model, benchmark=benchmark, metric=metric)
+    with session_scope() as session:
+        _report(review.edit(session, fact_id, _who(reviewer), value, unit, note, labels))
 
 
 @review_app.command("keep")

@@ -27,7 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from extractors.atomic import remove_stale_partials
-from pipeline.web import routes_auth, routes_facts, routes_queue
+from pipeline.web import routes_auth, routes_facts, routes_queue, routes_rows
 from pipeline.web.auth import LoginThrottle, Signer
 from pipeline.web.deps import Forbidden, LoginRequired, WebConfig, signed_in
 from pipeline.web.pages import HERE, error_page, make_templates
@@ -63,7 +63,12 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.middleware("http")(_guard)
     _handle_errors(app)
-    for router in (routes_auth.router, routes_queue.router, routes_facts.router):
+    for router in (
+        routes_auth.router,
+        routes_queue.router,
+        routes_facts.router,
+        routes_rows.router,
+    ):
         app.include_router(router)
     return app
 

@@ -80,5 +80,6 @@ def posted_by_ui(
 
 PostedByUi = Annotated[WebSession, Depends(posted_by_ui)]
 FactId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 # ``?last=ID``: the fact decided just before this page (for the "undo" reminder)
 LastId = Annotated[int | None, Query(ge=1, le=MAX_ID)]

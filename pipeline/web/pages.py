@@ -94,6 +94,15 @@ def error_page(
     )
 
 
+def after(ids: list[int], current: int) -> int | None:
+    """The item to open once ``current`` is decided: its successor, else the queue's head."""
+    if current in ids:
+        position = ids.index(current)
+        rest = ids[position + 1 :] or ids[:position]
+        return rest[0] if rest else None
+    return ids[0] if ids else None
+
+
 def local(url: str) -> str:
     """Only same-site paths are followed after login (no open redirect)."""
     return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else "/queue"

@@ -2,7 +2,9 @@
 
 A curator checks a number fastest against the page itself (a table cell can be misread as text).
 The region spans the page's width and a few lines above and below the fact's box, which is drawn
-in; without a box the whole page is shown. Boxes are the parser's: points, origin top-left.
+in; without a box the whole page is shown. A table cell's region (``context_top``, the top of
+its table's header rows) reaches up to the header, so the column can be checked. Boxes are the
+parser's: points, origin top-left.
 PNGs are cached by PDF hash, page and box, so paging back and forth renders nothing twice; they
 are written atomically, and the app removes stale temporary files of killed writers at start.
 """
@@ -36,25 +38,28 @@ def region_png(
     bbox: Sequence[float] | None,
     cache_dir: Path,
     pdf_sha256: str | None = None,
+    context_top: float | None = None,
 ) -> bytes:
-    """PNG bytes of the region of 1-based ``page`` around ``bbox`` (cached in ``cache_dir``)."""
+    """PNG bytes of the region of 1-based ``page`` around ``bbox`` (cached in ``cache_dir``),
+    from ``context_top`` down when that lies above the box."""
     if not pdf_path or not Path(pdf_path).is_file():
         raise RegionUnavailable("the PDF is not in the cache")
     if page is None or page < 1:
         raise RegionUnavailable("the fact has no page")
     box = tuple(float(v) for v in bbox) if bbox and len(bbox) == 4 else None
-    identity = f"{pdf_sha256 or pdf_path}|{page}|{box}".encode()
+    top = float(context_top) if isinstance(context_top, int | float) else None
+    identity = f"{pdf_sha256 or pdf_path}|{page}|{box}|{top}".encode()
     cached = cache_dir / f"{hashlib.sha256(identity).hexdigest()[:32]}.png"
     if cached.is_file():
         return cached.read_bytes()
-    png = _render(Path(pdf_path), page, box)
+    png = _render(Path(pdf_path), page, box, top)
     cache_dir.mkdir(parents=True, exist_ok=True)
     write_bytes(cached, png)
     return png
 
 
 def _rasterize(
-    pdf_path: Path, page_number: int, box: tuple[float, ...] | None
+    pdf_path: Path, page_number: int, box: tuple[float, ...] | None, context_top: float | None
 ) -> tuple[Image.Image, float, float, tuple[float, ...] | None]:
     """The page strip around ``box`` as an image, its scale, its top (points) and the box kept
     (None when there was none or it lies off the page)."""
@@ -67,7 +72,8 @@ def _rasterize(
         scale = min(2.0, MAX_WIDTH_PIXELS / max(width, 1.0))
         top, bottom = 0.0, height
         if box is not None and 0 <= box[1] < box[3] <= height:
-            top = max(0.0, box[1] - MARGIN_POINTS)
+            above = box[1] if context_top is None else min(box[1], context_top)
+            top = max(0.0, above - MARGIN_POINTS)
             bottom = min(height, box[3] + MARGIN_POINTS)
         else:
             box = None  # no box, or one that is not on this page: show the whole page
@@ -78,10 +84,12 @@ def _rasterize(
     return image, scale, top, box
 
 
-def _render(pdf_path: Path, page_number: int, box: tuple[float, ...] | None) -> bytes:
+def _render(
+    pdf_path: Path, page_number: int, box: tuple[float, ...] | None, context_top: float | None
+) -> bytes:
     with PDFIUM_LOCK:
         try:
-            image, scale, top, box = _rasterize(pdf_path, page_number, box)
+            image, scale, top, box = _rasterize(pdf_path, page_number, box, context_top)
         except pdfium.PdfiumError as exc:
             raise RegionUnavailable(f"PDFium cannot render the PDF: {exc}") from exc
     if box is not None:

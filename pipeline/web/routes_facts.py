@@ -20,7 +20,7 @@ from pipeline.errors import UserError
 from pipeline.web.auth import WebSession
 from pipeline.web.deps import Config, FactId, LastId, PostedByUi, SignedIn, WebConfig
 from pipeline.web.evidence import highlight
-from pipeline.web.pages import error_page, filter_context, filters, last_decided, page
+from pipeline.web.pages import after, error_page, filter_context, filters, last_decided, page
 from pipeline.web.regions import RegionUnavailable, region_png
 
 router = APIRouter(prefix="/facts")
@@ -44,7 +44,12 @@ def fact_region(config: Config, fact_id: FactId, _session: SignedIn) -> Response
         paper = fact.paper
         try:
             png = region_png(
-                paper.pdf_path, fact.page, fact.bbox, config.regions_dir, paper.pdf_sha256
+                paper.pdf_path,
+                fact.page,
+                fact.bbox,
+                config.regions_dir,
+                paper.pdf_sha256,
+                context_top=(fact.details or {}).get("header_top"),
             )
         except RegionUnavailable as exc:
             return Response(str(exc), status_code=404, media_type="text/plain")
@@ -76,7 +81,7 @@ def decide(
     query = urlencode({**{k: v for k, v in active.items() if v}, "last": fact_id})
     if action == "undo":
         return RedirectResponse(f"/facts/{fact_id}?{query}", status_code=303)
-    following = _after(ids, fact_id)
+    following = after(ids, fact_id)
     target = f"/facts/{following}" if following is not None else "/queue"
     return RedirectResponse(f"{target}?{query}", status_code=303)
 
@@ -94,15 +99,6 @@ def _apply(
             "undo": review.undo,
         }[action]
         decide(db, fact_id, reviewer, note=note)
-
-
-def _after(ids: list[int], fact_id: int) -> int | None:
-    """The fact to open once ``fact_id`` is decided: its successor, else the queue's head."""
-    if fact_id in ids:
-        position = ids.index(fact_id)
-        rest = ids[position + 1 :] or ids[:position]
-        return rest[0] if rest else None
-    return ids[0] if ids else None
 
 
 def _fact_page(
