@@ -273,9 +273,7 @@ def _store(
         try:
             with session_factory(url).begin() as session:
                 paper = session.get_one(Paper, item.paper_id)
-                report = store_facts(
-                    session, paper, result.facts, auto_accept=settings.auto_accept_confidence
-                )
+                report = store_facts(session, paper, result.facts)
                 refresh_rows(session, paper)
                 paper.page_count = result.page_count
                 paper.pages_in_pdf = result.pages_in_pdf

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -116,6 +116,10 @@ def rows(
     if fmt is TableFormat.json:
         sys.stdout.write(json_text(tidy(records), indent=2) + "\n")
         return
+    _print_rows(records)
+
+
+def _print_rows(records: list[dict[str, Any]]) -> None:
     for record in records:
         console.print(
             f"[bold]row {record['id']}[/] {escape(record['paper'])} {escape(record['model'])}"
@@ -124,7 +128,8 @@ def rows(
         )
         for cell in record["cells"]:
             console.print(
-                f"  {cell['field']:<18} fact {cell['fact_id']:<6} {cell['status']:<8} "
+                f"  {cell['field']:<18} fact {cell['fact_id']:<6} "
+                f"{cell['status'] + (' (auto)' if cell['auto'] else ''):<15} "
                 f"{fact_value(cell['value'], cell['unit'])} · {cell['link']} · p.{cell['page']}: "
                 f"{(cell['evidence'] or '')[:90]}",
                 markup=False,
@@ -173,13 +178,22 @@ def undo(fact_id: FactId, note: NoteOpt = None, reviewer: ReviewerOpt = None) ->
 def bulk_accept(
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Threshold, 0..1.")],
     benchmark: BenchmarkOpt = None,
+    facts: Annotated[
+        bool, typer.Option("--facts", help="Accept loose facts by their own confidence instead.")
+    ] = False,
     reviewer: ReviewerOpt = None,
 ) -> None:
-    """Accept every pending fact at or above a confidence (flagged facts are left alone)."""
+    """Accept every row whose row confidence (score x best compute) is at or above a threshold:
+    its pending proposed cells (flagged facts are left alone). With --facts: pending facts."""
     who = _who(reviewer)
     with session_scope() as session:
-        events = review.bulk_accept(session, who, min_confidence, benchmark=benchmark)
-    console.print(f"accepted {len(events)} facts as {who}")
+        if facts:
+            events = review.bulk_accept(session, who, min_confidence, benchmark=benchmark)
+            what = f"{len(events)} facts"
+        else:
+            by_row = review_rows.bulk_accept_rows(session, who, min_confidence, benchmark)
+            what = f"{sum(map(len, by_row.values()))} facts of {len(by_row)} rows"
+    console.print(f"accepted {what} as {who}", highlight=False)
 
 
 @review_app.command("audit")
@@ -189,9 +203,19 @@ def audit(
     seed: Annotated[int | None, typer.Option(help="Make the draw repeatable.")] = None,
     fmt: FormatOpt = TableFormat.table,
 ) -> None:
-    """Draw auto-accepted facts for a human check (accept or reject them by id)."""
+    """List the rows accepted with no human, then draw auto-accepted facts for a human check
+    (accept or reject them by id; `review undo ID` takes an automatic acceptance back)."""
     with session_scope() as session:
-        _emit(review.audit_sample(session, sample, benchmark=benchmark, seed=seed), fmt)
+        rows = [_row_record(entry) for entry in review_rows.automatic_rows(session)]
+        facts = review.audit_sample(session, sample, benchmark=benchmark, seed=seed)
+        if fmt is TableFormat.json:
+            records = {"rows": rows, "facts": [fact_to_dict(f) for f in facts]}
+            sys.stdout.write(json_text(tidy(records), indent=2) + "\n")
+            return
+        if fmt is TableFormat.table:
+            console.print(f"{len(rows)} rows rest on automatic acceptances", highlight=False)
+            _print_rows(rows)
+        _emit(facts, fmt)
 
 
 def _who(reviewer: str | None) -> str:
@@ -236,6 +260,7 @@ def _row_record(entry: review_rows.RowEntry) -> dict[str, object]:
                 "field": c.field,
                 "fact_id": c.fact_id,
                 "status": c.fact.status,
+                "auto": c.fact.auto_accepted,
                 "proposed": c.id in proposed,
                 "value": c.fact.value,
                 "unit": c.fact.unit,
