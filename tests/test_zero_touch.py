@@ -4,6 +4,7 @@ auditable, undoable, never over a person's decision; fits say how much rests on 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from pipeline import review
 from pipeline.analysis.fit import run_fits
 from pipeline.analysis.queries import latest_fits
 from pipeline.cli import app
+from pipeline.evaluate_rows import ZERO_TOUCH_THRESHOLDS, evaluate_rows
 from pipeline.review_rows import auto_accept_rows, proposal, row_confidence
 from pipeline.rows import refresh_rows
 from pipeline.store import SYSTEM_REVIEWER
@@ -162,3 +164,30 @@ def test_bulk_accept_is_by_row_unless_facts_and_audit_lists_automatic_rows(
     undone = runner.invoke(app, ["review", "undo", str(fact["id"]), "--reviewer", "bo"])
     assert undone.exit_code == 0, undone.output
     assert json.loads(runner.invoke(app, audit).stdout) == {"rows": [], "facts": []}
+
+
+def test_eval_measures_zero_touch_by_the_nightly_code_at_each_threshold(
+    session: Session, ctrends_env: dict[str, str]
+) -> None:
+    """ResNet-152 (row 0.91) is accepted from 0.9 down, VGG-16 (0.475) at none of the sweep;
+    both are gold rows with FLOPs, so coverage is 1/2 at every threshold."""
+    _paper_with_rows(session)  # on 1512.03385
+    session.commit()
+
+    def gold_row(model: str, score: float, flops: float) -> dict[str, Any]:
+        return {"benchmark": "imagenet", "model": model, "scores": {"top1": score}, "flops": flops}
+
+    gold = {
+        "1512.03385": {
+            "arxiv_id": "1512.03385",
+            "rows": [gold_row("ResNet-152", 78.6, 11.3e9), gold_row("VGG-16", 71.5, 15.5e9)],
+        }
+    }
+    rows = evaluate_rows(gold, ctrends_env["CTRENDS_DATABASE_URL"], {})
+    figures = [z.to_dict() for z in rows.zero_touch]
+    assert [f["threshold"] for f in figures] == list(ZERO_TOUCH_THRESHOLDS)
+    for figure in figures:
+        assert figure["rows_with_compute"] == 1
+        assert figure["coverage"] == {"found": 1, "total": 2, "ratio": 0.5}
+        assert figure["correct_compute"]["found"] == 1
+    assert rows.observed.found == 2  # the perfect curator's figures start from the same facts
