@@ -219,6 +219,20 @@ def _accept_rows(
     return accepted
 
 
+def undo_automatic_row(
+    session: Session, row_id: int, reviewer: str, note: str | None = None
+) -> list[ReviewEvent]:
+    """Take back every automatic acceptance still standing in the row (one ``undo`` per fact);
+    those facts are then never accepted automatically again (see ``auto_accept_rows``)."""
+    row = session.get(ModelRow, row_id)
+    if row is None:
+        raise UserError(f"no model row with id {row_id}")
+    facts = {c.fact_id: c.fact for c in row.cells if c.fact.auto_accepted}
+    if not facts:
+        raise UserError(f"row {row_id} has no automatic acceptance to undo")
+    return [review.undo(session, fact_id, reviewer, note=note) for fact_id in sorted(facts)]
+
+
 def automatic_rows(session: Session) -> list[RowEntry]:
     """Rows with a cell accepted automatically that no person has checked since, by id."""
     stmt = (

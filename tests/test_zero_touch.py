@@ -17,6 +17,7 @@ from pipeline import review
 from pipeline.analysis.fit import run_fits
 from pipeline.analysis.queries import latest_fits
 from pipeline.cli import app
+from pipeline.errors import UserError
 from pipeline.evaluate_rows import ZERO_TOUCH_THRESHOLDS, evaluate_rows
 from pipeline.review_rows import auto_accept_rows, proposal, row_confidence
 from pipeline.rows import refresh_rows
@@ -191,3 +192,24 @@ def test_eval_measures_zero_touch_by_the_nightly_code_at_each_threshold(
         assert figure["coverage"] == {"found": 1, "total": 2, "ratio": 0.5}
         assert figure["correct_compute"]["found"] == 1
     assert rows.observed.found == 2  # the perfect curator's figures start from the same facts
+
+
+def test_undo_row_takes_back_a_rows_automatic_acceptances_only(
+    session: Session, ctrends_env: dict[str, str]
+) -> None:
+    rows = _paper_with_rows(session)
+    score, compute = _facts(session, "ResNet-152")
+    auto_accept_rows(session, 0.9)
+    review.accept(session, compute.id, "alice", note="checked")  # a person confirms the FLOPs
+    session.commit()
+    row = str(rows["ResNet-152"].id)
+    out = runner.invoke(app, ["review", "undo-row", row, "--reviewer", "bo"])
+    assert out.exit_code == 0, out.output
+    assert f"facts {score.id} of row" in out.stdout
+    with session_scope(ctrends_env["CTRENDS_DATABASE_URL"]) as s:
+        assert s.get_one(Fact, score.id).status == "pending"
+        assert s.get_one(Fact, compute.id).status == "accepted"
+    again = runner.invoke(app, ["review", "undo-row", row, "--reviewer", "bo"])
+    assert isinstance(again.exception, UserError) and "no automatic acceptance" in str(
+        again.exception
+    )

@@ -150,6 +150,19 @@ def accept_row(
     console.print(f"accepted facts {ids} of row {row_id}", highlight=False)
 
 
+@review_app.command("undo-row")
+def undo_row(
+    row_id: Annotated[int, typer.Argument(help="The row's id (`review audit`, `review rows`).")],
+    note: NoteOpt = None,
+    reviewer: ReviewerOpt = None,
+) -> None:
+    """Take back a row's automatic (zero-touch) acceptances, one undo per fact."""
+    with session_scope() as session:
+        events = review_rows.undo_automatic_row(session, row_id, _who(reviewer), note=note)
+        ids = ", ".join(str(e.fact_id) for e in events)
+    console.print(f"undid the automatic acceptance of facts {ids} of row {row_id}", highlight=False)
+
+
 @review_app.command("edit")
 def edit(
     fact_id: FactId,
