@@ -314,6 +314,8 @@ class TrendFit(Base):
     intercept: Mapped[float] = mapped_column(Float)
     r_squared: Mapped[float | None] = mapped_column(Float)
     n: Mapped[int] = mapped_column(Integer)
+    # of the n observations, those resting on a fact accepted with no human (zero-touch)
+    automatic_n: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     coefficients: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     filter: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     data_hash: Mapped[str | None] = mapped_column(String(64))

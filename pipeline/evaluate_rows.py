@@ -19,7 +19,14 @@ reaches the observation of its model. On the evaluation's throw-away database:
    proposed cell the perfect curator would not accept (``--pick`` the right cell, or ``--drop``
    the field when none is right), reported as a median;
 5. per benchmark, the poly fit log10(error) ~ log10(FLOPs) and ~ log10(parameters) of the
-   extracted observations (primary metric) next to the same fit over the gold rows.
+   extracted observations (primary metric) next to the same fit over the gold rows;
+6. zero-touch, measured before the perfect curator, by the code a nightly run uses
+   (``pipeline.zerotouch.auto_accept_rows``, then ``rebuild_extracted``), at each of
+   ``ZERO_TOUCH_THRESHOLDS``: the observations it yields with a score and a compute measure, how
+   many of the gold rows with a score and a compute measure get one with their score and some
+   compute (and with their own compute), and its ImageNet poly FLOPs fit next to the gold rows'.
+   Thresholds go down, each acceptance adding to the one before: rows at 0.7 include those at
+   0.9, so the sum is what one run at the lower threshold accepts.
 
 Gold and curated data are read here only; the pipeline code it drives never sees them.
 """
@@ -54,12 +61,15 @@ from pipeline.evaluate import (
 from pipeline.export import fact_to_dict
 from pipeline.review_rows import proposal
 from pipeline.sources.curated import FUTURETECH, futuretech_data_dir, read_futuretech
+from pipeline.zerotouch import auto_accept_rows
 
 BURDEN_TOLERANCE = 0.10
 NET_OPS_TOLERANCE = 0.10
 SIZE_TOLERANCE = 0.10  # epochs and training-set sizes against the authors' ("1.2M" for 1.28M)
 LINKED = ("parameters", "flops", "training_time", "hardware_burden")
 PRIMARY_METRIC = {board.benchmark: board.metric for board in FUTURETECH}
+ZERO_TOUCH_THRESHOLDS = (0.9, 0.7, 0.5)  # descending: see the module docstring, 6
+ZERO_TOUCH_FIT = "imagenet/flops"
 
 
 @dataclass
@@ -76,6 +86,24 @@ class Ratio:
 
 
 @dataclass
+class ZeroTouch:
+    threshold: float
+    rows: int = 0  # observations with a score and a compute measure
+    coverage: Ratio = field(default_factory=Ratio)  # gold rows with compute: score + some compute
+    correct: Ratio = field(default_factory=Ratio)  # ... with their own FLOPs or hardware burden
+    fit: dict[str, Any] = field(default_factory=dict)  # ZERO_TOUCH_FIT, next to the gold rows'
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "threshold": self.threshold,
+            "rows_with_compute": self.rows,
+            "coverage": self.coverage.to_dict(),
+            "correct_compute": self.correct.to_dict(),
+            "fit": {ZERO_TOUCH_FIT: self.fit},
+        }
+
+
+@dataclass
 class RowEvaluation:
     gold_rows: int = 0
     recovered_as_rows: Ratio = field(default_factory=Ratio)
@@ -86,6 +114,7 @@ class RowEvaluation:
     # field -> how many of those rows needed a pick or drop on it
     decided_fields: dict[str, int] = field(default_factory=dict)
     fits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    zero_touch: list[ZeroTouch] = field(default_factory=list)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,6 +130,7 @@ class RowEvaluation:
                 "picks_or_drops_by_field": dict(sorted(self.decided_fields.items())),
             },
             "fits": self.fits,
+            "zero_touch": [z.to_dict() for z in self.zero_touch],
             "misses": self.misses,
         }
 
@@ -131,14 +161,12 @@ def evaluate_rows(
         items = {pid: gold_items(paper) for pid, paper in gold.items()}
         recovered = _recovered(session, items)
         result.decisions, result.decided_fields = _decisions(session, gold, items, authors)
+        result.zero_touch = [_zero_touch(session, gold, t) for t in ZERO_TOUCH_THRESHOLDS]
         _perfect_curator(session, items, authors)
-        rebuild_extracted(session)
-        observations: dict[str, list[Observation]] = defaultdict(list)
-        for obs in session.scalars(select(Observation).where(Observation.source == "extracted")):
-            observations[obs.arxiv_id or ""].append(obs)
+        observations = _observations(session)
         for pid, paper in sorted(gold.items()):
             for row in paper.get("rows", []):
-                if not any(v is not None for v in (row.get("scores") or {}).values()):
+                if not _scores(row):
                     continue
                 result.gold_rows += 1
                 result.recovered_as_rows.total += 1
@@ -151,6 +179,46 @@ def evaluate_rows(
                     result.net_ops_vs_authors.found += _net_ops_hit(row, observations.get(pid, []))
         result.fits = _fits(gold, observations)
     return result
+
+
+def _observations(session: Session) -> dict[str, list[Observation]]:
+    """Rebuild the extracted observations from the accepted facts, per arXiv id."""
+    rebuild_extracted(session)
+    observations: dict[str, list[Observation]] = defaultdict(list)
+    for obs in session.scalars(select(Observation).where(Observation.source == "extracted")):
+        observations[obs.arxiv_id or ""].append(obs)
+    return observations
+
+
+def _zero_touch(
+    session: Session, gold: Mapping[str, Mapping[str, Any]], threshold: float
+) -> ZeroTouch:
+    """Accept the rows at ``threshold`` as a nightly run would and score what that yields."""
+    auto_accept_rows(session, threshold)
+    observations = _observations(session)
+    result = ZeroTouch(threshold)
+    result.rows = sum(
+        1 for rows in observations.values() for obs in rows if obs.score and _computed(obs)
+    )
+    for pid, paper in sorted(gold.items()):
+        for row in paper.get("rows", []):
+            expected = _checks(row, Observation())
+            if not ({"flops", "hardware_burden"} & set(expected) and _scores(row)):
+                continue
+            candidates = [o for o in _candidates(row, observations.get(pid, [])) if _computed(o)]
+            result.coverage.total += 1
+            result.correct.total += 1
+            result.coverage.found += bool(candidates)
+            result.correct.found += any(
+                _checks(row, o).get("flops") or _checks(row, o).get("hardware_burden")
+                for o in candidates
+            )
+    result.fit = _fits(gold, observations).get(ZERO_TOUCH_FIT, {})
+    return result
+
+
+def _computed(obs: Observation) -> bool:
+    return obs.ops_forward_pass is not None or obs.hardware_burden is not None
 
 
 def _recovered(session: Session, items: Mapping[str, list[GoldItem]]) -> set[tuple[Any, ...]]:
@@ -304,15 +372,7 @@ def _checks(row: Mapping[str, Any], obs: Observation) -> dict[str, bool]:
 def _score_row(
     result: RowEvaluation, pid: str, row: Mapping[str, Any], observations: list[Observation]
 ) -> None:
-    scores = {m: s for m, s in (row.get("scores") or {}).items() if s is not None}
-    candidates = [
-        obs
-        for obs in observations
-        if obs.benchmark == row["benchmark"]
-        and obs.metric in scores
-        and obs.score is not None
-        and abs(obs.score - float(scores[obs.metric])) <= SCORE_TOLERANCE + 1e-9
-    ]
+    candidates = _candidates(row, observations)
     result.observed.total += 1
     expected = _checks(row, Observation())
     for name in expected:
@@ -327,6 +387,23 @@ def _score_row(
     lost = sorted(name for name, hit in best.items() if not hit)
     if lost:
         result.misses.append({"arxiv_id": pid, "model": row.get("model"), "missing": lost})
+
+
+def _scores(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {m: s for m, s in (row.get("scores") or {}).items() if s is not None}
+
+
+def _candidates(row: Mapping[str, Any], observations: list[Observation]) -> list[Observation]:
+    """The observations with the gold row's benchmark, one of its metrics and that score."""
+    scores = _scores(row)
+    return [
+        obs
+        for obs in observations
+        if obs.benchmark == row["benchmark"]
+        and obs.metric in scores
+        and obs.score is not None
+        and abs(obs.score - float(scores[obs.metric])) <= SCORE_TOLERANCE + 1e-9
+    ]
 
 
 def _net_ops_hit(row: Mapping[str, Any], observations: list[Observation]) -> bool:

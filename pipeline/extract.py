@@ -204,15 +204,13 @@ def process_isolated(
     )
 
 
-def store_outcome(
-    url: str | None, outcome: Outcome[PaperWork, Processed], settings: Settings
-) -> PaperOutcome:
+def store_outcome(url: str | None, outcome: Outcome[PaperWork, Processed]) -> PaperOutcome:
     """Store one processed paper's facts, or mark the paper failed with the reason."""
     item = outcome.item
     if outcome.error is not None or outcome.result is None:
         return _failed(url, item, outcome.error or "no result", outcome.failure_class)
     try:
-        counts = _store(url, item, outcome.result, item.signature or signature(), settings)
+        counts = _store(url, item, outcome.result, item.signature or signature())
     except (DataError, ValueError) as exc:  # a value the database refuses fails this paper only
         reason = f"facts could not be stored ({type(exc).__name__}: {one_line(exc)})"
         return _failed(url, item, reason, INPUT)
@@ -249,7 +247,7 @@ def extract_pending(
     report = ExtractReport(papers=len(work))
     with progress_bar("extract", len(work)) as advance:
         for outcome in process_isolated(work, settings, settings.workers):
-            stored = store_outcome(url, outcome, settings)
+            stored = store_outcome(url, outcome)
             report.add(stored)
             advance(f"{stored.label} " + ("failed" if stored.error else f"{stored.facts} facts"))
     return report
@@ -264,20 +262,16 @@ def extract_batch(batch: Sequence[PaperWork], settings: Settings) -> list[PaperO
             "processes; start workers with DASK_DISTRIBUTED__WORKER__DAEMON=False"
         )
     outcomes = process_isolated(batch, settings, workers=1)
-    return [store_outcome(settings.database_url, outcome, settings) for outcome in outcomes]
+    return [store_outcome(settings.database_url, outcome) for outcome in outcomes]
 
 
-def _store(
-    url: str | None, item: PaperWork, result: Processed, current: str, settings: Settings
-) -> Counter[str]:
+def _store(url: str | None, item: PaperWork, result: Processed, current: str) -> Counter[str]:
     """One transaction per paper; a concurrent writer's duplicate insert means: try once more."""
     for attempt in range(2):
         try:
             with session_factory(url).begin() as session:
                 paper = session.get_one(Paper, item.paper_id)
-                report = store_facts(
-                    session, paper, result.facts, auto_accept=settings.auto_accept_confidence
-                )
+                report = store_facts(session, paper, result.facts)
                 refresh_rows(session, paper)
                 paper.page_count = result.page_count
                 paper.pages_in_pdf = result.pages_in_pdf

@@ -142,11 +142,13 @@ def extract_papers_task(
 
 @task(name="fit", **RETRYING)
 def fit_task(run_id: str | None = None) -> dict[str, Any]:
-    """Rebuild observations from accepted facts and refit every trend."""
+    """Accept the rows at or above ``CTRENDS_AUTO_ACCEPT`` (when set), rebuild observations from
+    accepted facts and refit every trend."""
     from pipeline.analysis.fit import run_fits
 
+    auto_accept = get_settings().auto_accept_confidence
     with session_scope() as session:
-        return run_fits(session, run_id=run_id).summary()
+        return run_fits(session, run_id=run_id, auto_accept=auto_accept).summary()
 
 
 @flow(name="ingest", log_prints=True)

@@ -9,7 +9,8 @@ The queue (status ``open``) holds the pending facts and those a re-extraction fl
 re-review (``needs_rereview``: a new extractor version disagrees with a human decision and its
 values wait in ``proposed``). Auto-accepted facts stay out of it, which is the point of the
 threshold, but remain open to a decision when ``audit_sample`` (or ``status="auto"``) brings one
-up. Anything else needs an explicit ``undo`` first, so a decision is never changed silently.
+up (``pipeline.zerotouch.auto_accept_rows`` makes them, row by row, before a fit). Anything
+else needs an explicit ``undo`` first, so a decision is never changed silently.
 
 The queue puts first what changes the fits: re-review flags, then results with compute linked to
 the same model (accepting one creates an observation) and compute facts linked to an accepted
@@ -37,7 +38,7 @@ from pipeline.errors import UserError
 from pipeline.observation_store import CURATED
 from pipeline.rows import refresh_rows
 from pipeline.sources import paper_label as paper_label  # used as review.paper_label
-from pipeline.store import JUDGED_FIELDS
+from pipeline.store import JUDGED_FIELDS, SYSTEM_REVIEWER
 from pipeline.store import snapshot as store_snapshot
 
 STATUSES = ("pending", "accepted", "rejected", "edited")
@@ -306,6 +307,25 @@ def bulk_accept(
     where = QueueFilter(status="pending", benchmark=benchmark, min_confidence=min_confidence)
     note = f"bulk-accept: confidence >= {min_confidence:g}"
     return [accept(session, e.fact.id, reviewer, note) for e in queue(session, where)]
+
+
+def auto_accept(session: Session, fact: Fact, note: str) -> ReviewEvent:
+    """Accept ``fact`` with no human: marked ``auto_accepted``, one ``auto_accept`` event by the
+    system reviewer, so ``audit_sample`` can bring it up and ``undo`` takes it back."""
+    before = snapshot(fact)
+    fact.status = "accepted"
+    fact.auto_accepted = True
+    event = ReviewEvent(
+        fact=fact,
+        reviewer=SYSTEM_REVIEWER,
+        action="auto_accept",
+        before=before,
+        after=snapshot(fact),
+        note=note,
+    )
+    session.add(event)
+    session.flush()
+    return event
 
 
 def audit_sample(

@@ -5,7 +5,8 @@ by what completes a fit soonest: a score with FLOPs or hardware and training tim
 with only a parameter count, which beats a score alone; the paper's main and own rows before
 quoted ones; then by the score's confidence. A row's proposal is, for each of its fields, the
 cell its observation would take (``pipeline.analysis.observations``: strongest link, closest
-name, most confident); ``pipeline.row_decisions`` accepts it, rejects, moves, merges and undoes.
+name, most confident); ``pipeline.row_decisions`` accepts it, rejects, moves, merges and undoes;
+``pipeline.zerotouch`` accepts confident rows with no human.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def rank(row: ModelRow, cell: RowCell) -> tuple[int, int, tuple[float, float]]:
     return -LINK_RANK[cell.link], -closeness, rule_preference(cell.fact)
 
 
-def _tier(cells: dict[str, RowCell]) -> int:
+def tier(cells: dict[str, RowCell]) -> int:
     if "score" not in cells:
         return 3
     if any(field in cells for field in FIT_MEASURES):
@@ -93,7 +94,7 @@ def row_queue(
         if not any(c.fact.status == "pending" or c.fact.needs_rereview for c in row.cells):
             continue
         cells = proposal(row)
-        entries.append(RowEntry(row, _tier(cells), cells))
+        entries.append(RowEntry(row, tier(cells), cells))
     entries.sort(key=lambda e: (e.tier, not e.row.own, -_score_confidence(e), e.row.id))
     return entries[:limit]
 

@@ -1,8 +1,8 @@
 """Store: write one paper's extracted facts, never clobbering a curator's decision.
 
 A fact is found again by its stable key (``ExtractedFact.identity``). Then:
-- new key: inserted as ``pending`` (or ``accepted`` with ``auto_accepted`` when its confidence
-  reaches the configured auto-accept threshold, with an ``auto_accept`` review event);
+- new key: inserted as ``pending`` (zero-touch acceptance works on rows, before a fit:
+  ``pipeline.zerotouch.auto_accept_rows``);
 - key of a fact nobody decided on: updated in place to the new extraction;
 - key of a fact a curator decided on: if the extractor now says something else than it said
   before (``Fact.extracted``, kept apart from the curator's corrections, so an edited value is
@@ -60,7 +60,6 @@ class StoreReport:
     flagged: int = 0
     unchanged: int = 0
     removed: int = 0
-    auto_accepted: int = 0
 
 
 def snapshot(fact: Fact) -> dict[str, Any]:
@@ -96,8 +95,6 @@ def store_facts(
     session: Session,
     paper: Paper,
     facts: list[ExtractedFact],
-    *,
-    auto_accept: float | None = None,
 ) -> StoreReport:
     """Upsert ``facts`` for ``paper`` inside the caller's transaction."""
     report = StoreReport()
@@ -117,10 +114,6 @@ def store_facts(
             fact = Fact(fact_key=key, paper_id=paper.id, status="pending", **_extracted_values(new))
             session.add(fact)
             report.added += 1
-            if auto_accept is not None and new.confidence >= auto_accept:
-                session.flush()
-                _auto_accept(session, fact)
-                report.auto_accepted += 1
         elif fact.status in HUMAN_DECIDED and not fact.auto_accepted:
             if _extractor_changed_its_mind(fact, new):
                 _flag(session, fact, new)
@@ -147,22 +140,6 @@ def store_facts(
             session.delete(fact)
             report.removed += 1
     return report
-
-
-def _auto_accept(session: Session, fact: Fact) -> None:
-    before = snapshot(fact)
-    fact.status = "accepted"
-    fact.auto_accepted = True
-    session.add(
-        ReviewEvent(
-            fact_id=fact.id,
-            reviewer=SYSTEM_REVIEWER,
-            action="auto_accept",
-            before=before,
-            after=snapshot(fact),
-            note=f"confidence {fact.confidence:.2f} at or above the auto-accept threshold",
-        )
-    )
 
 
 def _flag(session: Session, fact: Fact, new: ExtractedFact) -> None:

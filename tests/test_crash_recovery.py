@@ -1,4 +1,4 @@
-"""SIGKILL at random points of ``ctrends ingest`` and ``ctrends extract``, then run again: the
+"""SIGKILL at random points of ``ctrends ingest``, ``extract`` and ``fit``, then run again: the
 database ends identical to a run never interrupted, and no half-written PDF or parse-cache entry
 is ever used. ``tests/stress/crash_kills.py`` does the same with many more kill points."""
 

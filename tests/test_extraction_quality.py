@@ -9,6 +9,7 @@ floor is listed in docs/extraction-quality.md with what limits it. Raise floors 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -209,3 +210,14 @@ def test_a_gold_row_costs_few_review_decisions(rows: RowEvaluation) -> None:
         assert median <= ROW_FLOORS["decisions"], median
     else:
         assert median < ROW_TARGETS["decisions"], median
+
+
+def test_zero_touch_is_measured_and_grows_as_the_threshold_falls(rows: RowEvaluation) -> None:
+    """Issue 13's target (at 0.9: half the gold rows with compute, ImageNet FLOPs slope within
+    0.02) is not met by today's confidences; what CI holds is that the sweep is measured on one
+    denominator and that a lower threshold accepts a superset (``evaluate_rows``, 6)."""
+    sweep = rows.zero_touch
+    assert [z.threshold for z in sweep] == sorted((z.threshold for z in sweep), reverse=True)
+    assert len({z.coverage.total for z in sweep}) == 1 and sweep[0].coverage.total > 0
+    for higher, lower in itertools.pairwise(sweep):
+        assert lower.rows >= higher.rows and lower.coverage.found >= higher.coverage.found

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from db.models import Fact, Paper, PipelineRun
+from db.models import Fact, Paper, PipelineRun, TrendFit
 from extractors.parse.pdf import PdfParseError
 from pipeline.config import get_settings
 from pipeline.errors import UserError
@@ -33,6 +33,7 @@ from pipeline.flows import (
 from pipeline.ingest import ingest_directory
 from pipeline.runlock import RunLocked, run_lock
 from pipeline.sources.arxiv_api import ArxivGaveUp
+from tests.support.extracted_facts import add_extracted_imagenet
 from tests.support.fake_arxiv import FakeArxiv
 from tests.support.pdfgen import make_pdf
 from tests.support.prefect_api import prefect_api_server
@@ -102,6 +103,26 @@ def test_nightly_flow_end_to_end_and_idempotent(
     session.expire_all()
     assert sorted(session.scalars(select(Fact.id))) == facts
     assert session.scalar(select(func.count()).select_from(PipelineRun)) == 2
+
+
+def test_a_zero_touch_night_accepts_confident_rows_before_its_fits(
+    prefect_api: str,
+    ctrends_env: dict[str, str],
+    session: Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_extracted_imagenet(ctrends_env["CTRENDS_DATABASE_URL"], pending=0.97)
+    monkeypatch.setenv("CTRENDS_AUTO_ACCEPT", "0.9")
+    (tmp_path / "pdfs").mkdir()
+    summary = nightly_flow(source=str(tmp_path / "pdfs"))
+    assert summary["fit"]["auto_accepted_facts"] == 5 * 4 and summary["fits_changed"] > 0
+    fit = session.scalars(
+        select(TrendFit).where(TrendFit.compute_measure == "ops_forward_pass")
+    ).first()
+    assert fit is not None and (fit.n, fit.automatic_n) == (5, 5)
+    again = nightly_flow(source=str(tmp_path / "pdfs"))
+    assert (again["fit"]["auto_accepted_facts"], again["fits_changed"]) == (0, 0)
 
 
 def test_a_run_while_another_holds_the_lock_stops_and_changes_nothing(

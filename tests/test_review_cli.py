@@ -103,11 +103,13 @@ def test_show_and_next(fact_ids: list[int], ctrends_env: dict[str, str]) -> None
 
 def test_bulk_accept_and_audit(fact_ids: list[int], ctrends_env: dict[str, str]) -> None:
     out = runner.invoke(app, ["review", "bulk-accept", "--min-confidence", "0.85"])
+    assert out.exit_code == 0 and "accepted 0 facts of 0 rows" in out.output  # no rows here
+    out = runner.invoke(app, ["review", "bulk-accept", "--min-confidence", "0.85", "--facts"])
     assert out.exit_code == 0 and "accepted 1 facts" in out.output
     assert _fact(ctrends_env["CTRENDS_DATABASE_URL"], fact_ids[2])[0].status == "accepted"
-    # nothing here was auto-accepted: the audit sample is empty, not an error
+    # nothing here was auto-accepted: the audit is empty, not an error
     audit = runner.invoke(app, ["review", "audit", "--sample", "5", "--format", "json"])
-    assert audit.exit_code == 0 and json.loads(audit.stdout) == []
+    assert audit.exit_code == 0 and json.loads(audit.stdout) == {"rows": [], "facts": []}
 
 
 def test_errors_are_one_line_user_errors(

@@ -98,20 +98,13 @@ def test_pending_facts_no_longer_extracted_are_removed_decided_ones_stay(
     assert session.scalars(select(Fact.model)).all() == ["ResNet-101"]
 
 
-def test_auto_accept_marks_and_audits_confident_facts(session: Session) -> None:
+def test_storing_accepts_nothing_on_its_own(session: Session) -> None:
+    """Zero-touch acceptance is by row, before a fit (``zerotouch.auto_accept_rows``)."""
     paper = _paper(session)
-    report = store_facts(
-        session,
-        paper,
-        [_result(confidence=0.95), _result(model="ResNet-50", value="75.3", confidence=0.5)],
-        auto_accept=0.9,
-    )
+    store_facts(session, paper, [_result(confidence=0.99)])
     session.flush()
-    assert report.auto_accepted == 1
-    accepted = session.scalars(select(Fact).where(Fact.status == "accepted")).one()
-    assert accepted.auto_accepted and accepted.model == "ResNet-152"
-    event = session.scalars(select(ReviewEvent)).one()
-    assert (event.action, event.fact_id) == ("auto_accept", accepted.id)
+    assert session.scalars(select(Fact.status)).all() == ["pending"]
+    assert session.scalars(select(ReviewEvent)).all() == []
 
 
 def test_an_edited_fact_is_not_flagged_while_the_extractor_says_what_it_said_before(

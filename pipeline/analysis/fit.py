@@ -5,6 +5,10 @@
 specification are unchanged since the latest stored fit of its kind is not stored again (the
 data hash says so), so re-runs are idempotent and ``trends history`` shows only real movements.
 Each new fit is compared with the previous one of its kind for drift.
+
+With a zero-touch threshold (``CTRENDS_AUTO_ACCEPT``) the run first accepts the rows at or above
+it (``pipeline.zerotouch.auto_accept_rows``), and every fit records in ``automatic_n`` how many
+of its observations rest on such an automatic acceptance no person has checked.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Observation, TrendFit
+from db.models import Fact, Observation, TrendFit
 from pipeline.analysis.drift import slope_drift
 from pipeline.analysis.forms import DEFAULT_FORMS
 from pipeline.analysis.measures import fit_conversion
@@ -32,6 +36,7 @@ from pipeline.analysis.regress import Regression
 from pipeline.analysis.spec import MIN_N, FitData, FitSpec, Skip, estimate, grid, prepare
 from pipeline.observation_store import UpsertCounts
 from pipeline.progress import progress_bar
+from pipeline.zerotouch import auto_accept_rows
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,7 @@ class FitRun:
     drift: list[str] = field(default_factory=list)
     observations: UpsertCounts | None = None
     no_extracted_fit: str | None = None  # why no fit rests on extracted rows, and what to do
+    auto_accepted_facts: int = 0  # accepted with no human before this run's fits
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -57,6 +63,7 @@ class FitRun:
             "drift": self.drift,
             "extracted_observations": str(self.observations) if self.observations else None,
             "no_extracted_fit": self.no_extracted_fit,
+            "auto_accepted_facts": self.auto_accepted_facts,
         }
 
 
@@ -68,12 +75,17 @@ def run_fits(
     forms: Sequence[str] = DEFAULT_FORMS,
     benchmark: str | None = None,
     progress: bool = False,
+    auto_accept: float | None = None,
 ) -> FitRun:
-    """Rebuild extracted observations from curated facts, then fit and store every kind."""
+    """Accept rows at or above ``auto_accept`` (when given), rebuild extracted observations from
+    curated facts, then fit and store every kind."""
     run = FitRun(run_id=run_id or uuid.uuid4().hex[:12])
+    if auto_accept is not None:
+        run.auto_accepted_facts = sum(map(len, auto_accept_rows(session, auto_accept).values()))
     run.observations = rebuild_extracted(session)
+    automatic = automatic_observations(session)
     for source in sources or observation_sources(session):
-        _fit_source(session, run, source, forms, benchmark, progress)
+        _fit_source(session, run, source, forms, benchmark, progress, automatic)
     if EXTRACTED in (sources or [EXTRACTED]) and not any(
         f.observation_source == EXTRACTED for f in run.fits
     ):
@@ -121,6 +133,19 @@ def no_extracted_fit(points: Sequence[Point], skipped: Sequence[str]) -> str:
     return f"no extracted fit: {len(measured)} rows with compute, yet {why}; {_REVIEW_ROWS}"
 
 
+def automatic_observations(session: Session) -> set[int]:
+    """Ids of the observations built from at least one fact accepted with no human."""
+    automatic = set(
+        session.scalars(
+            select(Fact.id).where(Fact.status == "accepted", Fact.auto_accepted.is_(True))
+        )
+    )
+    if not automatic:
+        return set()
+    rows = session.execute(select(Observation.id, Observation.fact_ids))
+    return {obs_id for obs_id, fact_ids in rows if automatic.intersection(fact_ids or ())}
+
+
 def observation_sources(session: Session) -> list[str]:
     return list(session.scalars(select(Observation.source).distinct().order_by(Observation.source)))
 
@@ -132,6 +157,7 @@ def _fit_source(
     forms: Sequence[str],
     benchmark: str | None,
     progress: bool,
+    automatic: set[int],
 ) -> None:
     points = observation_points(session, source)
     if not points:
@@ -156,7 +182,8 @@ def _fit_source(
                 run.skipped.append(f"{label}: {why}")
                 log.debug("skipped %s: %s", label, why)
                 continue
-            digest = data_hash(spec, data)
+            automatic_n = len(automatic.intersection(data.ids))
+            digest = data_hash(spec, data, automatic_n)
             old = previous.get(
                 (spec.benchmark, spec.metric or "", spec.measure, spec.form, spec.variant)
             )
@@ -165,6 +192,7 @@ def _fit_source(
                 continue
             regression = estimate(data, spec)
             fit = _store(session, source, spec, data, regression, digest, run.run_id)
+            fit.automatic_n = automatic_n
             run.fits.append(fit)
             run.new += 1
             log.debug(
@@ -195,8 +223,10 @@ def _kind(fit: TrendFit) -> tuple[str, str, str, str, str]:
     return (fit.benchmark, fit.metric or "", fit.compute_measure, fit.form, fit.variant)
 
 
-def data_hash(spec: FitSpec, data: FitData) -> str:
-    """Identity of a fit's input: the specification, the filter and every (id, x, y, year).
+def data_hash(spec: FitSpec, data: FitData, automatic_n: int) -> str:
+    """Identity of a fit's input: the specification, the filter, every (id, x, y, year) and, when
+    some observations rest on automatic acceptances, how many (a person confirming one changes
+    what the fit rests on, so it is a new fit; hashes of fits without any stay as they were).
 
     The filter's counts of rows left out (``dropped``) are not part of it: a new observation the
     fit cannot use (a result with no compute, say) changes those counts but not the fit, and must
@@ -210,6 +240,8 @@ def data_hash(spec: FitSpec, data: FitData) -> str:
             for k, (i, x, y) in enumerate(zip(data.ids, data.x, data.y, strict=True))
         ],
     }
+    if automatic_n:
+        payload["automatic_n"] = automatic_n
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

@@ -119,6 +119,7 @@ def fit_record(fit: TrendFit) -> dict[str, Any]:
         "intercept": fit.intercept,
         "r_squared": fit.r_squared,
         "n": fit.n,
+        "automatic_n": fit.automatic_n,
         "fitted_at": fit.fitted_at.isoformat() if fit.fitted_at else None,
         "observation_source": fit.observation_source,
         "slope_ci95": slope.get("ci95"),

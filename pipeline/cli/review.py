@@ -19,7 +19,7 @@ from rich.text import Text
 from db.models import Fact, ReviewEvent
 from db.session import session_scope
 from extractors.kinds import KINDS
-from pipeline import review, review_rows, row_decisions
+from pipeline import review, review_rows, row_decisions, zerotouch
 from pipeline.cli.app import app
 from pipeline.cli.options import BenchmarkOpt, FormatOpt, TableFormat
 from pipeline.config import get_settings
@@ -159,7 +159,8 @@ def _print_rows(records: list[dict[str, Any]], fmt: TableFormat) -> None:
         )
         for cell in record["cells"]:
             console.print(
-                f"  {cell['field']:<18} fact {cell['fact_id']:<6} {cell['status']:<8} "
+                f"  {cell['field']:<18} fact {cell['fact_id']:<6} "
+                f"{cell['status'] + (' (auto)' if cell['auto'] else ''):<15} "
                 f"{fact_value(cell['value'], cell['unit'])} · {cell['link']} · p.{cell['page']}: "
                 f"{(cell['evidence'] or '')[:90]}",
                 markup=False,
@@ -233,8 +234,16 @@ def merge_rows(
 
 @review_app.command("undo-row")
 def undo_row(row_id: RowId, note: NoteOpt = None, reviewer: ReviewerOpt = None) -> None:
-    """Take back the row's latest row decision (recorded as a new event)."""
+    """Take back the row's latest decision: its automatic (zero-touch) acceptances if it has
+    any standing, one undo per fact; else its latest row decision (recorded as a new event)."""
     with session_scope() as session:
+        if zerotouch.accepted_automatically(session, row_id):
+            events = zerotouch.undo_automatic_row(session, row_id, _who(reviewer), note=note)
+            ids = ", ".join(str(e.fact_id) for e in events)
+            console.print(
+                f"undid the automatic acceptance of facts {ids} of row {row_id}", highlight=False
+            )
+            return
         event = row_decisions.undo_row(session, row_id, _who(reviewer), note=note)
         status = event.row.status
     console.print(f"undid the last row decision on row {row_id}, now {status}", highlight=False)
@@ -274,13 +283,22 @@ def undo(fact_id: FactId, note: NoteOpt = None, reviewer: ReviewerOpt = None) ->
 def bulk_accept(
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Threshold, 0..1.")],
     benchmark: BenchmarkOpt = None,
+    facts: Annotated[
+        bool, typer.Option("--facts", help="Accept loose facts by their own confidence instead.")
+    ] = False,
     reviewer: ReviewerOpt = None,
 ) -> None:
-    """Accept every pending fact at or above a confidence (flagged facts are left alone)."""
+    """Accept every row whose row confidence (score x best compute) is at or above a threshold:
+    its pending proposed cells (flagged facts are left alone). With --facts: pending facts."""
     who = _who(reviewer)
     with session_scope() as session:
-        events = review.bulk_accept(session, who, min_confidence, benchmark=benchmark)
-    console.print(f"accepted {len(events)} facts as {who}")
+        if facts:
+            events = review.bulk_accept(session, who, min_confidence, benchmark=benchmark)
+            what = f"{len(events)} facts"
+        else:
+            by_row = zerotouch.bulk_accept_rows(session, who, min_confidence, benchmark)
+            what = f"{sum(map(len, by_row.values()))} facts of {len(by_row)} rows"
+    console.print(f"accepted {what} as {who}", highlight=False)
 
 
 @review_app.command("audit")
@@ -290,9 +308,19 @@ def audit(
     seed: Annotated[int | None, typer.Option(help="Make the draw repeatable.")] = None,
     fmt: FormatOpt = TableFormat.table,
 ) -> None:
-    """Draw auto-accepted facts for a human check (accept or reject them by id)."""
+    """List the rows accepted with no human, then draw auto-accepted facts for a human check
+    (accept or reject them by id; `review undo ID` takes an automatic acceptance back)."""
     with session_scope() as session:
-        _emit(review.audit_sample(session, sample, benchmark=benchmark, seed=seed), fmt)
+        rows = [_row_record(entry) for entry in zerotouch.automatic_rows(session)]
+        facts = review.audit_sample(session, sample, benchmark=benchmark, seed=seed)
+        if fmt is TableFormat.json:
+            records = {"rows": rows, "facts": [fact_to_dict(f) for f in facts]}
+            sys.stdout.write(json_text(tidy(records), indent=2) + "\n")
+            return
+        if fmt is TableFormat.table:
+            console.print(f"{len(rows)} rows rest on automatic acceptances", highlight=False)
+            _print_rows(rows, fmt)
+        _emit(facts, fmt)
 
 
 def _who(reviewer: str | None) -> str:
@@ -337,6 +365,7 @@ def _row_record(entry: review_rows.RowEntry) -> dict[str, object]:
                 "field": c.field,
                 "fact_id": c.fact_id,
                 "status": c.fact.status,
+                "auto": c.fact.auto_accepted,
                 "proposed": c.id in proposed,
                 "value": c.fact.value,
                 "unit": c.fact.unit,

@@ -71,12 +71,20 @@ def fit(
         list[str], vocabulary_option("form", tuple(FORMS), "Forms to fit (repeatable).")
     ] = ["poly", "exp"],  # noqa: B006 (typer reads the default, never mutates it)
 ) -> None:
-    """Rebuild observations from curated facts and fit every trend with enough data."""
+    """Rebuild observations from curated facts and fit every trend with enough data (first
+    accepting the rows at or above `CTRENDS_AUTO_ACCEPT`, when it is set)."""
     from pipeline.analysis.fit import run_fits
 
     ensure_schema()
     with session_scope() as session:
-        run = run_fits(session, sources=source, forms=form, benchmark=benchmark, progress=True)
+        run = run_fits(
+            session,
+            sources=source,
+            forms=form,
+            benchmark=benchmark,
+            progress=True,
+            auto_accept=get_settings().auto_accept_confidence,
+        )
         summary = run.summary()
     console = Console(soft_wrap=True)
     console.print(
@@ -85,6 +93,12 @@ def fit(
         f"{summary['extracted_observations']}",
         highlight=False,
     )
+    if run.auto_accepted_facts:
+        console.print(
+            f"zero-touch: accepted {run.auto_accepted_facts} facts of rows at or above "
+            f"{get_settings().auto_accept_confidence:g}; check them with `ctrends review audit`",
+            highlight=False,
+        )
     for flag in run.drift:
         console.print(f"[yellow]drift[/] {escape(flag)}", highlight=False)
     if run.no_extracted_fit:
@@ -207,12 +221,12 @@ LATEST_COLUMNS: list[tuple[str, Cell]] = [
     ("measure form variant", _kind),
     ("slope ± 95% CI", _plus_minus),
     ("R²", lambda r: number(r["r_squared"])),
-    ("N", lambda r: str(r["n"])),
+    ("N", lambda r: str(r["n"]) + (f" ({r['automatic_n']} auto)" if r["automatic_n"] else "")),
     ("id", lambda r: str(r["id"])),
 ]
 LATEST_CSV = (
     "benchmark", "metric", "compute_measure", "form", "variant", "slope", "intercept",
-    "r_squared", "n", "fitted_at", "observation_source", "slope_ci95", "key", "id",
+    "r_squared", "n", "automatic_n", "fitted_at", "observation_source", "slope_ci95", "key", "id",
 )  # fmt: skip
 KEY_CAPTION = "key for `trends data`: benchmark/measure/form/variant/source"
 

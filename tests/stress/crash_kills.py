@@ -1,4 +1,4 @@
-"""Kill ``ctrends ingest`` / ``ctrends extract`` with SIGKILL at random points, many times over,
+"""Kill ``ctrends ingest`` / ``extract`` / ``fit`` with SIGKILL at random points, many times over,
 then run to completion, and compare with a run never interrupted; the helpers serve the CI test
 (``tests/test_crash_recovery.py``) too.
 
@@ -32,7 +32,9 @@ from tests.stress.bad_pdfs import good_pdf, truncated
 from tests.support.pdfgen import make_pdf
 
 CTRENDS = Path(sys.executable).with_name("ctrends")
-STAGES = (("ingest", "--source"), ("extract",))
+# fit: with CTRENDS_AUTO_ACCEPT=0.0 it first accepts every row with a score and compute (the
+# zero-touch writes), then builds observations and fits
+STAGES = (("ingest", "--source"), ("extract",), ("fit",))
 RUN_LIMIT = 300  # seconds: a stuck (deadlocked) command fails the test instead of hanging CI
 
 

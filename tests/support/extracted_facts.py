@@ -6,11 +6,15 @@ from datetime import UTC, datetime
 
 from db.models import Fact, Paper
 from db.session import session_scope
+from pipeline.rows import refresh_rows
 
 
-def add_extracted_imagenet(url: str, n: int = 5, slope: float = -0.05) -> None:
+def add_extracted_imagenet(
+    url: str, n: int = 5, slope: float = -0.05, pending: float | None = None
+) -> None:
     """``n`` papers, each one model with a top-1 result, FLOPs, 8 V100s and a training time, on
-    log10(error) = log10(0.4) + slope * log10(FLOPs)."""
+    log10(error) = log10(0.4) + slope * log10(FLOPs). With ``pending``: the facts wait for review
+    at that confidence, assembled into rows (what a zero-touch run accepts)."""
     with session_scope(url) as session:
         for i in range(n):
             paper = Paper(
@@ -30,7 +34,11 @@ def add_extracted_imagenet(url: str, n: int = 5, slope: float = -0.05) -> None:
                 session.add(
                     Fact(
                         fact_key=f"{i}{kind}", paper_id=paper.id, kind=kind, model="Net",
-                        extractor="t", extractor_version="1", status="accepted",
+                        extractor="t", extractor_version="1",
+                        status="accepted" if pending is None else "pending",
+                        confidence=0.5 if pending is None else pending,
                         **{"value": "1", **extra},
                     )
                 )  # fmt: skip
+            if pending is not None:
+                refresh_rows(session, paper)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Fact, Paper
 from extractors.facts import ExtractedFact
+from pipeline import review
 from pipeline.store import store_facts
 
 
@@ -83,9 +84,15 @@ def parameters(model: str | None = "ResNet-50", value: str = "25.6") -> Extracte
 def stored(
     session: Session, row: Paper, facts: list[ExtractedFact], auto_accept: float | None = None
 ) -> list[Fact]:
-    """Store ``facts`` for ``row`` and return their rows, in the order given."""
-    store_facts(session, row, facts, auto_accept=auto_accept)
+    """Store ``facts`` for ``row`` and return their rows, in the order given; facts at or above
+    ``auto_accept`` are then accepted with no human (``review.auto_accept``, what a zero-touch
+    row acceptance does to each of its cells)."""
+    store_facts(session, row, facts)
     session.flush()
     keys = [f.identity(row.arxiv_id, row.version) for f in facts]
     by_key = {f.fact_key: f for f in session.scalars(select(Fact).where(Fact.fact_key.in_(keys)))}
-    return [by_key[k] for k in keys]
+    rows = [by_key[k] for k in keys]
+    for fact in rows:
+        if auto_accept is not None and fact.confidence >= auto_accept:
+            review.auto_accept(session, fact, "test")
+    return rows
