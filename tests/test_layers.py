@@ -42,6 +42,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "pipeline.review",
             "pipeline.review_rows",
             "pipeline.row_decisions",
+            "pipeline.zerotouch",
             "pipeline.web",
         ),
     ),
