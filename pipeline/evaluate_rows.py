@@ -69,7 +69,7 @@ SIZE_TOLERANCE = 0.10  # epochs and training-set sizes against the authors' ("1.
 LINKED = ("parameters", "flops", "training_time", "hardware_burden")
 PRIMARY_METRIC = {board.benchmark: board.metric for board in FUTURETECH}
 ZERO_TOUCH_THRESHOLDS = (0.9, 0.7, 0.5)  # descending: see the module docstring, 6
-ZERO_TOUCH_FIT = "imagenet/flops"
+ZERO_TOUCH_MEASURE = "flops"  # issue 13: the poly fit of error on FLOPs per benchmark
 
 
 @dataclass
@@ -91,7 +91,7 @@ class ZeroTouch:
     rows: int = 0  # observations with a score and a compute measure
     coverage: Ratio = field(default_factory=Ratio)  # gold rows with compute: score + some compute
     correct: Ratio = field(default_factory=Ratio)  # ... with their own FLOPs or hardware burden
-    fit: dict[str, Any] = field(default_factory=dict)  # ZERO_TOUCH_FIT, next to the gold rows'
+    fits: dict[str, Any] = field(default_factory=dict)  # "benchmark/flops" -> fit vs gold rows'
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,7 +99,7 @@ class ZeroTouch:
             "rows_with_compute": self.rows,
             "coverage": self.coverage.to_dict(),
             "correct_compute": self.correct.to_dict(),
-            "fit": {ZERO_TOUCH_FIT: self.fit},
+            "fit": self.fits,
         }
 
 
@@ -213,7 +213,11 @@ def _zero_touch(
                 _checks(row, o).get("flops") or _checks(row, o).get("hardware_burden")
                 for o in candidates
             )
-    result.fit = _fits(gold, observations).get(ZERO_TOUCH_FIT, {})
+    result.fits = {
+        name: fit
+        for name, fit in _fits(gold, observations).items()
+        if name.endswith(f"/{ZERO_TOUCH_MEASURE}")
+    }
     return result
 
 

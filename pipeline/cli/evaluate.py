@@ -25,7 +25,7 @@ from pipeline.evaluate import (
     extract_into_database,
     load_gold,
 )
-from pipeline.evaluate_rows import ZERO_TOUCH_FIT, RowEvaluation, authors_rows, evaluate_rows
+from pipeline.evaluate_rows import RowEvaluation, authors_rows, evaluate_rows
 from pipeline.hand_labels import HandLabel, HandLabelError
 
 console = Console()
@@ -175,13 +175,17 @@ def _print_rows(rows: RowEvaluation) -> None:
             highlight=False,
         )
     for zero in rows.zero_touch:
-        fit = zero.fit or {"extracted": {"slope": None, "n": 0}, "gold": {"slope": None, "n": 0}}
+        fits = "; ".join(
+            f"{name} slope {fit['extracted']['slope']} (N {fit['extracted']['n']}) vs gold rows "
+            f"{fit['gold']['slope']} (N {fit['gold']['n']})"
+            for name, fit in zero.fits.items()
+            if fit["extracted"]["n"]
+        )
         console.print(
             f"zero-touch at {zero.threshold:g}: {zero.rows} rows with a score and compute; "
             f"cover {zero.coverage.found}/{zero.coverage.total} gold rows with compute "
-            f"({_pct(zero.coverage.ratio)}), {zero.correct.found} with their own compute; "
-            f"{ZERO_TOUCH_FIT} slope {fit['extracted']['slope']} (N {fit['extracted']['n']}) vs "
-            f"gold rows {fit['gold']['slope']} (N {fit['gold']['n']})",
+            f"({_pct(zero.coverage.ratio)}), {zero.correct.found} with their own compute"
+            f"{'; ' + fits if fits else '; no FLOPs fit'}",
             highlight=False,
         )
 
