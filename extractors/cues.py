@@ -136,6 +136,17 @@ def phase(sentence: str, at: int = 0, length: int = 0) -> str | None:
     return PRETRAINING if _PRETRAINING.search(phrase) else None
 
 
+def phase_details(sentence: str, at: int = 0, length: int = 0) -> dict[str, str]:
+    """``details`` of an epochs or training-set fact: its :func:`phase`, and for pre-training the
+    benchmark whose training set it names ("we first pretrain the supernet on ImageNet [15] ...
+    for 1100 epochs"), whose standard size network operations may then assume."""
+    stage = phase(sentence, at, length)
+    if stage is None:
+        return {}
+    dataset = benchmark_of(sentence, at, length) if stage == PRETRAINING else None
+    return {"phase": stage, **({"dataset": dataset} if dataset else {})}
+
+
 def context(sentence: str, at: int = 0, length: int = 0) -> Context:
     """Read the cues around the statement at ``sentence[at:at + length]``."""
     end = at + length

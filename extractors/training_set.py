@@ -66,7 +66,7 @@ def _fact(match: Match) -> ExtractedFact | None:
         normalized=count,
         rule=match.rule,
         bbox=match.bbox,
-        details={"phase": stage} if (stage := cues.phase(evidence, at, len(span.text))) else {},
+        details=cues.phase_details(evidence, at, len(span.text)),
     )
 
 

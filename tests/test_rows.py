@@ -303,3 +303,16 @@ def test_pre_training_without_a_stated_set_is_not_counted_and_says_so(session: S
     assert obs.network_operations == pytest.approx(4e9 * 3 * 30 * 1_281_167)
     method = obs.details["methods"]["network_operations"]
     assert "not counted, no stated training-set size: pretraining 7 epochs" in method
+
+
+def test_pre_training_on_the_benchmark_itself_assumes_its_standard_set(session: Session) -> None:
+    p = paper(session)
+    fact(session, p, "result", benchmark="imagenet", metric="top1", model="Net",
+         value="84.1", error=0.159, confidence=0.9)  # fmt: skip
+    fact(session, p, "flops", model="Net", normalized=2.1e9)
+    fact(session, p, "epochs", normalized=1100.0,
+         details={"phase": "pretraining", "dataset": "imagenet"})  # fmt: skip
+    rebuild_extracted(session)
+    (obs,) = session.scalars(select(Observation)).all()
+    assert obs.network_operations == pytest.approx(2.1e9 * 3 * 1100 * 1_281_167)
+    assert "pretraining 1100 epochs" in obs.details["methods"]["network_operations"]

@@ -90,3 +90,17 @@ def test_phases_of_one_page_stay_two_facts() -> None:
         "We pre-train ConvNeXts on ImageNet-22K for 90 epochs with a warmup."
     )
     assert sorted(f.normalized for f in extract_epochs(document(text))) == [90, 300]
+
+
+def test_pre_training_names_the_benchmark_whose_set_it_uses() -> None:
+    """FBNetV5 (2111.10007) pre-trains its supernet on ImageNet itself; ConvNeXt's ImageNet-22K
+    is another dataset, whose size only a stated count gives."""
+    fbnet = (
+        "During search, we first pretrain the supernet on ImageNet [15] with classification "
+        "labels for 1100 epochs, mostly following a regular classification training recipe"
+    )
+    (fact,) = extract_epochs(document(fbnet))
+    assert fact.details == {"phase": "pretraining", "dataset": "imagenet"}
+    convnext = "We pre-train ConvNeXts on ImageNet-22K for 90 epochs with a warmup of 5 epochs."
+    (fact,) = extract_epochs(document(convnext))
+    assert fact.details == {"phase": "pretraining"}

@@ -6,9 +6,9 @@
   epochs x training examples, as the authors summed them (ConvNeXt-XL: 300 x 1.28M + 90 x 14.2M +
   30 x 1.28M). When a paper states a training or fine-tuning phase's epochs but not the size of
   the benchmark's standard training set it trains on, the size comes from ``training_sets.csv``
-  (each row cites its source) and the method says it was assumed, as the authors did; a
-  pre-training set is another dataset, so pre-training without a stated size is not counted, and
-  the method says so;
+  (each row cites its source) and the method says it was assumed, as the authors did; pre-training
+  without a stated size is counted only when its statement names a benchmark with a standard set
+  ("pretrain the supernet on ImageNet"), else not, and the method says so;
 - hardware burden = number of processors x peak FLOP/s per processor x training seconds, with no
   utilisation factor (FP32 GPU peaks, TPU peaks per device; ``extractors.accelerators``);
 - separately labelled, 6 x parameters x tokens (Sevilla et al.'s 6ND) when the training set is
@@ -120,11 +120,13 @@ def _network_operations(
 def _phase_term(
     phase: str, epochs: Any, examples: Any, benchmark: str | None
 ) -> dict[str, Any] | None:
-    """One phase's epochs x examples: the stated set size, else (not for pre-training, which
-    uses another dataset) the benchmark's standard training set, assumed."""
+    """One phase's epochs x examples: the stated set size, else the standard training set,
+    assumed, of the benchmark trained on (pre-training: the one its statement names, if any)."""
+    named = (getattr(epochs, "details", None) or {}).get("dataset")
+    trained_on = named if phase == PRETRAINING else benchmark
     if examples is not None and examples.normalized:
         count, source, fact_id = examples.normalized, "training examples (stated)", examples.id
-    elif phase != PRETRAINING and (standard := standard_training_sets().get(benchmark or "")):
+    elif standard := standard_training_sets().get(trained_on or ""):
         count = standard.examples
         source, fact_id = (
             f"{standard.unit}, assumed: the standard training set ({standard.source})",
