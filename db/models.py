@@ -118,8 +118,9 @@ class Fact(Base):
     """One number a paper states, with where it was found and what curators made of it.
 
     ``fact_key`` is the stable identity (paper version, kind, benchmark, metric, model, page,
-    accelerator): re-extraction updates the row with that key instead of adding a new one, so ids
-    (the ones review commands take) survive new extractor versions.
+    accelerator, and the training phase an epochs or training-set statement names): re-extraction
+    updates the row with that key instead of adding a new one, so ids (the ones review commands
+    take) survive new extractor versions.
     """
 
     __tablename__ = "facts"

@@ -114,6 +114,38 @@ _CLAUSE_BREAKS = re.compile(r"[;]")
 _PHRASE_BREAKS = re.compile(r"[;,()]")
 _STATEMENT_BREAKS = re.compile(r"[;,()]|\band\b")
 
+PRETRAINING, FINETUNING = "pretraining", "finetuning"
+# "pre-train ConvNeXts", "is pre-trained for 1600 epochs", "images for pre-training"; not the
+# adjective of a starting point ("fine-tune ImageNet-22K pre-trained models for 30 epochs").
+_PRETRAINING = re.compile(
+    r"\bpre-?\s?train(?:s|ed|ing)?\b(?!\s+(?:models?|weights|networks?|checkpoints?)\b)",
+    re.IGNORECASE,
+)
+
+
+def phase(sentence: str, at: int = 0, length: int = 0) -> str | None:
+    """The training phase a count belongs to, when its comma-delimited phrase says so:
+    :data:`FINETUNING` ("we fine-tune ... for 30 epochs"), :data:`PRETRAINING` ("pre-trained for 7
+    epochs", "~14M images for pre-training"), else ``None`` (the model's own training).
+    Fine-tuning wins: a fine-tuning statement names the pre-trained model it starts from."""
+    phrase = sentence[
+        _last_break(_PHRASE_BREAKS, sentence, at) : _next_break(sentence, at + length)
+    ]
+    if _FINE_TUNING.search(phrase):
+        return FINETUNING
+    return PRETRAINING if _PRETRAINING.search(phrase) else None
+
+
+def phase_details(sentence: str, at: int = 0, length: int = 0) -> dict[str, str]:
+    """``details`` of an epochs or training-set fact: its :func:`phase`, and for pre-training the
+    benchmark whose training set it names ("we first pretrain the supernet on ImageNet [15] ...
+    for 1100 epochs"), whose standard size network operations may then assume."""
+    stage = phase(sentence, at, length)
+    if stage is None:
+        return {}
+    dataset = benchmark_of(sentence, at, length) if stage == PRETRAINING else None
+    return {"phase": stage, **({"dataset": dataset} if dataset else {})}
+
 
 def context(sentence: str, at: int = 0, length: int = 0) -> Context:
     """Read the cues around the statement at ``sentence[at:at + length]``."""

@@ -22,7 +22,7 @@ from extractors.registry import register
 from extractors.units import parse_number
 
 NAME = "epochs"
-VERSION = "1"
+VERSION = "2"
 MAX_EPOCHS = 10_000
 
 # Words before "N epochs" that make N a point or a part of the schedule, not its length.
@@ -63,4 +63,5 @@ def _fact(match: Match) -> ExtractedFact | None:
         normalized=count,
         rule=match.rule,
         bbox=match.bbox,
+        details=cues.phase_details(evidence, at, len(span.text)),
     )

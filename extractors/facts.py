@@ -74,6 +74,10 @@ class ExtractedFact:
             str(self.page),
             self.accelerator or "",
         ]
+        if phase := self.details.get("phase"):
+            parts.append(
+                phase
+            )  # "train for 300 epochs" and "pre-train for 90 epochs" are two facts
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

@@ -22,7 +22,7 @@ from extractors.parse.document import Document
 from extractors.units import parse_number, scale_factor
 
 _QUANTITY = re.compile(
-    r"^(?P<mantissa>\d[\d,]*(?:\.\d+)?[KMBGTkmbgt]?)\s*"
+    r"^[~∼≈]?\s*(?P<mantissa>\d[\d,]*(?:\.\d+)?[KMBGTkmbgt]?)\s*"
     r"(?:[×x·*∗]\s*)?(?:10\s*\^?\s*(?P<exponent>[-−]?\d{1,2})\b)?\s*"
     r"(?P<scale>(?:thousand|millions?|billions?|trillion|mil|mln|bn|[KMBGTkmbgt])\b)?\s*"
     r"(?P<head>.*)$",
@@ -36,6 +36,7 @@ def quantity(span: Span) -> tuple[float | None, str]:
     "384M parameters" -> (3.84e8, "parameters"); "13.6 · 10^6 parameters" and its flattened PDF
     form "13.6 10 6 parameters" -> (1.36e7, "parameters"); "11.3×10^9 FLOPs" -> (1.13e10,
     "FLOPs"); "4.1 GFLOPs" -> (4.1, "GFLOPs"): a scale glued to the head word is the caller's.
+    A hedge glued to the number is dropped: "∼14M images" -> (1.4e7, "images").
     """
     m = _QUANTITY.match(span.text.replace("-", " "))  # "1.5-billion-parameter"
     if m is None:

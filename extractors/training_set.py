@@ -22,7 +22,7 @@ from extractors.registry import register
 from extractors.sizes import quantity
 
 NAME = "training_set"
-VERSION = "1"
+VERSION = "2"
 MIN_EXAMPLES = 10_000  # smaller sets are batches, per-class samples or toy data
 MAX_EXAMPLES = 1e14
 
@@ -66,6 +66,7 @@ def _fact(match: Match) -> ExtractedFact | None:
         normalized=count,
         rule=match.rule,
         bbox=match.bbox,
+        details=cues.phase_details(evidence, at, len(span.text)),
     )
 
 

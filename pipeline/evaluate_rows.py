@@ -330,8 +330,14 @@ def _right(fact: Mapping[str, Any], items: list[GoldItem]) -> bool:
 
 
 def _authors_size(fact: Fact, rows: list[dict[str, Any]]) -> bool:
-    key = "epochs" if fact.kind == "epochs" else "training_set_size"
-    return any(_within(fact.normalized, row["details"].get(key), SIZE_TOLERANCE) for row in rows)
+    """A stated count the authors used for one of a row's phases (training, pre-training or
+    fine-tuning): true statements are accepted whichever phase the extractor gave them."""
+    key = "phase_epochs" if fact.kind == "epochs" else "phase_set_size"
+    return any(
+        _within(fact.normalized, value, SIZE_TOLERANCE)
+        for row in rows
+        for value in (row["details"].get(key) or {}).values()
+    )
 
 
 def _within(value: float | None, target: float | None, tolerance: float) -> bool:

@@ -59,7 +59,6 @@ ROW_FLOORS = {
     "recovered_as_rows": 0.94,
     "parameters": 0.88,  # measured 44/49 = 0.898
     "flops": 0.87,  # measured 39/44 = 0.886
-    "network_operations": 0.5,
     "decisions": 3,
 }
 

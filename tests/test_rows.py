@@ -263,3 +263,56 @@ def test_a_size_word_with_no_single_own_model_keeps_its_row() -> None:
     ]
     rows = assemble(facts)
     assert cells(rows, "base") == {3: ("training_time_sec", "same name")}  # a curator decides
+
+
+def test_network_operations_sum_the_stated_phases(session: Session) -> None:
+    """ConvNeXt-XL as the FutureTech authors count it: 179 GFLOPs x 3 x (300 x 1.28M training +
+    90 x 14M pre-training + 30 x 1.28M fine-tuning, the standard set assumed)."""
+    p = paper(session)
+    fact(session, p, "result", benchmark="imagenet", metric="top1", model="Net",
+         value="87.8", error=0.122, confidence=0.9)  # fmt: skip
+    fact(session, p, "flops", model="Net", normalized=179e9)
+    fact(session, p, "epochs", normalized=300.0)
+    fact(session, p, "training_set", normalized=1.28e6, value="1.28M", unit="images")
+    fact(session, p, "epochs", normalized=90.0, details={"phase": "pretraining"})
+    fact(session, p, "training_set", normalized=14e6, value="14M", unit="images",
+         details={"phase": "pretraining"})  # fmt: skip
+    fact(session, p, "epochs", normalized=30.0, details={"phase": "finetuning"})
+    rebuild_extracted(session)
+    (obs,) = session.scalars(select(Observation)).all()
+    passes = 300 * 1.28e6 + 90 * 14e6 + 30 * 1_281_167
+    assert obs.network_operations == pytest.approx(179e9 * 3 * passes)
+    inputs = obs.details["network_operations_inputs"]
+    assert [(i["phase"], i["epochs"]) for i in inputs] == [
+        ("training", 300), ("pretraining", 90), ("finetuning", 30)
+    ]  # fmt: skip
+    assert inputs[2]["examples_fact"] is None  # assumed, and the method says so
+    assert "finetuning 30 epochs" in obs.details["methods"]["network_operations"]
+    assert len(obs.fact_ids) == 7
+
+
+def test_pre_training_without_a_stated_set_is_not_counted_and_says_so(session: Session) -> None:
+    p = paper(session)
+    fact(session, p, "result", benchmark="imagenet", metric="top1", model="Net",
+         value="80", error=0.2, confidence=0.9)  # fmt: skip
+    fact(session, p, "flops", model="Net", normalized=4e9)
+    fact(session, p, "epochs", normalized=7.0, details={"phase": "pretraining"})
+    fact(session, p, "epochs", normalized=30.0, details={"phase": "finetuning"})
+    rebuild_extracted(session)
+    (obs,) = session.scalars(select(Observation)).all()
+    assert obs.network_operations == pytest.approx(4e9 * 3 * 30 * 1_281_167)
+    method = obs.details["methods"]["network_operations"]
+    assert "not counted, no stated training-set size: pretraining 7 epochs" in method
+
+
+def test_pre_training_on_the_benchmark_itself_assumes_its_standard_set(session: Session) -> None:
+    p = paper(session)
+    fact(session, p, "result", benchmark="imagenet", metric="top1", model="Net",
+         value="84.1", error=0.159, confidence=0.9)  # fmt: skip
+    fact(session, p, "flops", model="Net", normalized=2.1e9)
+    fact(session, p, "epochs", normalized=1100.0,
+         details={"phase": "pretraining", "dataset": "imagenet"})  # fmt: skip
+    rebuild_extracted(session)
+    (obs,) = session.scalars(select(Observation)).all()
+    assert obs.network_operations == pytest.approx(2.1e9 * 3 * 1100 * 1_281_167)
+    assert "pretraining 1100 epochs" in obs.details["methods"]["network_operations"]

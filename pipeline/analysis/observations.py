@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from db.models import Fact, ModelRow, Observation, Paper, RowCell
 from extractors.kinds import preference
 from extractors.rows import LINK_RANK, name_distance
-from pipeline.analysis.derived import COMPUTE_FIELDS, derive_compute
+from pipeline.analysis.derived import (
+    COMPUTE_FIELDS,
+    PHASED_FIELDS,
+    PHASES,
+    derive_compute,
+    phase_of,
+)
 from pipeline.observation_store import CURATED, UpsertCounts, upsert_observations
 from pipeline.rows import refresh_rows
 
@@ -99,9 +105,17 @@ def row_observations(row: ModelRow, skipped: dict[str, int]) -> Iterable[dict[st
         scores[(cell.fact.benchmark, cell.fact.metric, round(cell.fact.error, 6))].append(cell.fact)
     if not scores:
         return
-    compute = {name: _best_cell(row, curated, name) for name in COMPUTE_FIELDS}
+    own = [c for c in curated if c.field not in PHASED_FIELDS or phase_of(c.fact) is None]
+    compute = {name: _best_cell(row, own, name) for name in COMPUTE_FIELDS}
+    phases = {
+        phase: {
+            name: _best_cell(row, [c for c in curated if phase_of(c.fact) == phase], name)
+            for name in PHASED_FIELDS
+        }
+        for phase in PHASES
+    }
     for candidates in scores.values():
-        yield _row(row, max(candidates, key=preference), compute)
+        yield _row(row, max(candidates, key=preference), compute, phases)
 
 
 def _best_cell(row: ModelRow, cells: list[RowCell], field_name: str) -> RowCell | None:
@@ -118,14 +132,23 @@ def _best_cell(row: ModelRow, cells: list[RowCell], field_name: str) -> RowCell 
     return max((c for c in candidates if closeness(c) == closest), key=lambda c: preference(c.fact))
 
 
-def _row(row: ModelRow, result: Fact, compute: dict[str, RowCell | None]) -> dict[str, Any]:
+def _row(
+    row: ModelRow,
+    result: Fact,
+    compute: dict[str, RowCell | None],
+    phases: dict[str, dict[str, RowCell | None]],
+) -> dict[str, Any]:
     paper = row.paper
     fact = {name: cell.fact if cell else None for name, cell in compute.items()}
     params, flops, hardware = fact["parameters"], fact["ops_forward_pass"], fact["hardware"]
     time = fact["training_time_sec"]
     seconds = time.normalized if time else None
-    derived = derive_compute(fact, result.benchmark)
+    phased = {
+        p: {n: c.fact if c else None for n, c in cells.items()} for p, cells in phases.items()
+    }
+    derived = derive_compute(fact, result.benchmark, phased)
     used = [f for f in (result, *fact.values()) if f is not None]
+    used += [f for cells in phased.values() for f in cells.values() if f is not None]
     return {
         "source_key": (
             f"{paper.arxiv_id}:{result.benchmark}:{result.metric or ''}:{row.row_key}"
@@ -157,6 +180,7 @@ def _row(row: ModelRow, result: Fact, compute: dict[str, RowCell | None]) -> dic
             "count_unit": hardware.count_unit if hardware else None,
             "links": {name: cell.link for name, cell in compute.items() if cell},
             "methods": {name: d.method for name, d in derived.items() if d.value is not None},
+            "network_operations_inputs": list(derived["network_operations"].inputs),
             "six_n_d": derived["six_n_d"].value,
         },
     }

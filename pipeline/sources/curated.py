@@ -145,6 +145,9 @@ def _futuretech_row(record: dict[str, str], board: Leaderboard, file: str, line:
             "multiadds": multiadds,
             "epochs": number("training_epochs"),
             "training_set_size": number("training_set_size"),
+            # per phase, as the authors summed them into network operations
+            "phase_epochs": {phase: number(f"{phase}_epochs") for phase in PHASES},
+            "phase_set_size": {phase: number(f"{phase}_set_size") for phase in PHASES},
             "phase_seconds": seconds,
             "training_time_text": {
                 phase: text
