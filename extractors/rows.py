@@ -101,6 +101,7 @@ class Row:
     main: bool = False  # marked as the paper's ("ours", "proposed") or named in its title
     cells: list[Cell] = field(default_factory=list)
     scored: bool = False  # has a result cell
+    benchmarks: set[str] = field(default_factory=set)  # of its result cells
     _fact_ids: set[int] = field(default_factory=set, repr=False)
 
     def add(self, fact: FactLike, link: str) -> None:
@@ -108,7 +109,9 @@ class Row:
             return
         self._fact_ids.add(fact.id)
         self.cells.append(Cell(fact.id, SPECS[fact.kind].row_field, link))
-        self.scored = self.scored or fact.kind == "result"
+        if fact.kind == "result":
+            self.scored = True
+            self.benchmarks.update([fact.benchmark] if fact.benchmark else [])
         name = (fact.model or "").strip()
         if name and name != self.model and name not in self.aliases:
             self.aliases.append(name)
@@ -251,8 +254,7 @@ def _place(
         if _same_table_row(fact, result):
             return [(row, "same table row")]
     if not fact.model:
-        own = [row for row in rows.values() if row.own and row.scored]
-        return [(row, "paper-level statement") for row in own]
+        return [(row, "paper-level statement") for row in _stated_for(fact, rows)]
     host = _size_host(fact.model, rows)
     if host is not None:
         return [(host, "name contains")]
@@ -273,6 +275,15 @@ def _place(
     family = _family(fact.model) if fact.kind in RESOLUTION_FREE else None
     members = [row for row in scored if family and row.own and family in row.key]
     return [(row, "name contains") for row in members] or _contained(fact, stem, scored)
+
+
+def _stated_for(fact: FactLike, rows: dict[str, Row]) -> list[Row]:
+    """The own rows a statement naming no model is about: all of them, or, when it names a
+    benchmark ("We train the COCO models with an 8-GPU implementation"), those scored on it."""
+    own = [row for row in rows.values() if row.own and row.scored]
+    if not fact.benchmark:
+        return own
+    return [row for row in own if fact.benchmark in row.benchmarks]
 
 
 def _family(name: str) -> str | None:

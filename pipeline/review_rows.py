@@ -1,9 +1,10 @@
 """Reviewing by model row: the rows closest to a fit first, and a row's cells accepted at once.
 
 A row (``extractors.rows``) is what a fit uses: a score with a compute measure. Rows are ordered
-by what completes a fit soonest: a score with FLOPs or hardware and training time beats a score
-with only a parameter count, which beats a score alone; the paper's main and own rows before
-quoted ones; then by the score's confidence. A row's proposal is, for each of its fields, the
+by what completes a fit soonest: rows nobody has decided yet before rows already accepted whose
+other candidate cells are still pending; a score with FLOPs or hardware and training time beats a
+score with only a parameter count, which beats a score alone; the paper's main and own rows
+before quoted ones; then by the score's confidence. A row's proposal is, for each of its fields, the
 cell its observation would take (``pipeline.analysis.observations``: strongest link, closest
 name, most confident); ``pipeline.row_decisions`` accepts it, rejects, moves, merges and undoes;
 ``pipeline.zerotouch`` accepts confident rows with no human.
@@ -95,8 +96,12 @@ def row_queue(
             continue
         cells = proposal(row)
         entries.append(RowEntry(row, tier(cells), cells))
-    entries.sort(key=lambda e: (e.tier, not e.row.own, -_score_confidence(e), e.row.id))
+    entries.sort(key=lambda e: (e.row.status != "pending", *_usefulness(e)))
     return entries[:limit]
+
+
+def _usefulness(entry: RowEntry) -> tuple[int, bool, float, int]:
+    return entry.tier, not entry.row.own, -_score_confidence(entry), entry.row.id
 
 
 def _score_confidence(entry: RowEntry) -> float:

@@ -72,3 +72,30 @@ def test_several_ids_are_decided_together_or_not_at_all(
     with session_scope(ctrends_env["CTRENDS_DATABASE_URL"]) as s:
         statuses = {f.id: f.status for f in s.scalars(select(Fact))}
     assert [statuses[i] for i in fact_ids] == ["rejected", "rejected", "pending"]
+
+
+def test_an_accepted_row_with_cells_still_pending_goes_behind_undecided_rows(
+    session: Session, ctrends_env: dict[str, str]
+) -> None:
+    """After `accept-row`, the row's other candidates (a second score of the same metric) stay
+    pending, but the row already feeds a fit: the queue offers the undecided rows first."""
+    p = paper(session, title="Deep Residual Learning")
+    stored(
+        session,
+        p,
+        [
+            result(model="ResNet-152", value="78.6", confidence=0.5),
+            result(model="ResNet-152", value="77.0", confidence=0.4, page=7),
+            flops(model="ResNet-152", value="11.3"),
+            result(model="ResNet-101", value="77.4", confidence=0.5),
+            flops(model="ResNet-101", value="7.6"),
+        ],
+    )
+    refresh_rows(session, p)
+    session.commit()
+    first = json.loads(runner.invoke(app, ["review", "rows", "--format", "json"]).stdout)
+    assert [r["model"] for r in first] == ["ResNet-152", "ResNet-101"]  # by row id on a tie
+    accepted = runner.invoke(app, ["review", "accept-row", str(first[0]["id"])])
+    assert accepted.exit_code == 0, accepted.output
+    after = json.loads(runner.invoke(app, ["review", "rows", "--format", "json"]).stdout)
+    assert [r["model"] for r in after] == ["ResNet-101", "ResNet-152"]

@@ -148,6 +148,27 @@ def test_rows_link_table_rows_aliases_and_paper_level_statements() -> None:
     assert cells(rows, "Inception-v3") == {7: ("parameters", "same name")}  # left to merge
 
 
+def test_a_statement_naming_a_benchmark_is_about_the_rows_scored_on_it() -> None:
+    """A paper-level statement that names a benchmark is the training of that benchmark's
+    models, not every row's: "We train the COCO models with an 8-GPU implementation" (ResNet),
+    "On WMT En → Fr, it takes around 6 days to train a basic model using 96 NVIDIA K80 GPUs"
+    (GNMT, which also reports En-De). A statement naming no benchmark stays every own row's."""
+    facts = [
+        F(1, "result", "ResNet-50", "imagenet", "top1"),
+        F(2, "result", "Faster R-CNN", "coco", "box_ap"),
+        F(3, "hardware", None, "coco", page=10),
+        F(4, "hardware", None, None, page=7),
+        F(5, "result", "GNMT (En-De)", "wmt14_en_de", "bleu"),
+        F(6, "result", "GNMT (En-Fr)", "wmt14_en_fr", "bleu"),
+        F(7, "training_time", None, "wmt14_en_fr", page=9),
+    ]
+    rows = assemble(facts)
+    assert set(cells(rows, "ResNet-50")) == {1, 4}
+    assert set(cells(rows, "Faster R-CNN")) == {2, 3, 4}
+    assert set(cells(rows, "GNMT (En-De)")) == {4, 5}
+    assert set(cells(rows, "GNMT (En-Fr)")) == {4, 6, 7}
+
+
 def test_a_parameter_count_serves_every_resolution_variant_flops_only_one() -> None:
     facts = [
         F(1, "result", "DeiT-B", "imagenet", "top1"),
