@@ -4,8 +4,8 @@ One place, used by every table, `review show` and every JSON writer, so the same
 ``17.2% %`` in one view and ``17.2%`` in another:
 
 * :func:`fact_value`: a value as the paper printed it, with its unit once. PDF words can split a
-  number (``16 . 4%``); a value that already carries its unit (``17.2%``, ``3.58% ∗``) gets no
-  second one; a score printed as a fraction (``0.790``, error 0.21) is not a percent.
+  number (``16 . 4%``); a value that already carries its unit in words or signs after the number
+  (``17.2%``, ``3.58% ∗``, ``4.3 G FLOPs``, ``a week`` stored in seconds) gets no second one; a score printed as a fraction (``0.790``, error 0.21) is not a percent.
 * :func:`number`: significant digits for people, ``1.2e26`` for FLOP counts.
 * :func:`tidy`: floats rounded to 12 significant digits before JSON, which removes binary noise
   (``0.20999999999999996`` -> ``0.21``) and keeps every digit a paper or a fit can mean.
@@ -54,8 +54,8 @@ def number(value: float | int | None, digits: int = 3) -> str:
 def fact_value(value: str | None, unit: str | None, error: float | None = None) -> str:
     """A fact's printed value with its unit shown once (see the module docstring)."""
     text = _SPLIT_NUMBER.sub(r"\1", (value or "").strip())
-    if not unit or unit in text or _printed_as_fraction(text, unit, error):
-        return text
+    if not unit or not text[-1:].isdigit() or _printed_as_fraction(text, unit, error):
+        return text  # words after the number ("a week", "4.3 G FLOPs", "17.2%") are its unit
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 

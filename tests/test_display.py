@@ -28,6 +28,9 @@ runner = CliRunner()
         ("0.9", "%", 0.009, "0.9%"),  # 0.9 percent, not a fraction: its error says so
         ("3.8", "GFLOPs", None, "3.8 GFLOPs"),
         ("28.4", None, None, "28.4"),
+        ("a week", "s", None, "a week"),  # a duration in words, stored in seconds: was "a week s"
+        ("one month", "s", None, "one month"),
+        ("4.3 G FLOPs", "GFLOPs", None, "4.3 G FLOPs"),  # was "4.3 G FLOPs GFLOPs"
     ],
 )
 def test_a_value_shows_its_unit_once(
