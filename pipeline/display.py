@@ -5,7 +5,8 @@ One place, used by every table, `review show` and every JSON writer, so the same
 
 * :func:`fact_value`: a value as the paper printed it, with its unit once. PDF words can split a
   number (``16 . 4%``); a value that already carries its unit in words or signs after the number
-  (``17.2%``, ``3.58% ∗``, ``4.3 G FLOPs``, ``a week`` stored in seconds) gets no second one; a score printed as a fraction (``0.790``, error 0.21) is not a percent.
+  (``17.2%``, ``3.58% ∗``, ``4.3 G FLOPs``, ``a week`` stored in seconds) gets no second one; a
+  score printed as a fraction (``0.790``, error 0.21) is not a percent.
 * :func:`number`: significant digits for people, ``1.2e26`` for FLOP counts.
 * :func:`tidy`: floats rounded to 12 significant digits before JSON, which removes binary noise
   (``0.20999999999999996`` -> ``0.21``) and keeps every digit a paper or a fit can mean.

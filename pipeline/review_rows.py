@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import ModelRow, Paper, RowCell
-from extractors.kinds import rule_preference
+from extractors.confidence import SECONDARY
+from extractors.kinds import rule_confidence, rule_preference
 from extractors.rows import LINK_RANK, name_distance
 from pipeline.errors import UserError
 from pipeline.rows import MERGED
@@ -26,6 +27,9 @@ from pipeline.sources import BadRecord, split_arxiv_id
 
 FIT_MEASURES = ("ops_forward_pass", "hardware")  # with a score, a data point of a fit
 REJECTED = "rejected"
+# Fields a paper-level statement fills with the paper's training; a statement the rules read as
+# inference, fine-tuning, a baseline's or another work's (confidence <= SECONDARY) is no row's.
+TRAINING_FIELDS = ("hardware", "training_time_sec")
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,27 @@ ROW_TIERS = {
 
 
 def proposal(row: ModelRow) -> dict[str, RowCell]:
-    """Per field, the not-rejected cell the row's observation would take."""
+    """Per field, the not-rejected cell the row's observation would take (a training field not
+    from an inference or cited statement, see :func:`_not_training`)."""
     best: dict[str, RowCell] = {}
     for cell in row.cells:
-        if cell.fact.status == REJECTED:
+        if cell.fact.status == REJECTED or _not_training(cell):
             continue
         current = best.get(cell.field)
         if current is None or rank(row, cell) > rank(row, current):
             best[cell.field] = cell
     return best
+
+
+def _not_training(cell: RowCell) -> bool:
+    """A statement about inference or someone else's training ("Runtime is measured on a single
+    NVIDIA TITAN RTX", "Throughput is measured on a V100 GPU") stays a cell a curator can pick,
+    but is not proposed: accepting the row would make it the row's training."""
+    return (
+        cell.field in TRAINING_FIELDS
+        and cell.link == "paper-level statement"
+        and rule_confidence(cell.fact) <= SECONDARY
+    )
 
 
 def rank(row: ModelRow, cell: RowCell) -> tuple[int, int, tuple[float, float]]:

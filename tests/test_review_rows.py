@@ -11,8 +11,10 @@ from typer.testing import CliRunner
 
 from db.models import Fact, ModelRow, ReviewEvent
 from db.session import session_scope
+from extractors.facts import ExtractedFact
 from pipeline.cli import app
 from pipeline.errors import UserError
+from pipeline.review_rows import proposal
 from pipeline.rows import refresh_rows
 from tests.support.review_data import flops, paper, result, stored
 
@@ -99,3 +101,33 @@ def test_an_accepted_row_with_cells_still_pending_goes_behind_undecided_rows(
     assert accepted.exit_code == 0, accepted.output
     after = json.loads(runner.invoke(app, ["review", "rows", "--format", "json"]).stdout)
     assert [r["model"] for r in after] == ["ResNet-101", "ResNet-152"]
+
+
+def test_an_inference_statement_is_a_cell_but_not_the_rows_proposed_hardware(
+    session: Session, ctrends_env: dict[str, str]
+) -> None:
+    """ "Runtime is measured on a single NVIDIA TITAN RTX graphics card" (DetectoRS) and "MACs and
+    Throughput are measured ... on a V100 GPU" (TinyViT): the rules give such statements the
+    confidence of a secondary statement, and accepting the row must not make them its training."""
+
+    def gpu(evidence: str, confidence: float) -> ExtractedFact:
+        return ExtractedFact(
+            kind="hardware", value="a single NVIDIA TITAN RTX", unit=None, page=6,
+            evidence=evidence, confidence=confidence, extractor="hardware",
+            extractor_version="1", accelerator="TITAN RTX", count=1,
+        )  # fmt: skip
+
+    p = paper(session, title="DetectoRS")
+    stored(
+        session,
+        p,
+        [
+            result(model="DetectoRS", value="54.7", benchmark="coco", metric="box_ap"),
+            gpu("Runtime is measured on a single NVIDIA TITAN RTX graphics card.", 0.4),
+        ],
+    )
+    refresh_rows(session, p)
+    session.commit()
+    row = session.scalars(select(ModelRow)).one()
+    assert {c.field for c in row.cells} == {"score", "hardware"}  # still there to pick
+    assert set(proposal(row)) == {"score"}
