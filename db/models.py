@@ -166,20 +166,26 @@ class Fact(Base):
     )
 
 
-class ReviewEvent(Base):
+class Decision:
+    """The columns every audit-trail entry has: who did what, the state before and after, why
+    and when. Entries are never updated and never deleted."""
+
+    reviewer: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewEvent(Decision, Base):
     """One curator decision (or its undoing): never updated, never deleted."""
 
     __tablename__ = "review_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fact_id: Mapped[int] = mapped_column(ForeignKey("facts.id", ondelete="CASCADE"), index=True)
-    reviewer: Mapped[str] = mapped_column(String(128))
-    # accept | reject | edit | keep | undo | auto_accept | flag
-    action: Mapped[str] = mapped_column(String(16))
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # action: accept | reject | edit | keep | undo | auto_accept | flag
 
     fact: Mapped[Fact] = relationship(back_populates="events")
 
@@ -239,7 +245,7 @@ class RowCell(Base):
     fact: Mapped[Fact] = relationship()
 
 
-class RowEvent(Base):
+class RowEvent(Decision, Base):
     """One curator decision on a model row (or its undoing): never updated, never deleted.
 
     ``action``: ``accept_row`` | ``reject_row`` | ``move`` (a fact moved into this row) |
@@ -252,12 +258,6 @@ class RowEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     row_id: Mapped[int] = mapped_column(ForeignKey("model_rows.id", ondelete="CASCADE"), index=True)
-    reviewer: Mapped[str] = mapped_column(String(128))
-    action: Mapped[str] = mapped_column(String(16))
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     row: Mapped[ModelRow] = relationship(back_populates="events")
 
