@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from extractors.confidence import ADJUSTMENTS
+from extractors.confidence import COLUMN_DOUBTS
 from extractors.facts import ExtractedFact
 from extractors.kinds import rule_confidence
 
@@ -49,7 +49,13 @@ def _getter(fact: Any) -> Getter:
 
 # --- features ---------------------------------------------------------------------------------
 
-CUE_FEATURES = tuple(sorted(ADJUSTMENTS))
+# The cues extractors record in a result fact's details (the other ADJUSTMENTS move only the
+# rule confidence or never fire on results: constant columns teach a model nothing).
+CUE_FEATURES = (
+    "benchmark_from_paper", "benchmark_named", "best_in_column", "best_in_paper", "bold",
+    "ensemble", "marked_own", "metric_from_caption", "named_in_title", "own_claim",
+    "quoted_from_other_paper", "swapped_top_k", "unnamed_row",
+)  # fmt: skip
 FEATURES: tuple[str, ...] = (
     "rule_confidence",
     "prose",
@@ -59,31 +65,40 @@ FEATURES: tuple[str, ...] = (
     "early_page",
     "rule_rank_in_benchmark",
     "best_score_in_metric",
+    "best_undoubted_in_metric",
+    "test_split",
     "stated_in_table_and_prose",
     "log_candidates_in_benchmark",
     *(f"cue_{name}" for name in CUE_FEATURES),
 )
+# What makes a table value's reading doubtful: its column's meaning was guessed, or its row has
+# no name. The paper's best undoubted score is a better headline guess than its best score,
+# which a misread column (another dataset's mAP filed as COCO AP) often holds.
+_DOUBTS = (*COLUMN_DOUBTS, "unnamed_row")
+_TEST_SPLITS = ("test", "test-dev")
 
 
 def features(facts: Sequence[Any]) -> list[list[float]]:
     """One feature vector (in :data:`FEATURES` order) per fact of one paper's result facts.
 
     Context features compare a fact with the paper's other candidates on its benchmark: its
-    rank by rule confidence, whether it is the best score of its metric, whether the same
-    score is printed both in a table and in a sentence (a paper repeats its headline)."""
+    rank by rule confidence, whether it is the best score of its metric (among all candidates,
+    and among those whose reading nothing doubts), whether the same score is printed both in a
+    table and in a sentence (a paper repeats its headline). A test-split column is what a paper
+    reports as final where it prints dev and test side by side."""
     gets = [_getter(f) for f in facts]
     by_benchmark: dict[Any, list[int]] = defaultdict(list)
     for i, get in enumerate(gets):
         by_benchmark[get("benchmark")].append(i)
     scores = [_score(get) for get in gets]
     rules = [rule_confidence(f) for f in facts]
+    undoubted = [not any((get("details") or {}).get(c) for c in _DOUBTS) for get in gets]
     rows = []
     for i, get in enumerate(gets):
         details = get("details") or {}
         peers = by_benchmark[get("benchmark")]
         same_metric = [j for j in peers if gets[j]("metric") == get("metric")]
         rank = sum(rules[j] > rules[i] for j in peers)
-        best = max((scores[j] for j in same_metric if scores[j] is not None), default=None)
         prose = not str(get("rule") or "").startswith("table")
         echoed = any(
             j != i
@@ -101,13 +116,21 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
             float(bool(_BRACKETED_HEADER.search(str(details.get("header") or "")))),
             float(int(get("page") or 1) <= 3),
             1.0 / (1.0 + rank),
-            float(best is not None and scores[i] is not None and scores[i] >= best - 1e-9),
+            float(_is_best(scores, i, same_metric)),
+            float(undoubted[i] and _is_best(scores, i, [j for j in same_metric if undoubted[j]])),
+            float(details.get("split") in _TEST_SPLITS),
             float(echoed),
             math.log1p(len(peers)),
             *(float(bool(details.get(name))) for name in CUE_FEATURES),
         ]
         rows.append(row)
     return rows
+
+
+def _is_best(scores: Sequence[float | None], i: int, among: Sequence[int]) -> bool:
+    """Whether candidate ``i`` has the highest score of ``among`` (ties count)."""
+    best = max((scores[j] for j in among if scores[j] is not None), default=None)
+    return best is not None and scores[i] is not None and scores[i] >= best - 1e-9
 
 
 def _score(get: Getter) -> float | None:

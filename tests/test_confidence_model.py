@@ -169,3 +169,37 @@ def test_too_little_data_is_a_clear_error() -> None:
     gold, facts = _corpus(papers=1)
     with pytest.raises(ValueError, match="two papers"):
         confidence_model.fit(confidence_model.dataset(gold, facts))
+
+
+def _candidate(model: str, header: str, score: float, **details: Any) -> dict[str, Any]:
+    return {
+        "kind": "result", "benchmark": "coco", "metric": "box_ap", "model": model, "page": 13,
+        "rule": "table_score_column", "value": f"{score}", "error": round(1 - score / 100, 6),
+        "confidence": 0.6, "details": {"header": header, **details},
+    }  # fmt: skip
+
+
+def _feature(rows: list[list[float]], name: str) -> list[float]:
+    return [row[ranking.FEATURES.index(name)] for row in rows]
+
+
+def test_the_best_undoubted_score_is_told_from_a_misread_column() -> None:
+    """SSD (1512.02325): a VOC ablation table's "mAP" column read as COCO box AP (its benchmark
+    guessed from the paper) holds the paper's best "COCO" score, 64.2, above the real headline
+    (SSD512* 28.8 in the COCO test-dev column); Cascade R-CNN and CSPNet print such tables too."""
+    misread = _candidate("✔ ✔", "mAP use boundary boxes? Yes", 64.2, benchmark_from_paper=True)
+    headline = _candidate("SSD512*", "COCO test-dev2015 trainval35k 0.5:0.95", 28.8)
+    baseline = _candidate("SSD300*", "COCO test-dev2015 trainval35k 0.5:0.95", 25.1)
+    rows = ranking.features([misread, headline, baseline])
+    assert _feature(rows, "best_score_in_metric") == [1.0, 0.0, 0.0]
+    assert _feature(rows, "best_undoubted_in_metric") == [0.0, 1.0, 0.0]
+
+
+def test_a_test_split_column_is_a_feature() -> None:
+    """Dev and test side by side: "CoNLL03 DEV" / "CoNLL03 TEST" (1611.04361), "BLEU dev" /
+    "BLEU test" (1406.1078); the paper's final figure is the test column."""
+    dev = {**_candidate("Char attention", "CoNLL03 DEV", 89.91, split="dev"), "metric": "f1"}
+    test = {**_candidate("Char attention", "CoNLL03 TEST", 84.09, split="test"), "metric": "f1"}
+    for fact in (dev, test):
+        fact["benchmark"] = "conll03"
+    assert _feature(ranking.features([dev, test]), "test_split") == [0.0, 1.0]
