@@ -42,7 +42,6 @@ ROW_FEATURES: tuple[str, ...] = (
     "flops_name_distance",
     "log_rows_sharing_flops",
     "log_flops_alternatives",  # the row's other FLOPs cells with another value
-
     "hardware_rule_confidence",
     "hardware_paper_level",
     "training_time_rule_confidence",  # hardware burden needs it
