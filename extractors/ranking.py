@@ -177,9 +177,10 @@ class Model:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Model:
+    def from_json(cls, data: Mapping[str, Any], expected: tuple[str, ...] = FEATURES) -> Model:
+        """The model in ``data``, refused unless its features are ``expected`` (the reader's)."""
         names = tuple(data["features"])
-        if names != FEATURES:
+        if names != expected:
             raise ValueError("the model's feature list is not this extractor's (retrain it)")
         keys = ("features", "mean", "scale", "coef", "intercept", "isotonic")
         return cls(
@@ -209,16 +210,16 @@ def interpolate(xs: Sequence[float], ys: Sequence[float], x: float) -> float:
 
 
 @lru_cache(maxsize=4)
-def load_model(path: Path = MODEL_PATH) -> Model | None:
-    """The committed model, or None (logged once) when it is missing or unreadable."""
+def load_model(path: Path = MODEL_PATH, expected: tuple[str, ...] = FEATURES) -> Model | None:
+    """The committed model (of the ``expected`` features: the row model,
+    :mod:`extractors.row_confidence`, shares this reader), or None (logged once) when it is
+    missing or unreadable: the caller then keeps its rule confidences."""
     try:
-        return Model.from_json(json.loads(path.read_text()))
+        return Model.from_json(json.loads(path.read_text()), expected)
     except FileNotFoundError:
-        log.warning("no confidence model at %s: result confidences stay the rules'", path)
+        log.warning("no confidence model at %s: confidences stay the rules'", path)
     except (ValueError, KeyError, TypeError) as exc:
-        log.warning(
-            "confidence model %s unusable (%s): result confidences stay the rules'", path, exc
-        )
+        log.warning("confidence model %s unusable (%s): confidences stay the rules'", path, exc)
     return None
 
 

@@ -59,6 +59,14 @@ class Dataset:
         ]
         return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
 
+    def take(self, indices: Sequence[int]) -> Dataset:
+        """The candidates at ``indices`` (hand labels dropped: only figures read them)."""
+        index = list(indices)
+        return Dataset(
+            [self.facts[i] for i in index], self.x[index], self.y[index],
+            [self.groups[i] for i in index], {},
+        )  # fmt: skip
+
 
 def dataset(
     gold: Mapping[str, Mapping[str, Any]],
@@ -110,18 +118,19 @@ def _raw(mean: np.ndarray, scale: np.ndarray, lr: LogisticRegression, x: np.ndar
     return lr.predict_proba((x - mean) / scale)[:, 1]
 
 
-def _folds(groups: Sequence[str], folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def paper_folds(groups: Sequence[str], folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """GroupKFold by paper: (train, test) indices, no paper on both sides."""
     n = min(folds, len(set(groups)))
     return list(GroupKFold(n_splits=n).split(np.zeros(len(groups)), groups=list(groups)))
 
 
-def fit(data: Dataset, folds: int = FOLDS) -> Model:
-    """Logistic regression on all of ``data``, calibrated on its paper-grouped out-of-fold
-    probabilities."""
+def fit(data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES) -> Model:
+    """Logistic regression on all of ``data`` (columns ``names``: the result features, or the
+    row model's), calibrated on its paper-grouped out-of-fold probabilities."""
     if len(set(data.y.tolist())) < 2 or len(set(data.groups)) < 2:
         raise ValueError("training needs positive and negative candidates from two papers or more")
     oof = np.zeros(len(data.y))
-    for train, test in _folds(data.groups, folds):
+    for train, test in paper_folds(data.groups, folds):
         if len(set(data.y[train].tolist())) < 2:
             oof[test] = data.y[train].mean()
             continue
@@ -130,7 +139,7 @@ def fit(data: Dataset, folds: int = FOLDS) -> Model:
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(oof, data.y)
     mean, scale, lr = _logistic(data.x, data.y)
     return Model(
-        features=FEATURES,
+        features=names,
         mean=tuple(float(v) for v in mean),
         scale=tuple(float(v) for v in scale),
         coef=tuple(float(v) for v in lr.coef_[0]),
@@ -148,17 +157,15 @@ def fit(data: Dataset, folds: int = FOLDS) -> Model:
     )
 
 
-def cross_validated(data: Dataset, folds: int = FOLDS) -> list[float]:
+def cross_validated(
+    data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES
+) -> list[float]:
     """Each candidate's probability from a model (trained and calibrated by :func:`fit`) that
     never saw its paper."""
     scores = [0.0] * len(data.y)
-    for train, test in _folds(data.groups, folds):
-        part = Dataset(
-            [data.facts[i] for i in train], data.x[train], data.y[train],
-            [data.groups[i] for i in train], {},
-        )  # fmt: skip
+    for train, test in paper_folds(data.groups, folds):
         try:
-            model = fit(part, folds)
+            model = fit(data.take(train), folds, names)
         except ValueError:  # a fold without both labels: the base rate
             for i in test:
                 scores[i] = float(data.y[train].mean())
@@ -225,6 +232,16 @@ def figures(
     headline = evaluate(gold, replaced).headline
     labels = data.y.tolist()
     confident = [y for y, s in zip(labels, scores, strict=True) if s >= CONFIDENT]
+    table = reliability(labels, scores)
+    hand = [right for i, right in data.hand.items() if scores[i] >= CONFIDENT]
+    return Figures(
+        headline.found, headline.total, len(confident), sum(confident), table,
+        len(hand), sum(hand),
+    )  # fmt: skip
+
+
+def reliability(labels: Sequence[int], scores: Sequence[float]) -> list[dict[str, Any]]:
+    """Per confidence bin (:data:`BINS`): how many candidates, and the fraction of them right."""
     table = []
     for low, high in pairwise(BINS):
         inside = [y for y, s in zip(labels, scores, strict=True) if low <= s < high]
@@ -235,11 +252,7 @@ def figures(
                 "right": (sum(inside) / len(inside)) if inside else None,
             }
         )
-    hand = [right for i, right in data.hand.items() if scores[i] >= CONFIDENT]
-    return Figures(
-        headline.found, headline.total, len(confident), sum(confident), table,
-        len(hand), sum(hand),
-    )  # fmt: skip
+    return table
 
 
 @dataclass

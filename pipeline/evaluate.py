@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -393,6 +394,15 @@ def corpus_pdfs(corpus: Path) -> dict[str, Path]:
     if not pdf_dir.is_dir():
         raise GoldError(f"{pdf_dir} not found: a corpus keeps its papers in pdfs/")
     return {re.sub(r"v\d+$", "", p.stem): p for p in sorted(pdf_dir.glob("*.pdf"))}
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of the evaluation's SQLite database while it is open: the backup API
+    reads through the write-ahead log, which a file copy would miss."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    dst.close()
+    src.close()
 
 
 def extract_into_database(

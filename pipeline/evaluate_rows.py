@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session, selectinload
 from db.models import Fact, ModelRow, Observation, RowCell
 from db.session import session_scope
 from extractors.accelerators import peak_flops
+from pipeline.analysis.derived import COMPUTE_FIELDS, derive_compute
 from pipeline.analysis.observations import rebuild_extracted
 from pipeline.evaluate import (
     FLOPS_TOLERANCE,
@@ -190,11 +191,24 @@ def _observations(session: Session) -> dict[str, list[Observation]]:
     return observations
 
 
+def zero_touch_sweep(
+    gold: Mapping[str, Mapping[str, Any]], database_url: str, confidences: Mapping[int, float]
+) -> list[ZeroTouch]:
+    """The zero-touch sweep (see the module docstring, 6) on an unreviewed database (it is
+    changed) with the row confidences ``confidences`` (row id -> confidence) instead of the
+    committed model's: the evaluation passes cross-validated ones (``pipeline.row_model``)."""
+    with session_scope(database_url) as session:
+        return [_zero_touch(session, gold, t, confidences) for t in ZERO_TOUCH_THRESHOLDS]
+
+
 def _zero_touch(
-    session: Session, gold: Mapping[str, Mapping[str, Any]], threshold: float
+    session: Session,
+    gold: Mapping[str, Mapping[str, Any]],
+    threshold: float,
+    confidences: Mapping[int, float] | None = None,
 ) -> ZeroTouch:
     """Accept the rows at ``threshold`` as a nightly run would and score what that yields."""
-    auto_accept_rows(session, threshold)
+    auto_accept_rows(session, threshold, confidences)
     observations = _observations(session)
     result = ZeroTouch(threshold)
     result.rows = sum(
@@ -219,6 +233,32 @@ def _zero_touch(
         if name.endswith(f"/{ZERO_TOUCH_MEASURE}")
     }
     return result
+
+
+def right_data_point(gold_rows: list[Mapping[str, Any]], cells: Mapping[str, RowCell]) -> bool:
+    """Whether a row's proposed cells, accepted, give a right data point of a fit: its score is
+    one of a gold row's, and of that gold row's FLOPs and hardware burden, the row carries at
+    least one and none it carries is wrong (judged as the zero-touch figures judge them). Gold
+    lists headline rows only, so a right data point gold does not list counts as wrong."""
+    score = cells["score"].fact
+    if score.error is None:
+        return False
+    compute = {name: cells[name].fact if name in cells else None for name in COMPUTE_FIELDS}
+    flops = compute["ops_forward_pass"]
+    obs = Observation(
+        benchmark=score.benchmark,
+        metric=score.metric,
+        score=round((1 - score.error) * 100, 9),
+        ops_forward_pass=flops.normalized if flops else None,
+        hardware_burden=derive_compute(compute, score.benchmark)["hardware_burden"].value,
+    )
+    carried = {"flops": obs.ops_forward_pass, "hardware_burden": obs.hardware_burden}
+    for row in gold_rows:
+        if _candidates(row, [obs]):
+            judged = {k: v for k, v in _checks(row, obs).items() if carried.get(k) is not None}
+            if judged and all(judged.values()):
+                return True
+    return False
 
 
 def _computed(obs: Observation) -> bool:

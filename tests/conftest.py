@@ -156,3 +156,12 @@ def ctrends_env(
 def session(ctrends_env: dict[str, str]) -> Iterator[Session]:
     with session_scope(ctrends_env["CTRENDS_DATABASE_URL"]) as s:
         yield s
+
+
+@pytest.fixture
+def no_row_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No committed row model (``extractors.row_confidence``): row confidences fall back to the
+    product of the cells' confidences, which a test sets by hand."""
+    from extractors import row_confidence
+
+    monkeypatch.setattr(row_confidence, "ROW_MODEL_PATH", tmp_path / "no-row-model.json")

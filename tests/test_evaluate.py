@@ -195,16 +195,17 @@ def test_eval_reports_no_learned_figures_for_a_corpus_too_small_to_cross_validat
     monkeypatch.setenv("CTRENDS_DATA_DIR", str(tmp_path / "data"))
     result = CliRunner().invoke(app, ["eval", "--corpus", str(tiny_corpus), "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["confidence"] is None
+    report = json.loads(result.stdout)
+    assert report["confidence"] is None and report["row_confidence"] is None
 
 
 def test_train_confidence_on_too_little_data_is_a_one_line_error_and_writes_nothing(
     tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CTRENDS_DATA_DIR", str(tmp_path / "data"))
-    output = tmp_path / "model.json"
+    output, rows = tmp_path / "model.json", tmp_path / "rows.json"
     args = ["train-confidence", "--corpus", str(tiny_corpus), "--output", str(output)]
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, [*args, "--rows-output", str(rows)])
     assert result.exit_code != 0
     assert "two papers" in str(result.exception) or "two papers" in result.output
-    assert not output.exists()
+    assert not output.exists() and not rows.exists()

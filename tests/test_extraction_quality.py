@@ -15,10 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from extractors import ranking
+from extractors import ranking, row_confidence
 from extractors.facts import BENCHMARKS
-from pipeline import confidence_model
-from pipeline.evaluate import Evaluation, evaluate, extract_into_database, load_gold
+from pipeline import confidence_model, row_model
+from pipeline.evaluate import (
+    Evaluation,
+    copy_database,
+    evaluate,
+    extract_into_database,
+    load_gold,
+)
 from pipeline.evaluate_rows import RowEvaluation, authors_rows, evaluate_rows
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
@@ -73,44 +79,95 @@ LEARNED_FLOORS = {
 }
 
 
+# The learned row confidence, paper-grouped cross-validated (``pipeline.row_model``): issue 13's
+# zero-touch target (coverage >= 0.5 at 0.9, ImageNet FLOPs slope within 0.02 of the gold rows')
+# is not met; floors at the measured figures less a small margin (docs/extraction-quality.md).
+ROW_CONFIDENCE_FLOORS = {
+    "coverage_at_0.9": 0.06,  # measured 4/58 = 0.069 (a perfect confidence could reach 42/58)
+    "slope_difference_at_0.9": 0.05,  # measured 0.041 (-0.0764, N 4, vs gold -0.1171): at most
+    "top_bin_right": 0.75,  # rows at >= 0.9 right data points of a gold row: measured 4/4
+    "low_bin_right": 0.05,  # rows below 0.1 that are right: at most (measured 0.028)
+}
+Evaluations = tuple[
+    Evaluation,
+    RowEvaluation,
+    confidence_model.ConfidenceReport | None,
+    row_model.RowConfidenceReport | None,
+]
+
+
 @pytest.fixture(scope="module")
 def evaluations(
     dev_corpus: Path, shared_dir: Path, request: pytest.FixtureRequest
-) -> Iterator[tuple[Evaluation, RowEvaluation, confidence_model.ConfidenceReport | None]]:
+) -> Iterator[Evaluations]:
     # PDF and parse caches persist between runs (content-addressed, keyed by parser version).
     data_dir = request.config.cache.mkdir("ctrends-quality-data")
+    labels = confidence_model.corpus_labels(dev_corpus)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CTRENDS_DATA_DIR", str(data_dir))
-        database = data_dir / "quality.sqlite"
-        database.unlink(missing_ok=True)
+        database, unreviewed = data_dir / "quality.sqlite", data_dir / "quality-cv.sqlite"
+        for path in (database, unreviewed):
+            path.unlink(missing_ok=True)
         url = f"sqlite:///{database}"
         facts, _failures = extract_into_database(dev_corpus, url)
+        copy_database(database, unreviewed)
         gold = load_gold(dev_corpus)
         authors = authors_rows(shared_dir / "datasets" / "futuretech-2022", set(gold))
         rows = evaluate_rows(gold, url, authors)
-        database.unlink(missing_ok=True)
-    labels = confidence_model.corpus_labels(dev_corpus)
+        by_row = row_model.report(
+            gold, facts, f"sqlite:///{unreviewed}", row_confidence.load_row_model(), labels
+        )
+        for path in (database, unreviewed):
+            path.unlink(missing_ok=True)
     learned = confidence_model.report(gold, facts, ranking.load_model(ranking.MODEL_PATH), labels)
-    yield evaluate(gold, facts), rows, learned
+    yield evaluate(gold, facts), rows, learned, by_row
 
 
 @pytest.fixture(scope="module")
-def evaluation(evaluations: tuple[Evaluation, RowEvaluation, object]) -> Evaluation:
+def evaluation(evaluations: Evaluations) -> Evaluation:
     return evaluations[0]
 
 
 @pytest.fixture(scope="module")
-def rows(evaluations: tuple[Evaluation, RowEvaluation, object]) -> RowEvaluation:
+def rows(evaluations: Evaluations) -> RowEvaluation:
     return evaluations[1]
 
 
 @pytest.fixture(scope="module")
-def learned(
-    evaluations: tuple[Evaluation, RowEvaluation, confidence_model.ConfidenceReport | None],
-) -> confidence_model.ConfidenceReport:
+def learned(evaluations: Evaluations) -> confidence_model.ConfidenceReport:
     report = evaluations[2]
     assert report is not None, "the dev corpus has too few labelled candidates to cross-validate"
     return report
+
+
+@pytest.fixture(scope="module")
+def by_row(evaluations: Evaluations) -> row_model.RowConfidenceReport:
+    report = evaluations[3]
+    assert report is not None, "the dev corpus has too few rows to cross-validate"
+    return report
+
+
+def test_zero_touch_at_0_9_by_cross_validated_row_confidences(
+    by_row: row_model.RowConfidenceReport,
+) -> None:
+    """Each paper's rows scored by a result model and a row model trained without it: what the
+    nightly code accepts at 0.9 covers gold rows with their own compute, and its ImageNet FLOPs
+    slope stays near the gold rows'."""
+    top = by_row.zero_touch[0]
+    assert top.threshold == 0.9
+    assert (top.coverage.ratio or 0.0) >= ROW_CONFIDENCE_FLOORS["coverage_at_0.9"]
+    assert top.correct.found == top.coverage.found  # every gold row it covers: its own compute
+    difference = top.fits["imagenet/flops"]["difference"]
+    assert difference is not None
+    assert difference <= ROW_CONFIDENCE_FLOORS["slope_difference_at_0.9"]
+
+
+def test_row_confidence_is_calibrated_under_cross_validation(
+    by_row: row_model.RowConfidenceReport,
+) -> None:
+    bins = by_row.cross_validated
+    assert bins[0]["n"] >= 100 and bins[0]["right"] <= ROW_CONFIDENCE_FLOORS["low_bin_right"]
+    assert bins[-1]["n"] >= 3 and bins[-1]["right"] >= ROW_CONFIDENCE_FLOORS["top_bin_right"]
 
 
 def test_learned_headline_accuracy_holds_under_cross_validation(
@@ -212,9 +269,9 @@ def test_a_gold_row_costs_few_review_decisions(rows: RowEvaluation) -> None:
 
 
 def test_zero_touch_is_measured_and_grows_as_the_threshold_falls(rows: RowEvaluation) -> None:
-    """Issue 13's target (at 0.9: half the gold rows with compute, ImageNet FLOPs slope within
-    0.02) is not met by today's confidences; what CI holds is that the sweep is measured on one
-    denominator and that a lower threshold accepts a superset (``evaluate_rows``, 6)."""
+    """The in-sample sweep (the committed models): measured on one denominator, and a lower
+    threshold accepts a superset (``evaluate_rows``, 6). Issue 13's target is judged on the
+    cross-validated sweep (test_zero_touch_at_0_9_by_cross_validated_row_confidences)."""
     sweep = rows.zero_touch
     assert [z.threshold for z in sweep] == sorted((z.threshold for z in sweep), reverse=True)
     assert len({z.coverage.total for z in sweep}) == 1 and sweep[0].coverage.total > 0

@@ -105,6 +105,7 @@ def test_nightly_flow_end_to_end_and_idempotent(
     assert session.scalar(select(func.count()).select_from(PipelineRun)) == 2
 
 
+@pytest.mark.usefixtures("no_row_model")  # row confidences set by hand: the product fallback
 def test_a_zero_touch_night_accepts_confident_rows_before_its_fits(
     prefect_api: str,
     ctrends_env: dict[str, str],

@@ -55,6 +55,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "pipeline.evaluate_rows",
             "pipeline.hand_labels",
             "pipeline.confidence_model",
+            "pipeline.row_model",
             "pipeline.backup",
         ),
     ),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from db.models import Fact, ModelRow, ReviewEvent
+from db.models import Fact, ModelRow, ReviewEvent, RowEvent
 from db.session import session_scope
 from pipeline import review
 from pipeline.analysis.fit import run_fits
@@ -19,13 +19,14 @@ from pipeline.analysis.queries import latest_fits
 from pipeline.cli import app
 from pipeline.errors import UserError
 from pipeline.evaluate_rows import ZERO_TOUCH_THRESHOLDS, evaluate_rows
-from pipeline.review_rows import proposal
 from pipeline.rows import refresh_rows
 from pipeline.store import SYSTEM_REVIEWER
-from pipeline.zerotouch import auto_accept_rows, row_confidence
+from pipeline.zerotouch import auto_accept_rows, row_confidences
 from tests.support.extracted_facts import add_extracted_imagenet
 from tests.support.review_data import flops, paper, result, stored
 
+# Confidences set by hand: the product fallback (the learned row model: test_row_confidence.py).
+pytestmark = pytest.mark.usefixtures("no_row_model")
 runner = CliRunner()
 
 
@@ -52,13 +53,15 @@ def _facts(session: Session, model: str) -> list[Fact]:
     return list(session.scalars(select(Fact).where(Fact.model == model).order_by(Fact.id)))
 
 
-def test_row_confidence_is_score_times_best_compute_and_none_without_either(
-    session: Session,
+def test_without_a_row_model_confidence_is_score_times_compute_and_none_without_either(
+    session: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
     rows = _paper_with_rows(session)
-    assert row_confidence(proposal(rows["ResNet-152"])) == pytest.approx(0.95 * 0.96)
-    assert row_confidence(proposal(rows["VGG-16"])) == pytest.approx(0.95 * 0.5)
-    assert row_confidence(proposal(rows["ResNet-50"])) is None
+    confidences = row_confidences(rows.values())
+    assert confidences[rows["ResNet-152"].id] == pytest.approx(0.95 * 0.96)
+    assert confidences[rows["VGG-16"].id] == pytest.approx(0.95 * 0.5)
+    assert rows["ResNet-50"].id not in confidences
+    assert "no confidence model at" in caplog.text and "no-row-model.json" in caplog.text
 
 
 def test_auto_accept_takes_confident_rows_marks_them_and_reruns_accept_nothing(
@@ -140,12 +143,18 @@ def test_bulk_accept_is_by_row_unless_facts_and_audit_lists_automatic_rows(
     )
     assert out.exit_code == 0, out.output
     assert "accepted 2 facts of 1 rows as bo" in out.stdout
+    url = ctrends_env["CTRENDS_DATABASE_URL"]
+    with session_scope(url) as s:  # a row decision, as `review accept-row` makes one
+        [event] = s.scalars(select(RowEvent)).all()
+        assert (event.row_id, event.action, event.reviewer) == (
+            rows["ResNet-152"].id, "accept_row", "bo",
+        )  # fmt: skip
+        assert "row confidence 0.91 >= 0.9" in (event.note or "")
     out = runner.invoke(
         app, ["review", "bulk-accept", "--min-confidence", "0.9", "--facts", "--reviewer", "bo"]
     )
     assert "accepted 2 facts as bo" in out.stdout  # VGG-16's and ResNet-50's scores
 
-    url = ctrends_env["CTRENDS_DATABASE_URL"]
     audit = ["review", "audit", "--sample", "5", "-f", "json"]
     assert json.loads(runner.invoke(app, audit).stdout) == {"rows": [], "facts": []}  # by bo
 

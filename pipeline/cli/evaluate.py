@@ -1,6 +1,6 @@
 """``ctrends eval``: measure the extractors on a gold corpus (see :mod:`pipeline.evaluate`);
-``ctrends train-confidence``: train the learned confidence on gold corpora
-(:mod:`pipeline.confidence_model`)."""
+``ctrends train-confidence``: train the learned confidences on gold corpora, of result facts
+(:mod:`pipeline.confidence_model`) and of model rows (:mod:`pipeline.row_model`)."""
 
 from __future__ import annotations
 
@@ -13,20 +13,23 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from extractors import ranking
-from pipeline import confidence_model
+from db.session import session_scope
+from extractors import ranking, row_confidence
+from pipeline import confidence_model, row_model
 from pipeline.cli.app import app
 from pipeline.errors import UserError
 from pipeline.evaluate import (
     Evaluation,
     Fact,
     GoldError,
+    copy_database,
     evaluate,
     extract_into_database,
     load_gold,
 )
-from pipeline.evaluate_rows import RowEvaluation, authors_rows, evaluate_rows
+from pipeline.evaluate_rows import RowEvaluation, ZeroTouch, authors_rows, evaluate_rows
 from pipeline.hand_labels import HandLabel, HandLabelError
+from pipeline.row_model import RowConfidenceReport
 
 console = Console()
 
@@ -53,9 +56,14 @@ def eval_command(
         gold = load_gold(corpus)
         labels = confidence_model.corpus_labels(corpus)
         with tempfile.TemporaryDirectory(prefix="ctrends-eval-") as tmp:
-            url = f"sqlite:///{Path(tmp) / 'eval.db'}"
+            database, unreviewed = Path(tmp) / "eval.db", Path(tmp) / "cv.db"
+            url = f"sqlite:///{database}"
             facts, failures = extract_into_database(corpus, url)
+            copy_database(database, unreviewed)  # the cross-validated sweep starts afresh
             rows = evaluate_rows(gold, url, authors_rows(authors, set(gold)))
+            row_report = row_model.report(
+                gold, facts, f"sqlite:///{unreviewed}", row_confidence.load_row_model(), labels
+            )
     except (GoldError, HandLabelError) as exc:
         raise UserError(str(exc)) from exc
     result = evaluate(gold, facts)
@@ -64,10 +72,11 @@ def eval_command(
     if as_json:
         report = {**result.to_dict(), "rows": rows.to_dict(), "failures": failures}
         report["confidence"] = learned.to_dict() if learned else None
+        report["row_confidence"] = row_report.to_dict() if row_report else None
         typer.echo(json.dumps(report, indent=2))
         return
     _print(result, failures, misses)
-    _print_rows(rows)
+    _print_rows(rows, row_report)
     if learned:
         _print_confidence(learned)
 
@@ -82,35 +91,47 @@ def train_confidence_command(
         ),
     ] = None,
     output: Annotated[
-        Path, typer.Option(help="Where to write the model JSON.", dir_okay=False)
+        Path, typer.Option(help="Where to write the result model JSON.", dir_okay=False)
     ] = ranking.MODEL_PATH,
+    rows_output: Annotated[
+        Path, typer.Option(help="Where to write the row model JSON.", dir_okay=False)
+    ] = row_confidence.ROW_MODEL_PATH,
 ) -> None:
     """Extract the gold corpora, label their result candidates against gold and the corpus's
-    hand labels (tests/data/hand-labels/<corpus name>.jsonl) and write the calibrated confidence
-    model that extraction reads (re-extract afterwards)."""
+    hand labels (tests/data/hand-labels/<corpus name>.jsonl) and their model rows against the
+    gold rows, and write the two calibrated models: result facts' (extraction reads it:
+    re-extract afterwards) and rows' (zero-touch reads it)."""
     corpora = corpus or [Path("../shared/corpus/dev")]
     gold: dict[str, Any] = {}
     facts: dict[str, list[Fact]] = {}
     labels: list[HandLabel] = []
+    rows = []
     try:
         for path in corpora:
-            gold.update(load_gold(path))
+            corpus_gold = load_gold(path)
+            gold.update(corpus_gold)
             labels += confidence_model.corpus_labels(path)
             with tempfile.TemporaryDirectory(prefix="ctrends-train-") as tmp:
-                found, _failures = extract_into_database(path, f"sqlite:///{Path(tmp) / 't.db'}")
+                url = f"sqlite:///{Path(tmp) / 't.db'}"
+                found, _failures = extract_into_database(path, url)
+                with session_scope(url) as session:
+                    rows.append(row_model.row_dataset(session, corpus_gold))
             facts.update(found)
-        model = confidence_model.fit(confidence_model.dataset(gold, facts, labels))
+        results = confidence_model.dataset(gold, facts, labels)
+        model = confidence_model.fit(results)
+        rows_model = row_model.fit(results, row_model.concatenate(rows))
     except (GoldError, ValueError) as exc:
         raise UserError(str(exc)) from exc
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(model.to_json(), indent=1, sort_keys=True) + "\n")
+    for path, trained, what in ((output, model, "candidates"), (rows_output, rows_model, "rows")):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(trained.to_json(), indent=1, sort_keys=True) + "\n")
+        meta = trained.meta
+        console.print(
+            f"wrote {path}: {meta['candidates']} {what} ({meta['positives']} right) from "
+            f"{meta['papers']} papers, data sha256 {meta['training_data_sha256'][:12]}",
+            highlight=False,
+        )
     ranking.load_model.cache_clear()
-    meta = model.meta
-    console.print(
-        f"wrote {output}: {meta['candidates']} candidates ({meta['positives']} gold) from "
-        f"{meta['papers']} papers, data sha256 {meta['training_data_sha256'][:12]}",
-        highlight=False,
-    )
 
 
 def _pct(value: float | None) -> str:
@@ -150,7 +171,7 @@ def _print(result: Evaluation, failures: dict[str, str], max_misses: int) -> Non
         )
 
 
-def _print_rows(rows: RowEvaluation) -> None:
+def _print_rows(rows: RowEvaluation, row_report: RowConfidenceReport | None) -> None:
     table = Table(title=f"Model rows: {rows.gold_rows} gold rows, simulated perfect curator")
     for column in ("figure", "found", "total", "ratio"):
         table.add_column(column, justify="left" if column == "figure" else "right")
@@ -174,20 +195,45 @@ def _print_rows(rows: RowEvaluation) -> None:
             f"gold rows {gold['slope']} (N {gold['n']})",
             highlight=False,
         )
-    for zero in rows.zero_touch:
-        fits = "; ".join(
-            f"{name} slope {fit['extracted']['slope']} (N {fit['extracted']['n']}) vs gold rows "
-            f"{fit['gold']['slope']} (N {fit['gold']['n']})"
-            for name, fit in zero.fits.items()
-            if fit["extracted"]["n"]
+    sweeps = [("in-sample", rows.zero_touch)]
+    if row_report:
+        sweeps.append(("cross-validated", row_report.zero_touch))
+    for name, sweep in sweeps:
+        for zero in sweep:
+            _print_zero_touch(name, zero)
+    if row_report:
+        _print_row_reliability(row_report)
+
+
+def _print_zero_touch(name: str, zero: ZeroTouch) -> None:
+    fits = "; ".join(
+        f"{measure} slope {fit['extracted']['slope']} (N {fit['extracted']['n']}) vs gold rows "
+        f"{fit['gold']['slope']} (N {fit['gold']['n']})"
+        for measure, fit in zero.fits.items()
+        if fit["extracted"]["n"]
+    )
+    console.print(
+        f"zero-touch at {zero.threshold:g} ({name} row confidences): {zero.rows} rows with a "
+        f"score and compute; cover {zero.coverage.found}/{zero.coverage.total} gold rows with "
+        f"compute ({_pct(zero.coverage.ratio)}), {zero.correct.found} with their own compute"
+        f"{'; ' + fits if fits else '; no FLOPs fit'}",
+        highlight=False,
+    )
+
+
+def _print_row_reliability(report: RowConfidenceReport) -> None:
+    table = Table(
+        title=f"Row confidence reliability: {report.rows} rows with a score and compute, "
+        f"{report.right} right data points of a gold row (a lower bound)"
+    )
+    for column in ("confidence", "in-sample n", "in-sample right", "CV n", "CV right"):
+        table.add_column(column, justify="left" if column == "confidence" else "right")
+    ins = report.in_sample or [{"n": "-", "right": None}] * len(report.cross_validated)
+    for mine, cv in zip(ins, report.cross_validated, strict=True):
+        table.add_row(
+            cv["bin"], str(mine["n"]), _pct(mine["right"]), str(cv["n"]), _pct(cv["right"])
         )
-        console.print(
-            f"zero-touch at {zero.threshold:g}: {zero.rows} rows with a score and compute; "
-            f"cover {zero.coverage.found}/{zero.coverage.total} gold rows with compute "
-            f"({_pct(zero.coverage.ratio)}), {zero.correct.found} with their own compute"
-            f"{'; ' + fits if fits else '; no FLOPs fit'}",
-            highlight=False,
-        )
+    console.print(table)
 
 
 def _print_confidence(learned: confidence_model.ConfidenceReport) -> None:

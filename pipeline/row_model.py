@@ -1,0 +1,172 @@
+"""Train the learned row confidence (``ctrends train-confidence``) and measure it honestly.
+
+Samples are the assembled rows of a gold corpus that have a score and a compute measure (what
+:func:`pipeline.zerotouch.row_confidences` scores), read from the evaluation's database before
+any review, with their proposal (``pipeline.review_rows.proposal``). A row is positive when its
+proposed cells give a right data point (:func:`pipeline.evaluate_rows.right_data_point`: a gold
+row's score with that gold row's FLOPs or hardware burden). Gold lists headline rows, so a right
+row gold does not list is a negative: the precision figures are lower bounds.
+
+The row features include the score fact's learned probability. At run time that probability
+comes from a result model that never saw the paper, so the committed row model is trained on
+paper-grouped out-of-fold result probabilities, and its cross-validation repeats the whole
+procedure per fold: a result model and a row model trained without the fold's papers score
+them (the row model's own training rows carrying out-of-fold probabilities of the training
+papers alone). The model reuses :mod:`pipeline.confidence_model`'s logistic regression and
+isotonic calibration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from db.session import session_scope
+from extractors.ranking import Model
+from extractors.row_confidence import ROW_FEATURES, SCORE_PROBABILITY, row_features
+from pipeline import confidence_model
+from pipeline.confidence_model import FOLDS, Dataset, paper_folds, reliability
+from pipeline.evaluate import Fact
+from pipeline.evaluate_rows import ZeroTouch, right_data_point, zero_touch_sweep
+from pipeline.hand_labels import HandLabel
+from pipeline.review_rows import proposal
+from pipeline.zerotouch import open_rows
+
+Key = tuple[str, int]  # (arXiv id, fact id) of a result fact
+_SCORE_COLUMN = ROW_FEATURES.index(SCORE_PROBABILITY)
+
+
+def row_dataset(session: Session, gold: Mapping[str, Mapping[str, Any]]) -> Dataset:
+    """Features and labels of the rows with a score and a compute measure of the gold papers,
+    by paper then row id; each sample's ``facts`` entry names its row and its score fact."""
+    by_paper: dict[str, list[Any]] = {}
+    for row in open_rows(session):
+        if row.paper.arxiv_id in gold:
+            by_paper.setdefault(row.paper.arxiv_id, []).append(row)
+    samples: list[Fact] = []
+    vectors: list[list[float]] = []
+    labels: list[int] = []
+    for pid in sorted(by_paper):
+        entries = [(row, proposal(row)) for row in by_paper[pid]]
+        gold_rows = list(gold[pid].get("rows", []))
+        for (row, cells), vector in zip(entries, row_features(entries), strict=True):
+            if vector is None:
+                continue
+            samples.append({"arxiv_id": pid, "row_id": row.id, "score": cells["score"].fact_id})
+            vectors.append(vector)
+            labels.append(int(right_data_point(gold_rows, cells)))
+    x = np.array(vectors, dtype=float).reshape(len(vectors), len(ROW_FEATURES))
+    groups = [s["arxiv_id"] for s in samples]
+    return Dataset(samples, x, np.array(labels, dtype=int), groups, {})
+
+
+def concatenate(parts: Sequence[Dataset]) -> Dataset:
+    """Several corpora's row samples as one (a paper is in one corpus: its fact ids stay its)."""
+    return Dataset(
+        [f for p in parts for f in p.facts],
+        np.vstack([p.x for p in parts]).reshape(-1, len(ROW_FEATURES)),
+        np.concatenate([p.y for p in parts]).astype(int),
+        [g for p in parts for g in p.groups],
+        {},
+    )
+
+
+def _keys(results: Dataset) -> list[Key]:
+    return [(g, int(f.get("id") or 0)) for g, f in zip(results.groups, results.facts, strict=True)]
+
+
+def _with_scores(rows: Dataset, probabilities: Mapping[Key, float]) -> Dataset:
+    """``rows`` with each score fact's probability replaced by ``probabilities`` (when known)."""
+    x = rows.x.copy()
+    for i, sample in enumerate(rows.facts):
+        key = (sample["arxiv_id"], int(sample["score"]))
+        if key in probabilities:
+            x[i, _SCORE_COLUMN] = probabilities[key]
+    return Dataset(rows.facts, x, rows.y, rows.groups, {})
+
+
+def _out_of_fold(results: Dataset) -> dict[Key, float]:
+    return dict(zip(_keys(results), confidence_model.cross_validated(results), strict=True))
+
+
+def fit(results: Dataset, rows: Dataset, folds: int = FOLDS) -> Model:
+    """The row model: trained on ``rows`` carrying out-of-fold result probabilities."""
+    model = confidence_model.fit(_with_scores(rows, _out_of_fold(results)), folds, ROW_FEATURES)
+    model.meta["result_candidates"] = len(results.y)
+    return model
+
+
+def cross_validated(results: Dataset, rows: Dataset, folds: int = FOLDS) -> list[float]:
+    """Each row's confidence from a result model and a row model (:func:`fit`) that never saw
+    its paper."""
+    scores = [0.0] * len(rows.y)
+    keys = _keys(results)
+    for train, test in paper_folds(rows.groups, folds):
+        held_out = {rows.groups[i] for i in test}
+        kept = [i for i, g in enumerate(results.groups) if g not in held_out]
+        part = results.take(kept)
+        try:
+            result_model = confidence_model.fit(part, folds)
+            row_model = fit(part, rows.take(train), folds)
+        except ValueError:  # a fold without both labels: the base rate
+            for i in test:
+                scores[i] = float(rows.y[train].mean())
+            continue
+        unseen = [i for i, g in enumerate(results.groups) if g in held_out]
+        probabilities = {keys[i]: result_model.probability(results.x[i].tolist()) for i in unseen}
+        tested = _with_scores(rows.take(test), probabilities)
+        for i, vector in zip(test, tested.x.tolist(), strict=True):
+            scores[i] = row_model.probability(vector)
+    return scores
+
+
+@dataclass
+class RowConfidenceReport:
+    """The row confidence on one corpus: reliability and precision at the top, in-sample (the
+    committed models) and cross-validated, and the zero-touch sweep by cross-validated rows."""
+
+    rows: int
+    right: int
+    in_sample: list[dict[str, Any]] | None  # reliability; None without a committed row model
+    cross_validated: list[dict[str, Any]]
+    zero_touch: list[ZeroTouch]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "right": self.right,
+            "in_sample_reliability": self.in_sample,
+            "cross_validated_reliability": self.cross_validated,
+            "cross_validated_zero_touch": [z.to_dict() for z in self.zero_touch],
+        }
+
+
+def report(
+    gold: Mapping[str, Mapping[str, Any]],
+    facts: Mapping[str, list[Fact]],
+    database_url: str,
+    model: Model | None,
+    labels: Sequence[HandLabel] = (),
+) -> RowConfidenceReport | None:
+    """Row-confidence figures on an unreviewed evaluation database (it is changed: the sweep
+    accepts rows); None when the corpus has too few papers or labels to cross-validate."""
+    results = confidence_model.dataset(gold, facts, labels)
+    with session_scope(database_url) as session:
+        rows = row_dataset(session, gold)
+    if len(set(rows.y.tolist())) < 2 or len(set(rows.groups)) < FOLDS:
+        return None
+    cv = cross_validated(results, rows)
+    labels_ = rows.y.tolist()
+    stored = [model.probability(v) for v in rows.x.tolist()] if model else None
+    confidences = {int(s["row_id"]): p for s, p in zip(rows.facts, cv, strict=True)}
+    return RowConfidenceReport(
+        rows=len(labels_),
+        right=sum(labels_),
+        in_sample=reliability(labels_, stored) if stored else None,
+        cross_validated=reliability(labels_, cv),
+        zero_touch=zero_touch_sweep(gold, database_url, confidences),
+    )
