@@ -41,7 +41,7 @@ from extractors.result_sentences import sentence_results
 from extractors.vocabulary import vocabulary
 
 NAME = "results"
-VERSION = "6"
+VERSION = "7"
 
 _CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet\s+al\b|\(\s*[A-Z][a-z]+.*\d{4}\s*\)")
 _OWN = re.compile(r"\bours?\b|\bproposed\b|\bthis\s+(?:work|paper)\b", re.I)
@@ -470,19 +470,26 @@ def _score(percent: float, spec: _Column) -> float:
 
 def _resolve_collisions(facts: list[ExtractedFact]) -> list[ExtractedFact]:
     """Facts that share an identity (same model, metric and page, e.g. val and test columns)
-    get the column's split or header appended to the model name, so none overwrites another."""
+    get the column's split appended to the model name, else (or when the split is taken too) its
+    header, so none overwrites another: a row read under three spanning headers ("original |
+    re-implementation | SENet", each over a top-1 column) keeps all three. A column with neither
+    is told apart by its value once; more readings of the same row and metric are dropped."""
     seen: dict[tuple[str, ...], ExtractedFact] = {}
     out = []
     for fact in facts:
         key = _key(fact)
-        if key in seen:
-            if seen[key].value == fact.value:
-                continue  # the same number read twice (e.g. a table found in two regions)
-            qualifier = fact.details.get("split") or fact.details.get("header") or fact.value
-            fact.model = f"{fact.model or ''} ({qualifier})".strip()
-            key = _key(fact)
-            if key in seen:
+        if key in seen and seen[key].value == fact.value:
+            continue  # the same number read twice (e.g. a table found in two regions)
+        name = fact.model or ""
+        details = fact.details
+        named = [q for q in (details.get("split"), details.get("header")) if q]
+        for qualifier in named or [fact.value]:
+            if key not in seen or not qualifier:
                 continue
+            fact.model = f"{name} ({qualifier})".strip()
+            key = _key(fact)
+        if key in seen:
+            continue
         seen[key] = fact
         out.append(fact)
     return out

@@ -178,6 +178,20 @@ def _same_table_row(a: FactLike, b: FactLike) -> bool:
     return _y(a.bbox) == _y(b.bbox) and overlap > 0
 
 
+def _shared_group(a: FactLike, b: FactLike) -> int:
+    """How many leading words the two cells' column headers share: a table row read under
+    spanning headers that each group a model variant's scores and size ("re-implementation |
+    SENet" over "top-1 err. | GFLOPs", "RetinaNet | Mask RCNN" over "Param(M) | AP") holds one
+    model per group, so a size cell goes with the result under its own spanning header."""
+    shared = 0
+    heads = [str((fact.details or {}).get("header") or "").split() for fact in (a, b)]
+    for left, right in zip(*heads, strict=False):
+        if left.lower() != right.lower():
+            break
+        shared += 1
+    return shared
+
+
 def _y(bbox: Sequence[float]) -> tuple[float, float]:
     return round(float(bbox[1]), 1), round(float(bbox[3]), 1)
 
@@ -250,9 +264,14 @@ def _place(
     rows: dict[str, Row],
     results: dict[tuple[int | None, tuple[float, float]], list[tuple[FactLike, Row]]],
 ) -> list[tuple[Row, str]]:
-    for result, row in results.get((fact.page, _y(fact.bbox)), []) if fact.bbox else []:
-        if _same_table_row(fact, result):
-            return [(row, "same table row")]
+    beside = [
+        (result, row)
+        for result, row in (results.get((fact.page, _y(fact.bbox)), []) if fact.bbox else [])
+        if _same_table_row(fact, result)
+    ]
+    if beside:
+        group = max(beside, key=lambda pair: _shared_group(fact, pair[0]))
+        return [(group[1], "same table row")]
     if not fact.model:
         return [(row, "paper-level statement") for row in _stated_for(fact, rows)]
     host = _size_host(fact.model, rows)

@@ -14,11 +14,19 @@ from dataclasses import dataclass
 from extractors.confidence import AS_PRINTED, SECONDARY, STATED_UNIT, adjusted
 from extractors.facts import MAX_LENGTHS, ExtractedFact, normalize_model_name
 from extractors.parse.document import Document, Page, Table
-from extractors.parse.tables import TableView, caption_label, cell_number, table_views
+from extractors.parse.tables import (
+    BodyRow,
+    CellNumber,
+    TableView,
+    caption_label,
+    cell_number,
+    is_numeric_cell,
+    table_views,
+)
 from extractors.registry import register
 
 NAME = "table_sizes"
-VERSION = "4"
+VERSION = "5"
 
 _PARAMS = re.compile(r"param|#\s?P\b|\bweights\b", re.I)
 _MULTIPLY_ADDS = re.compile(
@@ -102,7 +110,48 @@ def _match_scale(m: re.Match[str]) -> float:
 
 
 def _table_sizes(table: Table, page: Page) -> list[ExtractedFact]:
-    return [fact for view in table_views(table) for fact in _view_sizes(view, page)]
+    return [
+        fact
+        for view in table_views(table)
+        for fact in (*_view_sizes(view, page), *_transposed_sizes(view, page))
+    ]
+
+
+def _transposed_sizes(view: TableView, page: Page) -> list[ExtractedFact]:
+    """Size rows of a table whose columns are the models (architecture specifications:
+    "Parameters | 26.6M | 58.7M" under "Specification | VOLO-D1 | VOLO-D2", "#P | 25.0M |
+    27.7M", "FLOPs (G) | 2.1 | 3.9", "Params. ( x 10 6 ) | 25 | 22"): each value is the size of
+    the model its column's name row names."""
+    facts = []
+    for row in view.rows:
+        spec = size_column(row.label)
+        if spec is None:
+            continue
+        filled = [c for c in view.value_columns if c < len(row.cells) and row.cells[c].strip()]
+        values = {c: number for c in filled if (number := cell_number(row.cells[c]))}
+        if len(values) < 2 or not all(is_numeric_cell(row.cells[c]) for c in filled):
+            continue  # a cell that is no number ("1.8 x 10" with its exponent apart): misread
+        names = _column_names(view, row, list(values))
+        for column, number in values.items() if names else ():
+            if "%" in row.cells[column]:
+                continue  # a share of the parameters ("Trained params/task 52.9%")
+            fact = _size_fact(view, page, row, column, spec, number, row.label, names[column])
+            if fact is not None:
+                fact.details["transposed"] = True
+                facts.append(fact)
+    return facts
+
+
+def _column_names(view: TableView, size_row: BodyRow, columns: list[int]) -> dict[int, str] | None:
+    """The models of a transposed table's value columns: the first row above the size row
+    naming each of them with a distinct text that is not a number (a caption line or a
+    spanning header repeated over the columns is not that row)."""
+    for cells in view.table.rows[: size_row.index]:
+        names = {c: cells[c].strip() if c < len(cells) else "" for c in columns}
+        texts = list(names.values())
+        if all(texts) and len(set(texts)) == len(texts) and not any(map(cell_number, texts)):
+            return names
+    return None
 
 
 def shared_header_kinds(header: str) -> tuple[str, str] | None:
@@ -178,35 +227,45 @@ def _view_sizes(view: TableView, page: Page) -> list[ExtractedFact]:
             number = cell_number(text)
             if number is None or not row.label or "%" in _BRACKETED.sub("", text):
                 continue  # a share of the parameters or FLOPs is not a count (a change is)
-            scale, rule, confidence = _scale(spec, number.scale, number.value)
-            if scale is None:
-                continue
-            count = number.value * scale
-            normalized = count * 2 if spec.flops_kind == "multiply_adds" else count
-            facts.append(
-                ExtractedFact(
-                    kind=spec.kind,
-                    value=text,
-                    page=page.number,
-                    evidence=view.evidence(row, column),
-                    confidence=confidence,
-                    extractor=NAME,
-                    extractor_version=VERSION,
-                    model=row.label,
-                    # the header names the unit ("Params (M)"); a misread header stays in details
-                    unit=header if len(header) <= MAX_LENGTHS["unit"] else None,
-                    normalized=normalized,
-                    flops_kind=spec.flops_kind,
-                    rule=rule,
-                    bbox=row.bbox,
-                    details={
-                        "header": header,
-                        "count_as_printed": count,
-                        "header_top": view.header_top,
-                    },
-                )
-            )
+            fact = _size_fact(view, page, row, column, spec, number, header, row.label)
+            if fact is not None:
+                facts.append(fact)
     return facts
+
+
+def _size_fact(
+    view: TableView,
+    page: Page,
+    row: BodyRow,
+    column: int,
+    spec: _SizeColumn,
+    number: CellNumber,
+    header: str,
+    model: str,
+) -> ExtractedFact | None:
+    """The fact of one size cell; ``header`` is what names its kind and unit (the column's
+    header, or the row's label in a transposed table)."""
+    scale, rule, confidence = _scale(spec, number.scale, number.value)
+    if scale is None:
+        return None
+    count = number.value * scale
+    return ExtractedFact(
+        kind=spec.kind,
+        value=row.cells[column],
+        page=page.number,
+        evidence=view.evidence(row, column),
+        confidence=confidence,
+        extractor=NAME,
+        extractor_version=VERSION,
+        model=model,
+        # the header names the unit ("Params (M)"); a misread header stays in details
+        unit=header if len(header) <= MAX_LENGTHS["unit"] else None,
+        normalized=count * 2 if spec.flops_kind == "multiply_adds" else count,
+        flops_kind=spec.flops_kind,
+        rule=rule,
+        bbox=row.bbox,
+        details={"header": header, "count_as_printed": count, "header_top": view.header_top},
+    )
 
 
 def _scale(spec: _SizeColumn, cell_scale: float, value: float) -> tuple[float | None, str, float]:

@@ -227,3 +227,20 @@ def test_transposed_values_compete_within_their_row() -> None:
     facts = extract_results(doc_with(rows, caption, text=caption))
     best = [f for f in facts if f.details.get("best_in_column")]
     assert [f.model for f in best] == ["Ours-12"]
+
+
+def test_one_row_under_three_spanning_headers_keeps_each_reading() -> None:
+    # SENet (1709.01507) Table 2: the original papers', the re-implementation's and the SE
+    # variant's top-1 error of one row; the third used to be dropped as a duplicate identity.
+    rows = [
+        ["", "original", "re-implementation", "re-implementation", "SENet", "SENet"],
+        ["", "top-1 err.", "top-1 err.", "GFLOPs", "top-1 err.", "GFLOPs"],
+        ["ResNet-50 [13]", "24 . 7", "24 . 80", "3 . 86", "23 . 29 (1 . 51)", "3 . 87"],
+        ["Inception-ResNet-v2 [21]", "19 . 9", "20 . 37", "11 . 75", "19 . 80 (0 . 57)", "11 . 76"],
+    ]  # fmt: skip
+    caption = "TABLE 2 Single-crop error rates (%) on the ImageNet validation set."
+    facts = extract_results(doc_with(rows, caption, header_rows=2))
+    errors = sorted(round(f.error or 0, 4) for f in facts if f.model and "Inception" in f.model)
+    assert errors == [0.198, 0.199, 0.2037]
+    models = {f.model for f in facts if f.model and "Inception" in f.model}
+    assert len(models) == 3

@@ -169,6 +169,36 @@ def test_a_statement_naming_a_benchmark_is_about_the_rows_scored_on_it() -> None
     assert set(cells(rows, "GNMT (En-Fr)")) == {4, 6, 7}
 
 
+def test_a_size_cell_goes_with_the_result_under_its_own_spanning_header() -> None:
+    # One table row, two model variants side by side: SENet (1709.01507) Table 2
+    # "re-implementation | SENet" over "top-1 err. | GFLOPs"; Twins (2104.13840) Table 7
+    # "RetinaNet | Mask RCNN" over "Param(M) | AP".
+    box = (0, 100, 500, 110)
+    facts = [
+        F(1, "result", "Inception-ResNet-v2 [21] (val)", "imagenet", "top1", bbox=box,
+          details={"header": "re-implementation top-1 err."}),
+        F(2, "result", "Inception-ResNet-v2 [21] (SENet top-1 err.)", "imagenet", "top1",
+          bbox=box, details={"header": "SENet top-1 err."}),
+        F(3, "flops", "Inception-ResNet-v2 [21]", bbox=box,
+          details={"header": "re-implementation GFLOPs"}),
+        F(4, "flops", "Inception-ResNet-v2 [21] (Table 2)", bbox=box,
+          details={"header": "SENet GFLOPs"}),
+        F(5, "result", "Swin-T [4]", "coco", "box_ap", bbox=(0, 130, 500, 140),
+          details={"header": "RetinaNet AP"}),
+        F(6, "result", "Swin-T [4] (Mask RCNN AP)", "coco", "box_ap", bbox=(0, 130, 500, 140),
+          details={"header": "Mask RCNN AP"}),
+        F(7, "parameters", "Swin-T [4] (Table 7)", bbox=(0, 130, 500, 140),
+          details={"header": "Mask RCNN Param(M)"}),
+    ]  # fmt: skip
+    rows = assemble(facts)
+    assert cells(rows, "Inception-ResNet-v2 [21] (val)")[3][1] == "same table row"
+    assert 4 not in cells(rows, "Inception-ResNet-v2 [21] (val)")
+    assert cells(rows, "Inception-ResNet-v2 [21] (SENet top-1 err.)")[4][1] == "same table row"
+    assert cells(rows, "Swin-T [4] (Mask RCNN AP)")[7][1] == "same table row"
+    # a parameter count also serves the variant's siblings, but by name, not as its table row
+    assert cells(rows, "Swin-T [4]")[7][1] == "name alignment"
+
+
 def test_a_parameter_count_serves_every_resolution_variant_flops_only_one() -> None:
     facts = [
         F(1, "result", "DeiT-B", "imagenet", "top1"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from extractors.parse.tables import cell_number
 from extractors.table_sizes import extract_table_sizes, header_scale, size_column
 from tests.fixtures.documents import doc_with
 
@@ -135,3 +136,59 @@ def test_a_header_shared_by_params_and_flops_is_resolved_per_column(
     mine = {f.kind: f.normalized for f in facts if f.model == model}
     assert mine["parameters"] == pytest.approx(params)
     assert mine["flops"] == pytest.approx(flops)
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (  # VOLO (2106.13112) Table 2: the caption's last line above repeats over the columns
+            [
+                [*["Outlooker block or a Transformer block."] * 3, "", ""],
+                ["Specification", "VOLO-D1", "VOLO-D2", "VOLO-D3", "VOLO-D5"],
+                ["Patch Embedding", "8 × 8", "8 × 8", "8 × 8", "8 × 8"],
+                ["Total Layers", "18", "24", "36", "48"],
+                ["Parameters", "26.6M", "58.7M", "86.3M", "296M"],
+            ],
+            {("parameters", "VOLO-D1"): 26.6e6, ("parameters", "VOLO-D2"): 58.7e6,
+             ("parameters", "VOLO-D3"): 86.3e6, ("parameters", "VOLO-D5"): 296e6},
+        ),
+        (  # SKNet (1903.06586) Table 1, under its architecture rows
+            [
+                ["Output", "ResNeXt-50 (32 × 4d)", "SENet-50", "SKNet-50"],
+                ["112 × 112", "7 × 7, 64, stride 2", "7 × 7, 64, stride 2", "7 × 7, 64, stride 2"],
+                ["#P", "25.0M", "27.7M", "27.5M"],
+                ["GFLOPs", "4.24", "4.25", "4.47"],
+            ],
+            {("parameters", "SKNet-50"): 27.5e6, ("flops", "SKNet-50"): 4.47e9,
+             ("parameters", "ResNeXt-50 (32 × 4d)"): 25e6, ("flops", "SENet-50"): 4.25e9,
+             ("parameters", "SENet-50"): 27.7e6, ("flops", "ResNeXt-50 (32 × 4d)"): 4.24e9},
+        ),
+        (  # ResMLP (2105.03404) Table 2: the unit in the row label
+            [
+                ["Models", "ResNet-50", "ViT-S/16", "ResMLP-S12"],
+                ["Params. ( × 10 6 )", "25", "22", "15"],
+                ["Linear", "75.3", "77.0", "67.5"],
+            ],
+            {("parameters", "ResNet-50"): 25e6, ("parameters", "ViT-S/16"): 22e6,
+             ("parameters", "ResMLP-S12"): 15e6},
+        ),
+    ],
+)  # fmt: skip
+def test_size_rows_of_a_table_whose_columns_are_models(
+    rows: list[list[str]], expected: dict[tuple[str, str], float]
+) -> None:
+    # the header rows run down to the first row with a number, as the parser reads such tables
+    header_rows = next(i for i, r in enumerate(rows) if any(cell_number(c) for c in r[1:]))
+    facts = extract_table_sizes(doc_with(rows, "Table 1: Specifications.", header_rows=header_rows))
+    found = {(f.kind, f.model): f.normalized for f in facts}
+    assert found == pytest.approx(expected)
+
+
+def test_a_size_row_with_a_misread_cell_is_not_read() -> None:
+    # ResNet (1512.03385) Table 1: "1.8 × 10" and its exponent "9" in two cells
+    rows = [
+        ["layer name", "18-layer", "18-layer", "34-layer", "34-layer"],
+        ["conv1", "7 × 7, 64", "", "7 × 7, 64", ""],
+        ["FLOPs", "1.8 × 10", "9", "3.6 × 10", "9"],
+    ]
+    assert extract_table_sizes(doc_with(rows, "Table 1. Architectures.", header_rows=1)) == []

@@ -209,6 +209,10 @@ def test_a_header_cell_over_the_label_column_does_not_split_the_table() -> None:
         ("81.6 ( + 0.0)", 81.6),  # CycleMLP, Table 5 (top-1 against the baseline row)
         ("25.6 (+1.2)", 25.6),
         ("4.1G (+0.2G)", 4.1),
+        # unsigned, the caption saying what the brackets hold ("In the brackets are the gains")
+        ("34.98 (1.01)", 34.98),  # SPP (1406.4729), Table 2
+        ("23 . 29 (1 . 51)", 23.29),  # SENet (1709.01507), Table 2, SENet column
+        ("75.2 (3 . 2)", 75.2),  # DY-CNNs (1912.03458), Table 8
     ],
 )
 def test_a_bracketed_change_is_not_part_of_the_value(text: str, value: float) -> None:

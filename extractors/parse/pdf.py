@@ -27,7 +27,7 @@ from extractors.parse.pdfium_words import PDFIUM_LOCK, page_words
 from extractors.parse.tables import find_tables
 
 # Part of the parse-cache key: bump whenever the Document a PDF turns into can change.
-PARSER_VERSION = "9"  # 9: zero-width characters and bidirectional controls dropped
+PARSER_VERSION = "10"  # 10: a bracketed unsigned change after a table number ("34.98 (1.01)")
 PARSER_NAME = "pdfium"
 
 log = logging.getLogger(__name__)

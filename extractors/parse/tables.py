@@ -38,13 +38,14 @@ _COLUMN_GAP_TOLERANCE = 0.15  # share of body rows allowed to cross a column gap
 # A printed number in a table cell: optional approximation sign, sign, digits, then suffixes:
 # unit/scale letters, %, footnote marks, a +/- interval ("76.1±0.2", "25.6M", "4.1G*", "(12.3)"),
 # and a bracketed change against a baseline row, which is not part of the value ("7.93 (-22%)",
-# "0.888 (-13%)" in CSPNet's FLOPs column, "25.6 (+1.2)").
+# "0.888 (-13%)" in CSPNet's FLOPs column, "25.6 (+1.2)"), signed or not: "In the brackets are
+# the gains" (SPP "34.98 (1.01)", SENet "23.29 (1.51)", DY-CNNs "75.2 (3.2)").
 _NUMBER = re.compile(
     r"^[~≈<>∼]?\(?(?P<num>[-−+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-−+]?\.\d+)\)?"
     r"(?P<scale>\s?[KMBGTkmbgt](?![a-z]))?"
     r"(?P<pct>\s?%)?"
     r"(?P<interval>\s?\(?\s?(?:±|\+/-|\+-)\s?\d+(?:\.\d+)?\s?\)?)?"
-    r"(?P<delta>\s?\(\s?[-+↑↓]\s?\d+(?:\.\d+)?\s?[KMBGTkmbgt]?\s?%?\s?\))?"
+    r"(?P<delta>\s?\(\s?[-+↑↓]?\s?\d+(?:\.\d+)?\s?[KMBGTkmbgt]?\s?%?\s?\))?"
     r"(?P<marks>[\s*†‡§¶♯#⋆∗°'’a-z]{0,3})$"
 )
 _GLYPH_CODE = re.compile(r"\(cid:\d+\)")
