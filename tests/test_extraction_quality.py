@@ -87,9 +87,9 @@ def evaluations(
         facts, _failures = extract_into_database(dev_corpus, url)
         gold = load_gold(dev_corpus)
         authors = authors_rows(shared_dir / "datasets" / "futuretech-2022", set(gold))
-        rows = evaluate_rows(gold, url, authors)
+        labels = confidence_model.corpus_labels(dev_corpus)
+        rows = evaluate_rows(gold, url, authors, labels)
         database.unlink(missing_ok=True)
-    labels = confidence_model.corpus_labels(dev_corpus)
     learned = confidence_model.report(gold, facts, ranking.load_model(ranking.MODEL_PATH), labels)
     yield evaluate(gold, facts), rows, learned
 

@@ -55,7 +55,7 @@ def eval_command(
         with tempfile.TemporaryDirectory(prefix="ctrends-eval-") as tmp:
             url = f"sqlite:///{Path(tmp) / 'eval.db'}"
             facts, failures = extract_into_database(corpus, url)
-            rows = evaluate_rows(gold, url, authors_rows(authors, set(gold)))
+            rows = evaluate_rows(gold, url, authors_rows(authors, set(gold)), labels)
     except (GoldError, HandLabelError) as exc:
         raise UserError(str(exc)) from exc
     result = evaluate(gold, facts)
@@ -164,7 +164,9 @@ def _print_rows(rows: RowEvaluation) -> None:
     console.print(
         f"review decisions per gold row (one accept-row + a --pick or --drop per wrongly "
         f"proposed field): median {decisions['median']} over {decisions['rows']} rows; "
-        f"picks or drops by field: {decisions['picks_or_drops_by_field']}",
+        f"picks or drops by field: {decisions['picks_or_drops_by_field']}; proposed epochs "
+        f"and training-set cells judged by: "
+        + ", ".join(f"{judge} {n}" for judge, n in decisions["size_cells_judged_by"].items()),
         highlight=False,
     )
     for name, fit in rows.fits.items():
