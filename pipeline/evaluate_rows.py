@@ -293,7 +293,7 @@ def _decisions(
                 None,
             )
             if home is not None:
-                wrong = _wrong_fields(home, items.get(pid, []), judge, gold_row.get("model"))
+                wrong = _wrong_fields(home, items.get(pid, []), judge, gold_row)
                 counts.append(1 + len(wrong))
                 for name in wrong:
                     fields[name] += 1
@@ -301,16 +301,16 @@ def _decisions(
 
 
 def _wrong_fields(
-    row: ModelRow, items: list[GoldItem], judge: _Judge, model: str | None
+    row: ModelRow, items: list[GoldItem], judge: _Judge, gold_row: Mapping[str, Any]
 ) -> list[str]:
-    """The fields whose proposed cell the perfect curator would not accept for the gold row of
-    ``model``: each costs one ``--pick`` (the field has a right cell) or ``--drop`` (none is
-    right) on the accept-row."""
+    """The fields whose proposed cell the perfect curator would not accept for ``gold_row``:
+    each costs one ``--pick`` (the field has a right cell) or ``--drop`` (none is right) on the
+    accept-row."""
     proposed = proposal(row)
     return sorted(
         name
         for name, cell in proposed.items()
-        if not judge.curated(cell.fact, items, model, count=True)
+        if not judge.curated(cell.fact, items, gold_row, count=True)
     )
 
 
@@ -335,18 +335,23 @@ class _Judge:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def curated(
-        self, fact: Fact, items: list[GoldItem], model: str | None = None, count: bool = False
+        self,
+        fact: Fact,
+        items: list[GoldItem],
+        gold_row: Mapping[str, Any] | None = None,
+        count: bool = False,
     ) -> bool:
-        """Whether ``fact`` is accepted: as the cell of the gold row of ``model``, or, with
-        ``model`` None, as a fact (an epochs or training-set label right for some row). With
-        ``count``, an epochs or training-set judgement is tallied by what made it."""
+        """Whether ``fact`` is accepted: as the cell of ``gold_row``, or, with ``gold_row``
+        None, as a fact (an epochs or training-set label right for some row). With ``count``,
+        an epochs or training-set judgement is tallied by what made it."""
         if fact.kind not in SIZE_KINDS:
             return _right(fact_to_dict(fact), items)
         rows = self.authors.get(fact.paper.arxiv_id, [])
         if _authors_have(fact.kind, rows):
             judged, right = JUDGES[0], _authors_size(fact, rows)
         else:
-            verdict = self.cells.verdict(fact_to_dict(fact), model)
+            row = gold_row or {}
+            verdict = self.cells.verdict(fact_to_dict(fact), row.get("model"), row.get("benchmark"))
             judged, right = JUDGES[1 if verdict is not None else 2], bool(verdict)
         if count:
             self.counts[judged] += 1

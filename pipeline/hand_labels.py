@@ -14,7 +14,8 @@ version may tidy a label (drop a trailing column header), so a model that is a p
 also matches when it is the only candidate.
 
 Epochs and training-set labels may also name a ``row``: the model (as gold names it) of the row
-the fact was proposed for. A paper-level statement ("we train the networks for 90 epochs") is a
+the fact was proposed for, and its ``row_benchmark`` (a model with rows on two benchmarks trains
+on two sets). A paper-level statement ("we train the networks for 90 epochs") is a
 candidate cell of every row of its paper, and it can be right for the ImageNet classifiers and
 wrong for the COCO detector of the same paper, so such a label judges the cell, not the fact.
 The simulated perfect curator of ``pipeline.evaluate_rows`` reads them
@@ -111,6 +112,7 @@ class HandLabel:
     note: str
     source: str  # file stem: the corpus the label belongs to (dev, dev2)
     row: str | None = None  # a cell label: the gold model of the row it was proposed for
+    row_benchmark: str | None = None  # ... and that gold row's benchmark
 
     @property
     def is_cell(self) -> bool:
@@ -233,6 +235,7 @@ def _parse_label(raw: Any, where: str, source: str) -> HandLabel:
         note=str(raw["note"]),
         source=source,
         row=row,
+        row_benchmark=raw.get("row_benchmark") if row is not None else None,
     )
 
 
@@ -301,16 +304,19 @@ class CellLabels:
             if label.is_cell:
                 self._by_key[label.key].append(label)
 
-    def verdict(self, fact: Record, row: str | None = None) -> bool | None:
-        """Whether ``fact`` (as exported) is right as the cell of the row of gold model ``row``;
-        with ``row`` None, as a fact: right when it is right for some row. None when no label
-        judges it. Models are compared as :func:`match_labels` does: equal once normalised,
-        else the one label model that is a prefix of the fact's (or the reverse)."""
+    def verdict(
+        self, fact: Record, row: str | None = None, benchmark: str | None = None
+    ) -> bool | None:
+        """Whether ``fact`` (as exported) is right as the cell of the gold row of model ``row``
+        on ``benchmark``; with ``row`` None, as a fact: right when it is right for some row.
+        None when no label judges it. Models are compared as :func:`match_labels` does: equal
+        once normalised, else the one label model that is a prefix of the fact's (or the
+        reverse). A label without ``row_benchmark`` holds for the model's rows on any benchmark."""
         model = normalise_model(fact.get("model"))
         pool = [
             label
             for label in self._by_key.get(fact_key(fact), [])
-            if row is None or label.row == row
+            if row is None or (label.row == row and label.row_benchmark in (None, benchmark))
         ]
         same = [label for label in pool if normalise_model(label.model) == model]
         if not same:

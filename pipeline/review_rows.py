@@ -11,12 +11,14 @@ name, most confident); ``pipeline.row_decisions`` accepts it, rejects, moves, me
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import ModelRow, Paper, RowCell
+from extractors.cues import about_another_benchmark, names_benchmark
 from extractors.kinds import rule_preference
 from extractors.rows import LINK_RANK, name_distance
 from pipeline.errors import UserError
@@ -47,20 +49,33 @@ ROW_TIERS = {
 
 
 def proposal(row: ModelRow) -> dict[str, RowCell]:
-    """Per field, the not-rejected cell the row's observation would take."""
+    """Per field, the not-rejected cell the row's observation would take; never an epochs or
+    training-set statement about a benchmark the row has no score on
+    (:func:`extractors.cues.about_another_benchmark`)."""
     best: dict[str, RowCell] = {}
+    scored = scored_benchmarks(row.cells)
     for cell in row.cells:
-        if cell.fact.status == REJECTED:
+        if cell.fact.status == REJECTED or about_another_benchmark(cell.fact.details, scored):
             continue
         current = best.get(cell.field)
-        if current is None or rank(row, cell) > rank(row, current):
+        if current is None or rank(row, cell, scored) > rank(row, current, scored):
             best[cell.field] = cell
     return best
 
 
-def rank(row: ModelRow, cell: RowCell) -> tuple[int, int, tuple[float, float]]:
+def scored_benchmarks(cells: Iterable[RowCell]) -> set[str]:
+    """The benchmarks a row's score cells are on."""
+    return {c.fact.benchmark for c in cells if c.field == "score" and c.fact.benchmark}
+
+
+def rank(
+    row: ModelRow, cell: RowCell, scored: set[str]
+) -> tuple[int, int, bool, tuple[float, float]]:
+    """Strongest link, closest name, a statement naming one of the row's benchmarks
+    (:func:`extractors.cues.names_benchmark`, ``scored``), then the rules' preference."""
     closeness = name_distance(row.model, cell.fact.model)
-    return -LINK_RANK[cell.link], -closeness, rule_preference(cell.fact)
+    named = names_benchmark(cell.fact.details, scored)
+    return -LINK_RANK[cell.link], -closeness, named, rule_preference(cell.fact)
 
 
 def tier(cells: dict[str, RowCell]) -> int:

@@ -10,8 +10,8 @@ import pytest
 
 from pipeline.hand_labels import (
     CELL_KINDS,
-    CellLabels,
     REQUIRED_FIELDS,
+    CellLabels,
     HandLabel,
     HandLabelError,
     Judged,
