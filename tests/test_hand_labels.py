@@ -251,7 +251,7 @@ def test_the_real_label_files_keep_their_schema(corpus: str) -> None:
     raw = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert all(set(REQUIRED_FIELDS) <= set(line) for line in raw)
     assert all(line["rule"] in ("table", "prose") for line in raw)
-    identities = [(label.key, label.model, label.row) for label in labels]
+    identities = [(label.key, label.model, label.row, label.row_benchmark) for label in labels]
     assert len(identities) == len(set(identities)), "two labels for one fact (or cell)"
     assert {label.kind for label in labels if not label.is_cell} == KINDS
     assert {label.kind for label in labels if label.is_cell} <= set(CELL_KINDS)
