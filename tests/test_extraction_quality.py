@@ -54,12 +54,13 @@ ROW_TARGETS = {
     "imagenet_slope": 0.01,  # |extracted - gold-row slope|, FLOPs and parameters
     "decisions": 3,  # median review decisions per gold row, below
 }
-# Measured levels for row targets not met yet (docs/extraction-quality.md says what limits them).
+# Measured levels for row targets not met yet (docs/extraction-quality.md says what limits them),
+# and the decisions median, met, held at its measured level.
 ROW_FLOORS = {
     "recovered_as_rows": 0.94,
     "parameters": 0.88,  # measured 44/49 = 0.898
     "flops": 0.87,  # measured 39/44 = 0.886
-    "decisions": 3,
+    "decisions": 2,  # measured median 2 (107 rows): below the target 3
 }
 
 
@@ -202,7 +203,7 @@ def test_imagenet_fit_from_rows_follows_the_gold_rows(rows: RowEvaluation, measu
 
 
 def test_a_gold_row_costs_few_review_decisions(rows: RowEvaluation) -> None:
-    """Target: a median below 3; until then no more than the measured 3."""
+    """Target: a median below 3 (met); held at the measured 2."""
     median = rows.to_dict()["decisions_per_gold_row"]["median"]
     assert median is not None
     if "decisions" in ROW_FLOORS:
