@@ -141,15 +141,26 @@ def phase(sentence: str, at: int = 0, length: int = 0) -> str | None:
     return PRETRAINING if _PRETRAINING.search(phrase) else None
 
 
+# A benchmark named as the weights a training starts from is not the set it trains on: "We train
+# all the models using SGD for 12 epochs from ImageNet pretrained weights" (GhostNet's COCO
+# detectors), "fine-tune ImageNet-22K pre-trained models" (ConvNeXt).
+_STARTING_POINT = re.compile(
+    r"\S+\s+pre-?\s?trained\s+(?:weights|models?|networks?|checkpoints?|backbones?)\b",
+    re.IGNORECASE,
+)
+
+
 def phase_details(sentence: str, at: int = 0, length: int = 0) -> dict[str, str]:
     """``details`` of an epochs or training-set fact: its :func:`phase`, and the benchmark whose
     training set it names (:func:`benchmark_of`), for pre-training ("we first pretrain the
     supernet on ImageNet [15] ... for 1100 epochs": network operations may then assume its
     standard size) and for the model's own training ("On WMT En → Fr, the training set contains
     36M sentence pairs": a row with no score on it is another experiment, see
-    :func:`about_another_benchmark`). Fine-tuning names none: it starts from another set."""
+    :func:`about_another_benchmark`), never the one it starts from ("from ImageNet pretrained
+    weights"). Fine-tuning names none: it starts from another set."""
     stage = phase(sentence, at, length)
-    dataset = benchmark_of(sentence, at, length) if stage != FINETUNING else None
+    named = _STARTING_POINT.sub(lambda m: " " * len(m.group()), sentence)
+    dataset = benchmark_of(named, at, length) if stage != FINETUNING else None
     return {
         **({"phase": stage} if stage else {}),
         **({"dataset": dataset} if dataset else {}),

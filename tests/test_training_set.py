@@ -185,3 +185,15 @@ def test_a_datasets_citation_is_not_another_works_number(sentence: str, examples
                  "image dataset containing 300 millions images.")
     )  # fmt: skip
     assert cited.confidence == CITED
+
+
+def test_the_weights_a_training_starts_from_name_no_training_set() -> None:
+    """GhostNet (1911.11907) trains its COCO detectors "from ImageNet pretrained weights": the
+    12 epochs are no ImageNet training (a row of the paper's ImageNet models must not prefer
+    them, ``extractors.cues.names_benchmark``)."""
+    sentence = (
+        "We train all the models using SGD for 12 epochs from ImageNet pretrained weights with "
+        "the hyper-parameters suggested in [32, 33]."
+    )
+    (fact,) = extract_epochs(document(sentence))
+    assert fact.normalized == 12 and "dataset" not in fact.details
