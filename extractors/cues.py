@@ -130,6 +130,11 @@ def _phrase(sentence: str, at: int, length: int) -> str:
     return sentence[_last_break(_PHRASE_BREAKS, sentence, at) : _next_break(sentence, at + length)]
 
 
+def phrase_before(sentence: str, at: int) -> str:
+    """The words of a statement's phrase before ``at`` (back to a comma, semicolon or bracket)."""
+    return sentence[_last_break(_PHRASE_BREAKS, sentence, at) : at]
+
+
 def phase(sentence: str, at: int = 0, length: int = 0) -> str | None:
     """The training phase a count belongs to, when its comma-delimited phrase says so:
     :data:`FINETUNING` ("we fine-tune ... for 30 epochs"), :data:`PRETRAINING` ("pre-trained for 7
@@ -225,14 +230,14 @@ def context(sentence: str, at: int = 0, length: int = 0) -> Context:
     """Read the cues around the statement at ``sentence[at:at + length]``."""
     end = at + length
     clause_start = _last_break(_CLAUSE_BREAKS, sentence, at)
-    phrase = sentence[_last_break(_PHRASE_BREAKS, sentence, at) : _next_break(sentence, end)]
+    phrase = _phrase(sentence, at, length)
     before = sentence[clause_start:at]
     return Context(
         training=bool(_TRAINING.search(sentence)),
         effort=bool(_EFFORT.search(sentence)),
         fine_tuning=bool(_FINE_TUNING.search(phrase)),
         inference=bool(_INFERENCE.search(phrase)),
-        baseline=bool(_BASELINE.search(sentence[_last_break(_PHRASE_BREAKS, sentence, at) : end])),
+        baseline=bool(_BASELINE.search(phrase_before(sentence, at) + sentence[at:end])),
         cited=bool(_CITATION.search(before) or _THEIRS.search(before)) and not _OWN.search(before),
     )
 

@@ -39,7 +39,6 @@ _PART_AFTER = re.compile(r"^\s*(?:each|per|of\s+warm|warm-?up|later)\b", re.IGNO
 # A warm-up's length, its phrase naming it before the count: "warmup is extended to 50 epochs"
 # (ConvNeXt's isotropic models), as "a warmup of 5 epochs" (:data:`_PART_BEFORE`).
 _WARMUP = re.compile(r"\bwarm-?\s?up\b", re.IGNORECASE)
-_PHRASE_BREAK = re.compile(r"[,;()]")
 # Early stopping: "did not improve for 10 epochs" (RNN Encoder-Decoder), "training was stopped if
 # performance had not improved for 7 epochs" (char attention NER): a wait, not the training.
 _PATIENCE = re.compile(
@@ -64,7 +63,7 @@ def _fact(match: Match) -> ExtractedFact | None:
     evidence, at = match.evidence, match.offset
     if _PART_BEFORE.search(evidence[:at]) or _PART_AFTER.match(evidence[at + len(span.text) :]):
         return None
-    if _PATIENCE.search(evidence[:at]) or _WARMUP.search(_phrase_before(evidence, at)):
+    if _PATIENCE.search(evidence[:at]) or _WARMUP.search(cues.phrase_before(evidence, at)):
         return None
     if cues.is_search(evidence, at, len(span.text)):
         return None
@@ -87,8 +86,3 @@ def _fact(match: Match) -> ExtractedFact | None:
         bbox=match.bbox,
         details=details,
     )
-
-
-def _phrase_before(text: str, at: int) -> str:
-    """The words before a count back to the nearest comma, semicolon or bracket."""
-    return text[max((m.end() for m in _PHRASE_BREAK.finditer(text, 0, at)), default=0) : at]
