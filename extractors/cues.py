@@ -9,7 +9,9 @@ scale of :mod:`extractors.confidence`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from spacy.tokens import Span
 
@@ -123,42 +125,119 @@ _PRETRAINING = re.compile(
 )
 
 
+def _phrase(sentence: str, at: int, length: int) -> str:
+    """The comma-delimited phrase of the statement at ``sentence[at:at + length]``."""
+    return sentence[_last_break(_PHRASE_BREAKS, sentence, at) : _next_break(sentence, at + length)]
+
+
+def phrase_before(sentence: str, at: int) -> str:
+    """The words of a statement's phrase before ``at`` (back to a comma, semicolon or bracket)."""
+    return sentence[_last_break(_PHRASE_BREAKS, sentence, at) : at]
+
+
 def phase(sentence: str, at: int = 0, length: int = 0) -> str | None:
     """The training phase a count belongs to, when its comma-delimited phrase says so:
     :data:`FINETUNING` ("we fine-tune ... for 30 epochs"), :data:`PRETRAINING` ("pre-trained for 7
     epochs", "~14M images for pre-training"), else ``None`` (the model's own training).
     Fine-tuning wins: a fine-tuning statement names the pre-trained model it starts from."""
-    phrase = sentence[
-        _last_break(_PHRASE_BREAKS, sentence, at) : _next_break(sentence, at + length)
-    ]
+    phrase = _phrase(sentence, at, length)
     if _FINE_TUNING.search(phrase):
         return FINETUNING
     return PRETRAINING if _PRETRAINING.search(phrase) else None
 
 
+# A benchmark named as the weights a training starts from is not the set it trains on: "We train
+# all the models using SGD for 12 epochs from ImageNet pretrained weights" (GhostNet's COCO
+# detectors), "fine-tune ImageNet-22K pre-trained models" (ConvNeXt).
+_STARTING_POINT = re.compile(
+    r"\S+\s+pre-?\s?trained\s+(?:weights|models?|networks?|checkpoints?|backbones?)\b",
+    re.IGNORECASE,
+)
+
+
 def phase_details(sentence: str, at: int = 0, length: int = 0) -> dict[str, str]:
-    """``details`` of an epochs or training-set fact: its :func:`phase`, and for pre-training the
-    benchmark whose training set it names ("we first pretrain the supernet on ImageNet [15] ...
-    for 1100 epochs"), whose standard size network operations may then assume."""
+    """``details`` of an epochs or training-set fact: its :func:`phase`, and the benchmark whose
+    training set it names (:func:`benchmark_of`), for pre-training ("we first pretrain the
+    supernet on ImageNet [15] ... for 1100 epochs": network operations may then assume its
+    standard size) and for the model's own training ("On WMT En → Fr, the training set contains
+    36M sentence pairs": a row with no score on it is another experiment, see
+    :func:`about_another_benchmark`), never the one it starts from ("from ImageNet pretrained
+    weights"). Fine-tuning names none: it starts from another set."""
     stage = phase(sentence, at, length)
-    if stage is None:
-        return {}
-    dataset = benchmark_of(sentence, at, length) if stage == PRETRAINING else None
-    return {"phase": stage, **({"dataset": dataset} if dataset else {})}
+    named = _STARTING_POINT.sub(lambda m: " " * len(m.group()), sentence)
+    dataset = benchmark_of(named, at, length) if stage != FINETUNING else None
+    return {
+        **({"phase": stage} if stage else {}),
+        **({"dataset": dataset} if dataset else {}),
+    }
+
+
+def about_another_benchmark(details: Mapping[str, Any] | None, benchmarks: Iterable[str]) -> bool:
+    """Whether an epochs or training-set fact of the model's own training (no phase) names a
+    benchmark (``details["dataset"]``, :func:`phase_details`) other than ``benchmarks``, those a
+    row has scores on: GNMT's "On WMT En → Fr, the training set contains 36M sentence pairs" is
+    no size of its En → De row, QANet's "GNMT models on the public WMT data for both
+    English-French (36M sentence pairs)" none of its SQuAD row. A paper-level statement is a
+    candidate cell of every row (``extractors.rows``); this says which rows it cannot be."""
+    details = details or {}
+    dataset, scored = details.get("dataset"), set(benchmarks)
+    return bool(dataset and scored and not details.get("phase") and dataset not in scored)
+
+
+def names_benchmark(details: Mapping[str, Any] | None, benchmarks: Iterable[str]) -> bool:
+    """Whether an epochs or training-set fact names (``details["dataset"]``) one of
+    ``benchmarks``: among a paper's statements, the one about the row's benchmark is its own
+    (CBAM: "The ImageNet-1K classification dataset [1] consists of 1.2 million images for
+    training" for its ImageNet rows, not "This dataset involves 80k training images" of COCO)."""
+    return (details or {}).get("dataset") in set(benchmarks)
+
+
+# Architecture search trains many short-lived models: "we train each sampled model on 5 epochs of
+# the proxy training set" (MnasNet), "searches over 100 models each trained for 600 epochs"
+# (PNASNet on AmoebaNet's cost), "trains the top 250 models for 300 epochs each".
+_SEARCH = re.compile(
+    r"\b(?:search(?:es|ed|ing)?|proxy|(?:sampled|child|candidate)\s+(?:models?|networks?)|"
+    r"(?:models?|networks?|architectures?)\s+each)\b",
+    re.IGNORECASE,
+)
+
+
+def is_search(sentence: str, at: int = 0, length: int = 0) -> bool:
+    """Whether the comma-delimited phrase of a count speaks of an architecture search ("During
+    search, we first pretrain the supernet ... for 1100 epochs" keeps its count: the search is
+    another phrase)."""
+    return bool(_SEARCH.search(_phrase(sentence, at, length)))
+
+
+def names_another_dataset(sentence: str) -> bool:
+    """Whether a sentence names a dataset that is not one of ours (the vocabulary's
+    ``[other_datasets]``: CIFAR, SVHN, VOC, ...) and none of ours: a count in it is that
+    dataset's ("* indicates models that are trained with cosine shape learning rate for 600
+    epochs" under a CIFAR-10/100 caption, CondenseNet; "On SVHN, UDA also matches ... trained
+    on 73,257 examples"; "we use VOC2012 trainval and VOC2007 trainval and test (21503 images)
+    for training", SSD). Pre-training sets (JFT, ImageNet-21k: ``[pretraining]``) do not count:
+    pre-training on them is a phase of our models' training."""
+    words = vocabulary()
+    text = sentence
+    for pattern in words.pretraining:
+        text = pattern.sub(" ", text)
+    return words.mentions_other_dataset(text) and not (
+        benchmarks_in(sentence) | task_hints(sentence)
+    )
 
 
 def context(sentence: str, at: int = 0, length: int = 0) -> Context:
     """Read the cues around the statement at ``sentence[at:at + length]``."""
     end = at + length
     clause_start = _last_break(_CLAUSE_BREAKS, sentence, at)
-    phrase = sentence[_last_break(_PHRASE_BREAKS, sentence, at) : _next_break(sentence, end)]
+    phrase = _phrase(sentence, at, length)
     before = sentence[clause_start:at]
     return Context(
         training=bool(_TRAINING.search(sentence)),
         effort=bool(_EFFORT.search(sentence)),
         fine_tuning=bool(_FINE_TUNING.search(phrase)),
         inference=bool(_INFERENCE.search(phrase)),
-        baseline=bool(_BASELINE.search(sentence[_last_break(_PHRASE_BREAKS, sentence, at) : end])),
+        baseline=bool(_BASELINE.search(phrase_before(sentence, at) + sentence[at:end])),
         cited=bool(_CITATION.search(before) or _THEIRS.search(before)) and not _OWN.search(before),
     )
 

@@ -5,13 +5,17 @@ The other factor of network operations besides epochs. The spaCy rules
 (``rules/training_set.jsonl``) find a count of images, examples, sentence pairs or tokens;
 it is a training set when the sentence speaks of training or a training set, and never a batch
 ("mini-batch of 128 examples", "16 images per GPU"), a per-class sample ("30 images per
-category") or a validation/test split ("50,000 validation images").
+category"), a validation/test split ("50,000 validation images") or another dataset's training
+set ("On SVHN, ... trained on 73,257 examples", :func:`extractors.cues.names_another_dataset`).
+A citation in a statement that names the benchmark is the dataset's reference, not another
+work's number: such a size keeps the confidence of the paper's own statements.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from extractors import cues
 from extractors.candidates import one_per_identity
@@ -22,7 +26,7 @@ from extractors.registry import register
 from extractors.sizes import quantity
 
 NAME = "training_set"
-VERSION = "2"
+VERSION = "3"
 MIN_EXAMPLES = 10_000  # smaller sets are batches, per-class samples or toy data
 MAX_EXAMPLES = 1e14
 
@@ -52,7 +56,15 @@ def _fact(match: Match) -> ExtractedFact | None:
         return None
     if not _TRAINING_SET.search(evidence):
         return None
+    details = cues.phase_details(evidence, at, len(span.text))
+    if details.get("phase") != cues.PRETRAINING and cues.names_another_dataset(evidence):
+        return None
     context = cues.context(evidence, at, len(span.text))
+    if context.cited and details.get("dataset"):
+        # "The ImageNet-1K classification dataset [1] consists of 1.2 million images for
+        # training" (CBAM), "MS-COCO 2017 [22], which contains ~118k images for training"
+        # (Cascade R-CNN): the citation is the dataset's; a benchmark's set is the same for all
+        context = replace(context, cited=False)
     return ExtractedFact(
         kind="training_set",
         value=span.text,
@@ -66,7 +78,7 @@ def _fact(match: Match) -> ExtractedFact | None:
         normalized=count,
         rule=match.rule,
         bbox=match.bbox,
-        details=cues.phase_details(evidence, at, len(span.text)),
+        details=details,
     )
 
 

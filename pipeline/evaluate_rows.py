@@ -6,9 +6,11 @@ reaches the observation of its model. On the evaluation's throw-away database:
 1. gold rows recovered as rows: some assembled row of the paper holds a result cell with one of
    the gold row's scores (before any review);
 2. a simulated perfect curator accepts exactly the facts that match a gold value of their paper
-   (epochs and training-set sizes: the FutureTech authors' values for the paper, when they have
-   one) and rejects all others; the observations are then rebuilt with the normal code
-   (``rebuild_extracted``);
+   and rejects all others; the observations are then rebuilt with the normal code
+   (``rebuild_extracted``). Gold has no epochs or training-set sizes, so those are judged by the
+   FutureTech authors' values when the authors have one of that kind for the paper (any phase),
+   else by the corpus's hand labels (``pipeline.hand_labels``: a curator reads the page; a cell
+   label says whether the statement is right for one row), else counted wrong;
 3. of the gold rows, how many get an observation with their score, and of those with a gold
    parameter count, FLOPs, training time or hardware burden, how many carry it (same tolerances
    as field recall; hardware burden within 10%); the observation of a gold row is, among those
@@ -17,7 +19,9 @@ reaches the observation of its model. On the evaluation's throw-away database:
    and the review decisions a gold row costs on its row before any review, following the
    queue: one ``review accept-row`` (``pipeline.row_decisions``), plus one per field whose
    proposed cell the perfect curator would not accept (``--pick`` the right cell, or ``--drop``
-   the field when none is right), reported as a median;
+   the field when none is right), reported as a median. A proposed epochs or training-set cell
+   is judged as the cell of that gold row (its hand label for the row), and how many were judged
+   by the authors, by a hand label or by neither (counted wrong) is reported with it;
 5. per benchmark, the poly fit log10(error) ~ log10(FLOPs) and ~ log10(parameters) of the
    extracted observations (primary metric) next to the same fit over the gold rows;
 6. zero-touch, measured before the perfect curator, by the code a nightly run uses
@@ -36,7 +40,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +64,7 @@ from pipeline.evaluate import (
     matches,
 )
 from pipeline.export import fact_to_dict
+from pipeline.hand_labels import CellLabels, HandLabel
 from pipeline.review_rows import proposal
 from pipeline.sources.curated import FUTURETECH, futuretech_data_dir, read_futuretech
 from pipeline.zerotouch import auto_accept_rows
@@ -71,6 +76,8 @@ LINKED = ("parameters", "flops", "training_time", "hardware_burden")
 PRIMARY_METRIC = {board.benchmark: board.metric for board in FUTURETECH}
 ZERO_TOUCH_THRESHOLDS = (0.9, 0.7, 0.5)  # descending: see the module docstring, 6
 ZERO_TOUCH_MEASURE = "flops"  # issue 13: the poly fit of error on FLOPs per benchmark
+SIZE_KINDS = ("epochs", "training_set")  # judged by the authors or hand labels, not gold
+JUDGES = ("authors", "hand label", "neither (counted wrong)")
 
 
 @dataclass
@@ -114,6 +121,8 @@ class RowEvaluation:
     decisions: list[int] = field(default_factory=list)  # per gold row found in a row
     # field -> how many of those rows needed a pick or drop on it
     decided_fields: dict[str, int] = field(default_factory=dict)
+    # what judged the proposed epochs and training-set cells of those rows (JUDGES) -> count
+    size_judges: dict[str, int] = field(default_factory=dict)
     fits: dict[str, dict[str, Any]] = field(default_factory=dict)
     zero_touch: list[ZeroTouch] = field(default_factory=list)
     misses: list[dict[str, Any]] = field(default_factory=list)
@@ -129,6 +138,7 @@ class RowEvaluation:
                 "median": statistics.median(self.decisions) if self.decisions else None,
                 "rows": len(self.decisions),
                 "picks_or_drops_by_field": dict(sorted(self.decided_fields.items())),
+                "size_cells_judged_by": {j: self.size_judges.get(j, 0) for j in JUDGES},
             },
             "fits": self.fits,
             "zero_touch": [z.to_dict() for z in self.zero_touch],
@@ -155,15 +165,19 @@ def evaluate_rows(
     gold: Mapping[str, Mapping[str, Any]],
     database_url: str,
     authors: Mapping[str, list[dict[str, Any]]],
+    labels: Sequence[HandLabel] = (),
 ) -> RowEvaluation:
-    """Simulate the perfect curator on ``database_url`` (it is changed) and score the rows."""
+    """Simulate the perfect curator on ``database_url`` (it is changed) and score the rows;
+    ``labels`` are the corpus's hand labels (epochs and training-set cells the authors lack)."""
     result = RowEvaluation()
+    judge = _Judge(authors, CellLabels(labels))
     with session_scope(database_url) as session:
         items = {pid: gold_items(paper) for pid, paper in gold.items()}
         recovered = _recovered(session, items)
-        result.decisions, result.decided_fields = _decisions(session, gold, items, authors)
+        result.decisions, result.decided_fields = _decisions(session, gold, items, judge)
+        result.size_judges = dict(judge.counts)
         result.zero_touch = [_zero_touch(session, gold, t) for t in ZERO_TOUCH_THRESHOLDS]
-        _perfect_curator(session, items, authors)
+        _perfect_curator(session, items, judge)
         observations = _observations(session)
         for pid, paper in sorted(gold.items()):
             for row in paper.get("rows", []):
@@ -290,7 +304,7 @@ def _decisions(
     session: Session,
     gold: Mapping[str, Mapping[str, Any]],
     items: Mapping[str, list[GoldItem]],
-    authors: Mapping[str, list[dict[str, Any]]],
+    judge: _Judge,
 ) -> tuple[list[int], dict[str, int]]:
     """Decisions per gold row on the pending rows (see the module docstring, 4), and per field
     how many rows needed a pick or drop on it."""
@@ -319,19 +333,24 @@ def _decisions(
                 None,
             )
             if home is not None:
-                wrong = _wrong_fields(home, items.get(pid, []), authors.get(pid, []))
+                wrong = _wrong_fields(home, items.get(pid, []), judge, gold_row)
                 counts.append(1 + len(wrong))
                 for name in wrong:
                     fields[name] += 1
     return counts, dict(fields)
 
 
-def _wrong_fields(row: ModelRow, items: list[GoldItem], authors: list[dict[str, Any]]) -> list[str]:
-    """The fields whose proposed cell the perfect curator would not accept: each costs one
-    ``--pick`` (the field has a right cell) or ``--drop`` (none is right) on the accept-row."""
+def _wrong_fields(
+    row: ModelRow, items: list[GoldItem], judge: _Judge, gold_row: Mapping[str, Any]
+) -> list[str]:
+    """The fields whose proposed cell the perfect curator would not accept for ``gold_row``:
+    each costs one ``--pick`` (the field has a right cell) or ``--drop`` (none is right) on the
+    accept-row."""
     proposed = proposal(row)
     return sorted(
-        name for name, cell in proposed.items() if not _curated(cell.fact, items, authors)
+        name
+        for name, cell in proposed.items()
+        if not judge.curated(cell.fact, items, gold_row, count=True)
     )
 
 
@@ -340,24 +359,43 @@ def _row_recovered(pid: str, row: Mapping[str, Any], recovered: set[tuple[Any, .
     return any((pid, row["benchmark"], m, s) in recovered for m, s in scores if s is not None)
 
 
-def _perfect_curator(
-    session: Session,
-    items: Mapping[str, list[GoldItem]],
-    authors: Mapping[str, list[dict[str, Any]]],
-) -> None:
+def _perfect_curator(session: Session, items: Mapping[str, list[GoldItem]], judge: _Judge) -> None:
     for fact in session.scalars(select(Fact)):
-        pid = fact.paper.arxiv_id
-        right = _curated(fact, items.get(pid, []), authors.get(pid, []))
+        right = judge.curated(fact, items.get(fact.paper.arxiv_id, []))
         fact.status = "accepted" if right else "rejected"
     session.flush()
 
 
-def _curated(fact: Fact, items: list[GoldItem], authors: list[dict[str, Any]]) -> bool:
-    """Whether the perfect curator accepts ``fact``: it matches a gold value of its paper (epochs
-    and training-set sizes: the FutureTech authors' value, when they have one)."""
-    if fact.kind in ("epochs", "training_set"):
-        return _authors_size(fact, authors)
-    return _right(fact_to_dict(fact), items)
+@dataclass
+class _Judge:
+    """What the perfect curator accepts (see the module docstring, 2 and 4)."""
+
+    authors: Mapping[str, list[dict[str, Any]]]
+    cells: CellLabels
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def curated(
+        self,
+        fact: Fact,
+        items: list[GoldItem],
+        gold_row: Mapping[str, Any] | None = None,
+        count: bool = False,
+    ) -> bool:
+        """Whether ``fact`` is accepted: as the cell of ``gold_row``, or, with ``gold_row``
+        None, as a fact (an epochs or training-set label right for some row). With ``count``,
+        an epochs or training-set judgement is tallied by what made it."""
+        if fact.kind not in SIZE_KINDS:
+            return _right(fact_to_dict(fact), items)
+        rows = self.authors.get(fact.paper.arxiv_id, [])
+        if _authors_have(fact.kind, rows):
+            judged, right = JUDGES[0], _authors_size(fact, rows)
+        else:
+            row = gold_row or {}
+            verdict = self.cells.verdict(fact_to_dict(fact), row.get("model"), row.get("benchmark"))
+            judged, right = JUDGES[1 if verdict is not None else 2], bool(verdict)
+        if count:
+            self.counts[judged] += 1
+        return right
 
 
 def _right(fact: Mapping[str, Any], items: list[GoldItem]) -> bool:
@@ -369,10 +407,19 @@ def _right(fact: Mapping[str, Any], items: list[GoldItem]) -> bool:
     return bool(hits)
 
 
+def _phase_key(kind: str) -> str:
+    return "phase_epochs" if kind == "epochs" else "phase_set_size"
+
+
+def _authors_have(kind: str, rows: list[dict[str, Any]]) -> bool:
+    """Whether the authors state any phase's epochs (or set size) for one of the paper's rows."""
+    return any(v for row in rows for v in (row["details"].get(_phase_key(kind)) or {}).values())
+
+
 def _authors_size(fact: Fact, rows: list[dict[str, Any]]) -> bool:
     """A stated count the authors used for one of a row's phases (training, pre-training or
     fine-tuning): true statements are accepted whichever phase the extractor gave them."""
-    key = "phase_epochs" if fact.kind == "epochs" else "phase_set_size"
+    key = _phase_key(fact.kind)
     return any(
         _within(fact.normalized, value, SIZE_TOLERANCE)
         for row in rows

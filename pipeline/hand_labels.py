@@ -12,6 +12,14 @@ with every run): arXiv id, page, kind, benchmark, metric and the value as printe
 ignored), then the model label compared normalised (case, width and spaces ignored). A later
 version may tidy a label (drop a trailing column header), so a model that is a prefix of the other
 also matches when it is the only candidate.
+
+Epochs and training-set labels may also name a ``row``: the model (as gold names it) of the row
+the fact was proposed for, and its ``row_benchmark`` (a model with rows on two benchmarks trains
+on two sets). A paper-level statement ("we train the networks for 90 epochs") is a
+candidate cell of every row of its paper, and it can be right for the ImageNet classifiers and
+wrong for the COCO detector of the same paper, so such a label judges the cell, not the fact.
+The simulated perfect curator of ``pipeline.evaluate_rows`` reads them
+(:func:`cell_verdict`); the precision figures here are about facts and leave them out.
 """
 
 from __future__ import annotations
@@ -44,10 +52,14 @@ WRONG_REASONS = frozenset(
         "not_own_work",  # a baseline's or a related paper's hardware, time or size
         "not_training",  # search, inference
         "fine_tuning_only",  # fine-tuning a pre-trained model, not training it
+        "wrong_phase",  # a count of another training phase (pre-training stored as training)
+        "not_training_length",  # early-stopping patience, one step of a schedule, a remark
         "other",
     }
 )
 REASONS = RIGHT_REASONS | WRONG_REASONS
+# Kinds whose labels may judge one row's cell (see the module docstring).
+CELL_KINDS = ("epochs", "training_set")
 REQUIRED_FIELDS = (
     "arxiv_id",
     "page",
@@ -99,6 +111,12 @@ class HandLabel:
     quote: str
     note: str
     source: str  # file stem: the corpus the label belongs to (dev, dev2)
+    row: str | None = None  # a cell label: the gold model of the row it was proposed for
+    row_benchmark: str | None = None  # ... and that gold row's benchmark
+
+    @property
+    def is_cell(self) -> bool:
+        return self.row is not None
 
     @property
     def right(self) -> bool:
@@ -194,6 +212,9 @@ def _parse_label(raw: Any, where: str, source: str) -> HandLabel:
         raise HandLabelError(f"{where}: reason {raw['reason']!r} contradicts label {raw['label']}")
     if not str(raw["quote"]).strip():
         raise HandLabelError(f"{where}: a label needs the page quote that proves it")
+    row = raw.get("row")
+    if row is not None and (not isinstance(row, str) or raw["kind"] not in CELL_KINDS):
+        raise HandLabelError(f"{where}: row names a model, on {', '.join(CELL_KINDS)} labels only")
     if not isinstance(raw["page"], int) or raw["page"] < 1:
         raise HandLabelError(f"{where}: page must be a page number (1-based)")
     confidence = raw["confidence"]
@@ -213,6 +234,8 @@ def _parse_label(raw: Any, where: str, source: str) -> HandLabel:
         quote=str(raw["quote"]),
         note=str(raw["note"]),
         source=source,
+        row=row,
+        row_benchmark=raw.get("row_benchmark") if row is not None else None,
     )
 
 
@@ -270,6 +293,40 @@ def match_labels(labels: Iterable[HandLabel], facts: Iterable[Record]) -> list[M
             used.add(id(candidates[0]))
             matches.append(Match(label, candidates[0], exact=False))
     return matches
+
+
+class CellLabels:
+    """The cell labels of some label files, found again by fact (:meth:`verdict`)."""
+
+    def __init__(self, labels: Iterable[HandLabel]) -> None:
+        self._by_key: dict[Key, list[HandLabel]] = defaultdict(list)
+        for label in labels:
+            if label.is_cell:
+                self._by_key[label.key].append(label)
+
+    def verdict(
+        self, fact: Record, row: str | None = None, benchmark: str | None = None
+    ) -> bool | None:
+        """Whether ``fact`` (as exported) is right as the cell of the gold row of model ``row``
+        on ``benchmark``; with ``row`` None, as a fact: right when it is right for some row.
+        None when no label judges it. Models are compared as :func:`match_labels` does: equal
+        once normalised, else the one label model that is a prefix of the fact's (or the
+        reverse). A label without ``row_benchmark`` holds for the model's rows on any benchmark."""
+        model = normalise_model(fact.get("model"))
+        pool = [
+            label
+            for label in self._by_key.get(fact_key(fact), [])
+            if row is None or (label.row == row and label.row_benchmark in (None, benchmark))
+        ]
+        same = [label for label in pool if normalise_model(label.model) == model]
+        if not same:
+            related = {
+                normalise_model(label.model)
+                for label in pool
+                if _prefix_related(normalise_model(label.model), model)
+            }
+            same = [label for label in pool if {normalise_model(label.model)} == related]
+        return any(label.right for label in same) if same else None
 
 
 def judged_at_labelling(labels: Iterable[HandLabel]) -> list[Judged]:
@@ -362,7 +419,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="a `ctrends export` JSONL file: score its confidences instead of the labelled ones",
     )
     args = parser.parse_args(argv)
-    labels = [label for path in args.labels for label in load_labels(path)]
+    # cell labels judge a fact as one row's cell, not the fact: precision is about facts
+    labels = [label for path in args.labels for label in load_labels(path) if not label.is_cell]
     if args.facts:
         facts = [fact for path in args.facts for fact in _read_facts(path)]
         matches = match_labels(labels, facts)

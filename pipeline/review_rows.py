@@ -12,6 +12,7 @@ name, most confident); ``pipeline.row_decisions`` accepts it, rejects, moves, me
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import ModelRow, Paper, RowCell
 from extractors.confidence import SECONDARY
+from extractors.cues import about_another_benchmark, names_benchmark
 from extractors.kinds import rule_confidence, rule_preference
 from extractors.rows import LINK_RANK, name_distance
 from pipeline.errors import UserError
@@ -52,14 +54,21 @@ ROW_TIERS = {
 
 
 def proposal(row: ModelRow) -> dict[str, RowCell]:
-    """Per field, the not-rejected cell the row's observation would take (a training field not
-    from an inference or cited statement, see :func:`_not_training`)."""
+    """Per field, the not-rejected cell the row's observation would take; never an epochs or
+    training-set statement about a benchmark the row has no score on
+    (:func:`extractors.cues.about_another_benchmark`), nor a training field from an inference or
+    cited statement (:func:`_not_training`)."""
     best: dict[str, RowCell] = {}
+    scored = scored_benchmarks(row.cells)
     for cell in row.cells:
-        if cell.fact.status == REJECTED or _not_training(cell):
+        if (
+            cell.fact.status == REJECTED
+            or _not_training(cell)
+            or about_another_benchmark(cell.fact.details, scored)
+        ):
             continue
         current = best.get(cell.field)
-        if current is None or rank(row, cell) > rank(row, current):
+        if current is None or rank(row, cell, scored) > rank(row, current, scored):
             best[cell.field] = cell
     return best
 
@@ -75,9 +84,19 @@ def _not_training(cell: RowCell) -> bool:
     )
 
 
-def rank(row: ModelRow, cell: RowCell) -> tuple[int, int, tuple[float, float]]:
+def scored_benchmarks(cells: Iterable[RowCell]) -> set[str]:
+    """The benchmarks a row's score cells are on."""
+    return {c.fact.benchmark for c in cells if c.field == "score" and c.fact.benchmark}
+
+
+def rank(
+    row: ModelRow, cell: RowCell, scored: set[str]
+) -> tuple[int, int, bool, tuple[float, float]]:
+    """Strongest link, closest name, a statement naming one of the row's benchmarks
+    (:func:`extractors.cues.names_benchmark`, ``scored``), then the rules' preference."""
     closeness = name_distance(row.model, cell.fact.model)
-    return -LINK_RANK[cell.link], -closeness, rule_preference(cell.fact)
+    named = names_benchmark(cell.fact.details, scored)
+    return -LINK_RANK[cell.link], -closeness, named, rule_preference(cell.fact)
 
 
 def tier(cells: dict[str, RowCell]) -> int:

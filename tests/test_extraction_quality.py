@@ -60,12 +60,13 @@ ROW_TARGETS = {
     "imagenet_slope": 0.01,  # |extracted - gold-row slope|, FLOPs and parameters
     "decisions": 3,  # median review decisions per gold row, below
 }
-# Measured levels for row targets not met yet (docs/extraction-quality.md says what limits them).
-# FLOPs (measured 40/44 = 0.909) is held at its target.
+# Measured levels for row targets not met yet (docs/extraction-quality.md says what limits them),
+# and the decisions median, met, held at its measured level. FLOPs (measured 40/44 = 0.909) is
+# held at its target.
 ROW_FLOORS = {
     "recovered_as_rows": 0.94,
     "parameters": 0.88,  # measured 44/49 = 0.898
-    "decisions": 3,
+    "decisions": 2,  # measured median 2 (107 rows): below the target 3
 }
 
 
@@ -113,7 +114,7 @@ def evaluations(
         copy_database(database, unreviewed)
         gold = load_gold(dev_corpus)
         authors = authors_rows(shared_dir / "datasets" / "futuretech-2022", set(gold))
-        rows = evaluate_rows(gold, url, authors)
+        rows = evaluate_rows(gold, url, authors, labels)
         by_row = row_model.report(
             gold, facts, f"sqlite:///{unreviewed}", row_confidence.load_row_model(), labels
         )
@@ -259,7 +260,7 @@ def test_imagenet_fit_from_rows_follows_the_gold_rows(rows: RowEvaluation, measu
 
 
 def test_a_gold_row_costs_few_review_decisions(rows: RowEvaluation) -> None:
-    """Target: a median below 3; until then no more than the measured 3."""
+    """Target: a median below 3 (met); held at the measured 2."""
     median = rows.to_dict()["decisions_per_gold_row"]["median"]
     assert median is not None
     if "decisions" in ROW_FLOORS:

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from pipeline.hand_labels import (
+    CELL_KINDS,
     REQUIRED_FIELDS,
+    CellLabels,
     HandLabel,
     HandLabelError,
     Judged,
@@ -207,6 +209,41 @@ def test_main_reports_precision_with_and_without_facts(
     assert "all | 1.000 (1/1) | 1.000 (1/1) | -" in out
 
 
+def _cell(row: str | None, **overrides: Any) -> dict[str, Any]:
+    """A cell label: CBAM's "We train the networks for 90 epochs" (ImageNet) proposed for a row."""
+    cell = dict(kind="epochs", benchmark=None, metric=None, model=None, value="90", row=row)
+    cell.update(unit="epochs", normalized=90.0, error=None, quote="We train the networks for 90")
+    cell.update(overrides)
+    return _label(**cell)
+
+
+def test_a_cell_label_judges_its_row_and_a_fact_is_right_when_some_row_is(tmp_path: Path) -> None:
+    labels = _labels(
+        tmp_path,
+        _cell("ResNet50 + CBAM"),
+        _cell("Faster R-CNN, ResNet101 + CBAM", label="wrong", reason="wrong_benchmark_or_split"),
+    )
+    cells = CellLabels(labels)
+    fact = _fact(kind="epochs", benchmark=None, metric=None, model=None, value="90")
+    assert cells.verdict(fact, "ResNet50 + CBAM") is True
+    assert cells.verdict(fact, "Faster R-CNN, ResNet101 + CBAM") is False
+    assert cells.verdict(fact, "ResNet101 + CBAM") is None  # nobody read it for that row
+    assert cells.verdict(fact) is True
+    assert cells.verdict({**fact, "value": "120"}) is None
+
+
+def test_cell_labels_are_left_out_of_precision(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main([str(_write(tmp_path, [_label(), _cell("ResNet50 + CBAM", confidence=0.95)]))])
+    assert "all | 1.000 (1/1)" in capsys.readouterr().out
+
+
+def test_only_epochs_and_training_set_labels_name_a_row(tmp_path: Path) -> None:
+    with pytest.raises(HandLabelError, match="row names a model"):
+        _labels(tmp_path, _label(row="ResNet-152"))
+
+
 @pytest.mark.parametrize("corpus", ["dev", "dev2"])
 def test_the_real_label_files_keep_their_schema(corpus: str) -> None:
     path = LABELS_DIR / f"{corpus}.jsonl"
@@ -214,9 +251,10 @@ def test_the_real_label_files_keep_their_schema(corpus: str) -> None:
     raw = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert all(set(REQUIRED_FIELDS) <= set(line) for line in raw)
     assert all(line["rule"] in ("table", "prose") for line in raw)
-    identities = [(label.key, label.model) for label in labels]
-    assert len(identities) == len(set(identities)), "two labels for one fact"
-    assert {label.kind for label in labels} == KINDS
+    identities = [(label.key, label.model, label.row, label.row_benchmark) for label in labels]
+    assert len(identities) == len(set(identities)), "two labels for one fact (or cell)"
+    assert {label.kind for label in labels if not label.is_cell} == KINDS
+    assert {label.kind for label in labels if label.is_cell} <= set(CELL_KINDS)
 
 
 def test_there_are_at_least_200_real_labels() -> None:

@@ -4,6 +4,7 @@ decided at once (all or none)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,10 +13,12 @@ from typer.testing import CliRunner
 from db.models import Fact, ModelRow, ReviewEvent
 from db.session import session_scope
 from extractors.facts import ExtractedFact
+from extractors.training_set import extract_training_set
 from pipeline.cli import app
 from pipeline.errors import UserError
 from pipeline.review_rows import proposal
 from pipeline.rows import refresh_rows
+from tests.prose_helpers import document
 from tests.support.review_data import flops, paper, result, stored
 
 runner = CliRunner()
@@ -74,6 +77,51 @@ def test_several_ids_are_decided_together_or_not_at_all(
     with session_scope(ctrends_env["CTRENDS_DATABASE_URL"]) as s:
         statuses = {f.id: f.status for f in s.scalars(select(Fact))}
     assert [statuses[i] for i in fact_ids] == ["rejected", "rejected", "pending"]
+
+
+def test_a_training_set_of_another_benchmark_is_not_proposed(session: Session) -> None:
+    """GNMT (1609.08144): "On WMT En → Fr, the training set contains 36M sentence pairs" is a
+    paper-level statement, a candidate cell of both rows, but only the En → Fr row's size."""
+    p = paper(session, arxiv_id="1609.08144", title="Google's Neural Machine Translation System")
+    (size,) = extract_training_set(
+        document("On WMT En → Fr, the training set contains 36M sentence pairs.")
+    )
+    stored(
+        session,
+        p,
+        [
+            result(model="GNMT En-Fr", value="39.92", benchmark="wmt14_en_fr", metric="bleu"),
+            result(model="GNMT En-De", value="26.30", benchmark="wmt14_en_de", metric="bleu"),
+            size,
+        ],
+    )
+    refresh_rows(session, p)
+    rows = {r.model: r for r in session.scalars(select(ModelRow))}
+    assert {c.field for c in rows["GNMT En-De"].cells} >= {"training_examples"}  # a candidate
+    assert "training_examples" not in proposal(rows["GNMT En-De"])
+    assert proposal(rows["GNMT En-Fr"])["training_examples"].fact.value == "36M sentence pairs"
+
+
+def test_the_training_set_naming_the_rows_benchmark_is_proposed(session: Session) -> None:
+    """Transformer (1706.03762): its WMT En-De set, not the larger parsing corpus of another
+    experiment of the paper, which names no benchmark (size alone would pick 17M)."""
+    p = paper(session, arxiv_id="1706.03762", title="Attention Is All You Need")
+    sizes = [
+        replace(fact, page=page)  # as printed: the training data on page 7, parsing on page 9
+        for page, text in (
+            (7, "We trained on the standard WMT 2014 English-German dataset consisting of about "
+                "4.5 million sentence pairs."),
+            (9, "We also trained it in a semi-supervised setting, using the larger high-confidence "
+                "and BerkleyParser corpora from with approximately 17M sentences [37]."),
+        )
+        for fact in extract_training_set(document(text))
+    ]  # fmt: skip
+    assert sorted(f.normalized for f in sizes) == [4.5e6, 17e6]
+    stored(session, p, [result(model="Transformer (big)", value="28.4", benchmark="wmt14_en_de",
+                               metric="bleu"), *sizes])  # fmt: skip
+    refresh_rows(session, p)
+    (row,) = session.scalars(select(ModelRow))
+    assert proposal(row)["training_examples"].fact.normalized == 4.5e6
 
 
 def test_an_accepted_row_with_cells_still_pending_goes_behind_undecided_rows(

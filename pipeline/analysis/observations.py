@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import Fact, ModelRow, Observation, Paper, RowCell
+from extractors.cues import about_another_benchmark, names_benchmark
 from extractors.kinds import preference
 from extractors.rows import LINK_RANK, name_distance
 from pipeline.analysis.derived import (
@@ -31,6 +32,7 @@ from pipeline.analysis.derived import (
     phase_of,
 )
 from pipeline.observation_store import CURATED, UpsertCounts, upsert_observations
+from pipeline.review_rows import scored_benchmarks
 from pipeline.rows import refresh_rows
 
 log = logging.getLogger(__name__)
@@ -105,11 +107,14 @@ def row_observations(row: ModelRow, skipped: dict[str, int]) -> Iterable[dict[st
         scores[(cell.fact.benchmark, cell.fact.metric, round(cell.fact.error, 6))].append(cell.fact)
     if not scores:
         return
+    # a statement about another benchmark's training is no cell of this row (as in its proposal)
+    scored = scored_benchmarks(curated)
+    curated = [c for c in curated if not about_another_benchmark(c.fact.details, scored)]
     own = [c for c in curated if c.field not in PHASED_FIELDS or phase_of(c.fact) is None]
-    compute = {name: _best_cell(row, own, name) for name in COMPUTE_FIELDS}
+    compute = {name: _best_cell(row, own, name, scored) for name in COMPUTE_FIELDS}
     phases = {
         phase: {
-            name: _best_cell(row, [c for c in curated if phase_of(c.fact) == phase], name)
+            name: _best_cell(row, [c for c in curated if phase_of(c.fact) == phase], name, scored)
             for name in PHASED_FIELDS
         }
         for phase in PHASES
@@ -118,9 +123,12 @@ def row_observations(row: ModelRow, skipped: dict[str, int]) -> Iterable[dict[st
         yield _row(row, max(candidates, key=preference), compute, phases)
 
 
-def _best_cell(row: ModelRow, cells: list[RowCell], field_name: str) -> RowCell | None:
+def _best_cell(
+    row: ModelRow, cells: list[RowCell], field_name: str, scored: set[str]
+) -> RowCell | None:
     """The cell a row's ``field_name`` takes: the strongest link, then the fact naming the row
-    most closely, then :func:`extractors.kinds.preference`."""
+    most closely, then a statement naming one of the row's benchmarks ``scored``
+    (:func:`extractors.cues.names_benchmark`), then :func:`extractors.kinds.preference`."""
     candidates = [c for c in cells if c.field == field_name]
     if not candidates:
         return None
@@ -129,7 +137,10 @@ def _best_cell(row: ModelRow, cells: list[RowCell], field_name: str) -> RowCell 
         return LINK_RANK[cell.link], name_distance(row.model, cell.fact.model)
 
     closest = min(closeness(c) for c in candidates)
-    return max((c for c in candidates if closeness(c) == closest), key=lambda c: preference(c.fact))
+    return max(
+        (c for c in candidates if closeness(c) == closest),
+        key=lambda c: (names_benchmark(c.fact.details, scored), preference(c.fact)),
+    )
 
 
 def _row(

@@ -60,7 +60,7 @@ def eval_command(
             url = f"sqlite:///{database}"
             facts, failures = extract_into_database(corpus, url)
             copy_database(database, unreviewed)  # the cross-validated sweep starts afresh
-            rows = evaluate_rows(gold, url, authors_rows(authors, set(gold)))
+            rows = evaluate_rows(gold, url, authors_rows(authors, set(gold)), labels)
             row_report = row_model.report(
                 gold, facts, f"sqlite:///{unreviewed}", row_confidence.load_row_model(), labels
             )
@@ -185,7 +185,9 @@ def _print_rows(rows: RowEvaluation, row_report: RowConfidenceReport | None) -> 
     console.print(
         f"review decisions per gold row (one accept-row + a --pick or --drop per wrongly "
         f"proposed field): median {decisions['median']} over {decisions['rows']} rows; "
-        f"picks or drops by field: {decisions['picks_or_drops_by_field']}",
+        f"picks or drops by field: {decisions['picks_or_drops_by_field']}; proposed epochs "
+        f"and training-set cells judged by: "
+        + ", ".join(f"{judge} {n}" for judge, n in decisions["size_cells_judged_by"].items()),
         highlight=False,
     )
     for name, fit in rows.fits.items():
