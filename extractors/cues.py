@@ -178,7 +178,7 @@ def about_another_benchmark(details: Mapping[str, Any] | None, benchmarks: Itera
     row has scores on: GNMT's "On WMT En → Fr, the training set contains 36M sentence pairs" is
     no size of its En → De row, QANet's "GNMT models on the public WMT data for both
     English-French (36M sentence pairs)" none of its SQuAD row. A paper-level statement is a
-    candidate cell of every row (``extractors.rows``); this says which rows it cannot be."""
+    candidate cell of every own row; ``extractors.rows`` asks this which rows it cannot be."""
     details = details or {}
     dataset, scored = details.get("dataset"), set(benchmarks)
     return bool(dataset and scored and not details.get("phase") and dataset not in scored)

@@ -12,7 +12,8 @@ came from and says why it was linked:
   suffixes, depth words: "152-layer ResNet" is "ResNet-152");
 - ``name contains``: one name is the other plus words, and no other row fits;
 - ``paper-level statement``: a statement that names no model ("we train on 8 V100s for 3 days")
-  is about the paper's own models, so it is a candidate cell of each of them.
+  is about the paper's own models, so it is a candidate cell of each of them (of those scored on
+  the benchmark it names, when it names one).
 
 Rows are a proposal: every cell keeps its fact's own review, and the observation of a row uses
 only the cells a curator accepted (``pipeline.analysis.observations``). Nothing here reads gold.
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
+from extractors.cues import about_another_benchmark
 from extractors.kinds import SPECS
 from extractors.vocabulary import vocabulary
 
@@ -297,12 +299,19 @@ def _place(
 
 
 def _stated_for(fact: FactLike, rows: dict[str, Row]) -> list[Row]:
-    """The own rows a statement naming no model is about: all of them, or, when it names a
-    benchmark ("We train the COCO models with an 8-GPU implementation"), those scored on it."""
+    """The own rows a statement naming no model is about: all of them, except the rows scored
+    only on other benchmarks when it names one: as the fact's benchmark ("We train the COCO
+    models with an 8-GPU implementation") or, for an epochs or training-set count of the model's
+    own training, the dataset its sentence names (:func:`extractors.cues.about_another_benchmark`:
+    "On WMT En → Fr, the training set contains 36M sentence pairs")."""
     own = [row for row in rows.values() if row.own and row.scored]
-    if not fact.benchmark:
-        return own
-    return [row for row in own if fact.benchmark in row.benchmarks]
+    return [row for row in own if not _about_another_benchmark(fact, row.benchmarks)]
+
+
+def _about_another_benchmark(fact: FactLike, benchmarks: set[str]) -> bool:
+    if fact.benchmark and benchmarks:
+        return fact.benchmark not in benchmarks
+    return about_another_benchmark(fact.details, benchmarks)
 
 
 def _family(name: str) -> str | None:

@@ -16,6 +16,7 @@ import sqlite3
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -399,10 +400,8 @@ def corpus_pdfs(corpus: Path) -> dict[str, Path]:
 def copy_database(source: Path, target: Path) -> None:
     """A consistent copy of the evaluation's SQLite database while it is open: the backup API
     reads through the write-ahead log, which a file copy would miss."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
-    dst.close()
-    src.close()
 
 
 def extract_into_database(

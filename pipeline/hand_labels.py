@@ -19,7 +19,7 @@ on two sets). A paper-level statement ("we train the networks for 90 epochs") is
 candidate cell of every row of its paper, and it can be right for the ImageNet classifiers and
 wrong for the COCO detector of the same paper, so such a label judges the cell, not the fact.
 The simulated perfect curator of ``pipeline.evaluate_rows`` reads them
-(:func:`cell_verdict`); the precision figures here are about facts and leave them out.
+(:meth:`CellLabels.verdict`); the precision figures here are about facts and leave them out.
 """
 
 from __future__ import annotations

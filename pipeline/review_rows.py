@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import ModelRow, Paper, RowCell
 from extractors.confidence import SECONDARY
-from extractors.cues import about_another_benchmark, names_benchmark
+from extractors.cues import names_benchmark
 from extractors.kinds import rule_confidence, rule_preference
 from extractors.rows import LINK_RANK, name_distance
 from pipeline.errors import UserError
@@ -54,18 +54,13 @@ ROW_TIERS = {
 
 
 def proposal(row: ModelRow) -> dict[str, RowCell]:
-    """Per field, the not-rejected cell the row's observation would take; never an epochs or
-    training-set statement about a benchmark the row has no score on
-    (:func:`extractors.cues.about_another_benchmark`), nor a training field from an inference or
-    cited statement (:func:`_not_training`)."""
+    """Per field, the not-rejected cell the row's observation would take, but never a training
+    field from an inference or cited statement (:func:`_not_training`). A statement about another
+    benchmark's training is no cell of the row at all (``extractors.rows``)."""
     best: dict[str, RowCell] = {}
     scored = scored_benchmarks(row.cells)
     for cell in row.cells:
-        if (
-            cell.fact.status == REJECTED
-            or _not_training(cell)
-            or about_another_benchmark(cell.fact.details, scored)
-        ):
+        if cell.fact.status == REJECTED or _not_training(cell):
             continue
         current = best.get(cell.field)
         if current is None or rank(row, cell, scored) > rank(row, current, scored):

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from db.models import Fact, ModelRow, Observation, Paper, RowCell
-from extractors.cues import about_another_benchmark, names_benchmark
+from extractors.cues import names_benchmark
 from extractors.kinds import preference
 from extractors.rows import LINK_RANK, name_distance
 from pipeline.analysis.derived import (
@@ -107,9 +107,7 @@ def row_observations(row: ModelRow, skipped: dict[str, int]) -> Iterable[dict[st
         scores[(cell.fact.benchmark, cell.fact.metric, round(cell.fact.error, 6))].append(cell.fact)
     if not scores:
         return
-    # a statement about another benchmark's training is no cell of this row (as in its proposal)
     scored = scored_benchmarks(curated)
-    curated = [c for c in curated if not about_another_benchmark(c.fact.details, scored)]
     own = [c for c in curated if c.field not in PHASED_FIELDS or phase_of(c.fact) is None]
     compute = {name: _best_cell(row, own, name, scored) for name in COMPUTE_FIELDS}
     phases = {
