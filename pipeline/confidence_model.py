@@ -189,6 +189,7 @@ class Figures:
     reliability: list[dict[str, Any]]
     hand_confident: int  # hand-labelled candidates at >= CONFIDENT, and how many are right
     hand_confident_right: int
+    hand_reliability: list[dict[str, Any]]  # the reliability table of hand-labelled ones alone
 
     @property
     def headline_accuracy(self) -> float | None:
@@ -209,8 +210,14 @@ class Figures:
             f"precision_at_{CONFIDENT}": self.precision_at_confident,
             "confident": [self.confident_right, self.confident],
             f"hand_label_precision_at_{CONFIDENT}": self.hand_precision_at_confident,
-            "hand_confident": [self.hand_confident_right, self.hand_confident],
+            # coverage: k right of n labelled, of N facts at >= CONFIDENT (n < N: not all judged)
+            "hand_confident": {
+                "right": self.hand_confident_right,
+                "labelled": self.hand_confident,
+                "facts": self.confident,
+            },
             "reliability": self.reliability,
+            "hand_reliability": self.hand_reliability,
         }
 
 
@@ -234,9 +241,12 @@ def figures(
     confident = [y for y, s in zip(labels, scores, strict=True) if s >= CONFIDENT]
     table = reliability(labels, scores)
     hand = [right for i, right in data.hand.items() if scores[i] >= CONFIDENT]
+    hand_table = reliability(
+        [int(right) for right in data.hand.values()], [scores[i] for i in data.hand]
+    )
     return Figures(
         headline.found, headline.total, len(confident), sum(confident), table,
-        len(hand), sum(hand),
+        len(hand), sum(hand), hand_table,
     )  # fmt: skip
 
 
@@ -262,6 +272,17 @@ class ConfidenceReport:
     in_sample: Figures
     cross_validated: Figures
     rules: Figures
+    data: Dataset  # the candidates scored, and each column's scores of them
+    scores: dict[str, list[float]]  # "rules", "in_sample", "cross_validated"
+
+    def unlabelled(self, threshold: float) -> list[dict[str, Any]]:
+        """Candidates at >= ``threshold`` in any column that no hand label judges, each with its
+        three scores under ``scores``: the facts still to label for an honest precision."""
+        return [
+            {**fact, "scores": {name: round(s[i], 4) for name, s in self.scores.items()}}
+            for i, fact in enumerate(self.data.facts)
+            if i not in self.data.hand and any(s[i] >= threshold for s in self.scores.values())
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         ins, cv = self.in_sample, self.cross_validated
@@ -299,9 +320,15 @@ def report(
         if model
         else [float(f["confidence"]) for f in data.facts]
     )
-    rule_scores = data.x[:, FEATURES.index("rule_confidence")].tolist()
+    scores = {
+        "rules": data.x[:, FEATURES.index("rule_confidence")].tolist(),
+        "in_sample": stored,
+        "cross_validated": cross_validated(data),
+    }
     return ConfidenceReport(
-        in_sample=figures(gold, facts, data, stored),
-        cross_validated=figures(gold, facts, data, cross_validated(data)),
-        rules=figures(gold, facts, data, rule_scores),
+        in_sample=figures(gold, facts, data, scores["in_sample"]),
+        cross_validated=figures(gold, facts, data, scores["cross_validated"]),
+        rules=figures(gold, facts, data, scores["rules"]),
+        data=data,
+        scores=scores,
     )

@@ -14,6 +14,7 @@ from extractors import ranking
 from extractors.facts import ExtractedFact
 from extractors.kinds import rule_confidence, rule_preference
 from pipeline import confidence_model
+from pipeline.hand_labels import HandLabel
 
 
 def _fact(fid: int, score: float, *, bold: bool, rule_conf: float, rule: str) -> dict[str, Any]:
@@ -69,10 +70,8 @@ def test_training_learns_what_the_rules_missed() -> None:
     assert report.cross_validated.headline_accuracy == 1.0
 
 
-def test_hand_labels_override_gold(tmp_path: Path) -> None:
-    """A hand label "right" on a non-headline number makes it positive, "wrong" negative."""
-    gold, facts = _corpus()
-    quoted, headline = facts["2001.00003"][1], facts["2001.00003"][0]
+def _hand_labels(tmp_path: Path, judged: list[tuple[dict[str, Any], str, str]]) -> list[HandLabel]:
+    """Hand labels for ``(fact, verdict, reason)``, written and read back as a corpus's file."""
     lines = [
         {
             **fact,
@@ -85,14 +84,41 @@ def test_hand_labels_override_gold(tmp_path: Path) -> None:
             "labelled_by": "test",
             "labelled_at": "2026-12-02",
         }
-        for fact, verdict, reason in ((quoted, "right", "ok"), (headline, "wrong", "wrong_model"))
+        for fact, verdict, reason in judged
     ]
     path = tmp_path / "corpus.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    labels = confidence_model.corpus_labels(tmp_path / "corpus", tmp_path)
+    return confidence_model.corpus_labels(tmp_path / "corpus", tmp_path)
+
+
+def test_hand_labels_override_gold(tmp_path: Path) -> None:
+    """A hand label "right" on a non-headline number makes it positive, "wrong" negative."""
+    gold, facts = _corpus()
+    quoted, headline = facts["2001.00003"][1], facts["2001.00003"][0]
+    labels = _hand_labels(tmp_path, [(quoted, "right", "ok"), (headline, "wrong", "wrong_model")])
     data = confidence_model.dataset(gold, facts, labels)
     assert data.y[data.facts.index(quoted)] == 1 and data.y[data.facts.index(headline)] == 0
     assert sorted(data.hand.values()) == [False, True]
+
+
+def test_report_says_how_many_confident_facts_are_hand_labelled(tmp_path: Path) -> None:
+    """The hand-label precision comes with its coverage (k right of n labelled, of N facts), and
+    the facts still to label are the unlabelled ones at the threshold in any column."""
+    gold, facts = _corpus()
+    headline = facts["2001.00003"][0]
+    labels = _hand_labels(tmp_path, [(headline, "wrong", "wrong_model")])
+    model = confidence_model.fit(confidence_model.dataset(gold, facts))
+    report = confidence_model.report(gold, facts, model, labels)
+    assert report is not None
+    for column in (report.rules, report.in_sample, report.cross_validated):
+        coverage = column.to_dict()["hand_confident"]
+        assert coverage["labelled"] <= 1 and coverage["right"] == 0
+        assert coverage["facts"] == column.confident
+        assert sum(b["n"] for b in column.hand_reliability) == 1
+    todo = report.unlabelled(0.0)
+    assert len(todo) == len(report.data.facts) - 1
+    assert all(set(f["scores"]) == {"rules", "in_sample", "cross_validated"} for f in todo)
+    assert all(f["id"] != headline["id"] for f in todo)
 
 
 def test_calibration_is_monotone() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,6 +50,18 @@ def eval_command(
             file_okay=False,
         ),
     ] = None,
+    unlabelled: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the result facts that no hand label judges and that are at >= "
+            "--unlabelled-at in any confidence column (rules, in-sample, CV) to this JSONL: "
+            "what to label next (tests/data/hand-labels/README.md).",
+            dir_okay=False,
+        ),
+    ] = None,
+    unlabelled_at: Annotated[
+        float, typer.Option(help="The confidence from which --unlabelled lists facts.")
+    ] = 0.7,
 ) -> None:
     """Ingest and extract CORPUS into a throw-away database and score the facts against gold,
     then the model rows under a simulated perfect curator."""
@@ -69,6 +82,9 @@ def eval_command(
     result = evaluate(gold, facts)
     model = ranking.load_model(ranking.MODEL_PATH)
     learned = confidence_model.report(gold, facts, model, labels)
+    if unlabelled and learned:
+        lines = (json.dumps(f, ensure_ascii=False) for f in learned.unlabelled(unlabelled_at))
+        unlabelled.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     if as_json:
         report = {**result.to_dict(), "rows": rows.to_dict(), "failures": failures}
         report["confidence"] = learned.to_dict() if learned else None
@@ -257,21 +273,34 @@ def _print_confidence(learned: confidence_model.ConfidenceReport) -> None:
             lambda f: f"{f.confident_right}/{f.confident}",
         ),
         (
-            f"hand-labelled at >= {confidence_model.CONFIDENT} right",
-            lambda f: f"{f.hand_confident_right}/{f.hand_confident}",
+            f"labelled at >= {confidence_model.CONFIDENT}: right/n of N",
+            lambda f: f"{f.hand_confident_right}/{f.hand_confident} of {f.confident}",
         ),
     ):
         table.add_row(name, get(figures["rules"]), get(figures["in"]), get(figures["cv"]), "")
     console.print(table)
-    reliability = Table(
-        title="Reliability (fraction of the bin's candidates right: hand label, else gold)"
-    )
+    _print_reliability(
+        "Reliability (fraction of the bin's candidates right: hand label, else gold)",
+        learned, lambda f: f.reliability,
+    )  # fmt: skip
+    _print_reliability(
+        "Reliability of the hand-labelled candidates alone (right by their label)",
+        learned, lambda f: f.hand_reliability,
+    )  # fmt: skip
+
+
+def _print_reliability(
+    title: str,
+    learned: confidence_model.ConfidenceReport,
+    table_of: Callable[[confidence_model.Figures], list[dict[str, Any]]],
+) -> None:
+    """One reliability table, the rules', in-sample and CV bins side by side."""
+    table = Table(title=title)
     for column in ("confidence", "rules n", "rules right", "in-sample n", "in-sample right",
                    "CV n", "CV right"):  # fmt: skip
-        reliability.add_column(column, justify="left" if column == "confidence" else "right")
-    bins = zip(learned.rules.reliability, learned.in_sample.reliability,
-               learned.cross_validated.reliability, strict=True)  # fmt: skip
-    for rule, ins, cv in bins:
+        table.add_column(column, justify="left" if column == "confidence" else "right")
+    columns = (learned.rules, learned.in_sample, learned.cross_validated)
+    for rule, ins, cv in zip(*(table_of(f) for f in columns), strict=True):
         cells = [str(x) for b in (rule, ins, cv) for x in (b["n"], _pct(b["right"]))]
-        reliability.add_row(rule["bin"], *cells)
-    console.print(reliability)
+        table.add_row(rule["bin"], *cells)
+    console.print(table)
