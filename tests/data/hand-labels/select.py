@@ -8,6 +8,9 @@ measured too; within a quota, facts of papers not yet covered come first, so as 
 possible appear. The quotas are what two hours of page reading allow, not a statistical design.
 Draws are prefix-stable: raising one kind's quota keeps every fact a smaller quota drew and
 changes no other kind's draw.
+
+This is the first selection only; the second (every result fact at >= 0.7 in any confidence
+column that no label judges yet, README step 4) is ``ctrends eval --unlabelled``.
 """
 
 from __future__ import annotations
