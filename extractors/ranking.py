@@ -31,6 +31,7 @@ from typing import Any
 from extractors.confidence import COLUMN_DOUBTS
 from extractors.facts import ExtractedFact
 from extractors.kinds import rule_confidence
+from extractors.vocabulary import vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ FEATURES: tuple[str, ...] = (
     "rule_rank_in_benchmark",
     "best_score_in_metric",
     "best_undoubted_in_metric",
+    "best_undoubted_in_primary",
     "test_split",
     "stated_in_table_and_prose",
     "log_candidates_in_benchmark",
@@ -85,7 +87,12 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
     rank by rule confidence, whether it is the best score of its metric (among all candidates,
     and among those whose reading nothing doubts), whether the same score is printed both in a
     table and in a sentence (a paper repeats its headline). A test-split column is what a paper
-    reports as final where it prints dev and test side by side."""
+    reports as final where it prints dev and test side by side.
+
+    The benchmark's primary metric (benchmarks.toml) is what a headline is ranked by: COCO
+    papers print AP50 and AP75 beside box AP (SSD, YOLOv3, Cascade R-CNN), and the best AP50 is
+    the best of its own metric, so the model also sees whether a fact is the best undoubted
+    score of the primary metric."""
     gets = [_getter(f) for f in facts]
     by_benchmark: dict[Any, list[int]] = defaultdict(list)
     for i, get in enumerate(gets):
@@ -93,11 +100,13 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
     scores = [_score(get) for get in gets]
     rules = [rule_confidence(f) for f in facts]
     undoubted = [not any((get("details") or {}).get(c) for c in _DOUBTS) for get in gets]
+    primary = [get("metric") == _primary_metric(get("benchmark")) for get in gets]
     rows = []
     for i, get in enumerate(gets):
         details = get("details") or {}
         peers = by_benchmark[get("benchmark")]
         same_metric = [j for j in peers if gets[j]("metric") == get("metric")]
+        primary_peers = [j for j in peers if primary[j] and undoubted[j]]
         rank = sum(rules[j] > rules[i] for j in peers)
         prose = not str(get("rule") or "").startswith("table")
         echoed = any(
@@ -118,6 +127,7 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
             1.0 / (1.0 + rank),
             float(_is_best(scores, i, same_metric)),
             float(undoubted[i] and _is_best(scores, i, [j for j in same_metric if undoubted[j]])),
+            float(i in primary_peers and _is_best(scores, i, primary_peers)),
             float(details.get("split") in _TEST_SPLITS),
             float(echoed),
             math.log1p(len(peers)),
@@ -125,6 +135,12 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
         ]
         rows.append(row)
     return rows
+
+
+def _primary_metric(benchmark: Any) -> str | None:
+    """The metric ``benchmark`` is ranked by, None for a benchmark the vocabulary lacks."""
+    entry = vocabulary().benchmarks.get(str(benchmark))
+    return entry.primary_metric if entry else None
 
 
 def _is_best(scores: Sequence[float | None], i: int, among: Sequence[int]) -> bool:

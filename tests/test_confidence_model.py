@@ -229,3 +229,30 @@ def test_a_test_split_column_is_a_feature() -> None:
     for fact in (dev, test):
         fact["benchmark"] = "conll03"
     assert _feature(ranking.features([dev, test]), "test_split") == [0.0, 1.0]
+
+
+def test_the_best_primary_metric_score_is_a_feature() -> None:
+    """COCO papers print AP50 and AP75 beside box AP, the metric COCO is ranked by: YOLOv3
+    (1804.02767) "YOLOv3 608 × 608 Darknet-53" AP 33.0, AP50 57.9; SSD (1512.02325) "SSD512*"
+    in "COCO test-dev2015 trainval35k" 0.5:0.95 28.8, 0.5 48.5. Each AP50 is the best of its
+    own metric; only the box AP is the best of the primary metric."""
+    yolo_ap = _candidate("YOLOv3 608 × 608 Darknet-53", "AP", 33.0)
+    yolo_ap50 = {**_candidate("YOLOv3 608 × 608 Darknet-53", "AP 50", 57.9), "metric": "ap50"}
+    ssd_ap = _candidate("SSD512*", "COCO test-dev2015 trainval35k 0.5:0.95", 28.8)
+    ssd_ap50 = {
+        **_candidate("SSD512*", "COCO test-dev2015 trainval35k 0.5", 48.5),
+        "metric": "ap50",
+    }
+    for facts in ([yolo_ap, yolo_ap50], [ssd_ap, ssd_ap50]):
+        rows = ranking.features(facts)
+        assert _feature(rows, "best_score_in_metric") == [1.0, 1.0]
+        assert _feature(rows, "best_undoubted_in_primary") == [1.0, 0.0]
+
+
+def test_a_doubted_primary_score_is_not_the_best_primary_score() -> None:
+    """The misread VOC column of SSD (see above) is filed as COCO box AP with a guessed
+    benchmark: the best primary-metric feature passes over it to the real COCO column."""
+    misread = _candidate("✔ ✔", "mAP use boundary boxes? Yes", 64.2, benchmark_from_paper=True)
+    headline = _candidate("SSD512*", "COCO test-dev2015 trainval35k 0.5:0.95", 28.8)
+    rows = ranking.features([misread, headline])
+    assert _feature(rows, "best_undoubted_in_primary") == [0.0, 1.0]
