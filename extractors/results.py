@@ -41,7 +41,7 @@ from extractors.result_sentences import sentence_results
 from extractors.vocabulary import vocabulary
 
 NAME = "results"
-VERSION = "7"
+VERSION = "8"
 
 _CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet\s+al\b|\(\s*[A-Z][a-z]+.*\d{4}\s*\)")
 _OWN = re.compile(r"\bours?\b|\bproposed\b|\bthis\s+(?:work|paper)\b", re.I)
@@ -139,7 +139,7 @@ def _sentence_facts(doc: Document, mentions: dict[str, int]) -> list[ExtractedFa
                 extractor_version=VERSION,
                 benchmark=st.benchmark,
                 metric=st.metric,
-                model=None,
+                model=st.model,
                 unit=vocabulary().metrics[st.metric].fact_unit,
                 error=round(1 - st.score / 100, 6),
                 rule=f"sentence_{st.rule}",

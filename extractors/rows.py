@@ -334,8 +334,20 @@ def _contained(fact: FactLike, stem: str, scored: list[Row]) -> list[tuple[Row, 
         or (len(stem) >= 4 and stem in aligned_name(row.model))
         or (len(aligned_name(row.model)) >= 4 and aligned_name(row.model) in stem)
     ]
-    chosen = _preferred(containing, ([r for r in containing if r.own], containing))
+    main = [r for r in containing if r.main and r.own]
+    coded = [r for r in main if _family_and_code(aligned_name(r.model), stem)]
+    chosen = _preferred(containing, (coded, [r for r in containing if r.own], containing))
     return [(chosen, "name contains")] if chosen else []
+
+
+def _family_and_code(row_name: str, code: str) -> bool:
+    """Whether an aligned row name is a family word and then ``code``: specification tables
+    name variants without their family ("S/32 | B/16 | H/14" under "Specifications of the
+    Mixer architectures", "D1 ... D5" in VOLO's, "B1 ... B5" in CycleMLP's), and among a
+    paper's main rows holding the code, the bare "Mixer-H/14" is that variant, not
+    "Mixer-H/14 (ImageNet-21k)" or a row whose name a misread table lengthened."""
+    family = row_name[: -len(code)] if code and row_name.endswith(code) else ""
+    return family.isalpha()
 
 
 def _preferred(candidates: list[Row], fallbacks: Iterable[list[Row]]) -> Row | None:

@@ -367,3 +367,17 @@ def test_pre_training_on_the_benchmark_itself_assumes_its_standard_set(session: 
     (obs,) = session.scalars(select(Observation)).all()
     assert obs.network_operations == pytest.approx(2.1e9 * 3 * 1100 * 1_281_167)
     assert "pretraining 1100 epochs" in obs.details["methods"]["network_operations"]
+
+
+def test_a_variant_code_without_its_family_names_the_bare_main_row() -> None:
+    """Specification tables drop the family ("S/32 | B/16 | H/14" under "Specifications of the
+    Mixer architectures"; VOLO's "D1 ... D5", CycleMLP's "B1 ... B5"). Among several main rows
+    holding the code, the one named family plus code is the variant; a quoted row is not."""
+    main, quoted = {"named_in_title": True}, {"quoted_from_other_paper": True}
+    facts = [
+        F(1, "result", "Mixer-H/14", "imagenet", "top1", details=main),
+        F(2, "result", "Mixer-H/14 (ImNet top-1 ImageNet (with)", "imagenet", "top1", details=main),
+        F(3, "result", "ViT-H/14 [14]", "imagenet", "top1", details=quoted),
+        F(4, "parameters", "H/14"),
+    ]
+    assert cells(assemble(facts), "Mixer-H/14")[4] == ("parameters", "name contains")

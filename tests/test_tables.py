@@ -218,3 +218,19 @@ def test_a_header_cell_over_the_label_column_does_not_split_the_table() -> None:
 def test_a_bracketed_change_is_not_part_of_the_value(text: str, value: float) -> None:
     number = cell_number(text)
     assert number is not None and number.value == pytest.approx(value)
+
+
+def test_a_row_of_sizes_written_as_products_keeps_the_rows_above_it() -> None:
+    """Architecture tables print patch and input sizes as products (MLP-Mixer's "Patch
+    resolution P×P | 32×32 | 16×16", MViT's "8 × 224 × 224", ResNet's "3×3, 64"): a row of
+    them is a table row, so the header and the rows above it stay in the table."""
+    lines = [
+        _line((50, "Specification"), (150, "S/32"), (200, "B/16"), (250, "H/14"), top=100),
+        _line((50, "Number of layers"), (150, "8"), (200, "12"), (250, "32"), top=112),
+        _line((50, "Patch size"), (150, "32 × 32"), (200, "16×16"), (250, "14 × 14"), top=124),
+        _line((50, "Hidden size C"), (150, "512"), (200, "768"), (250, "1280"), top=136),
+        _line((50, "Parameters (M)"), (150, "19"), (200, "59"), (250, "431"), top=148),
+    ]
+    (table,) = find_tables(lines, 612.0)
+    assert table.rows[0] == ["Specification", "S/32", "B/16", "H/14"]
+    assert table.header_rows == 1 and len(table.rows) == 5

@@ -27,7 +27,7 @@ from extractors.parse.pdfium_words import PDFIUM_LOCK, page_words
 from extractors.parse.tables import find_tables
 
 # Part of the parse-cache key: bump whenever the Document a PDF turns into can change.
-PARSER_VERSION = "10"  # 10: a bracketed unsigned change after a table number ("34.98 (1.01)")
+PARSER_VERSION = "11"  # 11: a row of sizes written as products ("32 × 32") is a table row
 PARSER_NAME = "pdfium"
 
 log = logging.getLogger(__name__)

@@ -50,6 +50,9 @@ _NUMBER = re.compile(
 )
 _GLYPH_CODE = re.compile(r"\(cid:\d+\)")
 _EMPTY_VALUES = {"-", "–", "—", "n/a", "N/A", "×", "✗"}
+# A size written as a product ("32 × 32" patches, "224x224" inputs, "3×3" kernels; "⇥" is how
+# some PDFs' fonts map the times sign): a table value, though no single number.
+_DIMENSIONS = re.compile(r"^\d+(?:\.\d+)?(?:\s?[×x⇥]\s?\d+(?:\.\d+)?)+$")
 _SCALES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 
 
@@ -115,7 +118,8 @@ class _Row:
 
     @property
     def numeric(self) -> int:
-        return sum(1 for t in self.texts if is_numeric_cell(t))
+        """Cells that hold a value: numbers, and sizes written as products."""
+        return sum(1 for t in self.texts if is_numeric_cell(t) or _DIMENSIONS.match(t.strip()))
 
 
 def split_cells(words: Sequence[Word]) -> list[list[Word]]:
