@@ -4,7 +4,10 @@ Candidates are the result facts extraction stores for a gold corpus; a candidate
 when it matches one of its paper's gold results (:func:`pipeline.evaluate.matches`), or when a
 hand label (:mod:`pipeline.hand_labels`) read it on its page and found it right; a hand label's
 "wrong" makes it negative. Gold lists headline rows, not every true number; the hand labels are
-what says a non-headline number is right too. Logistic regression on standardised features
+what says a non-headline number is right too. A model learns from gold and from the hand
+labels' "wrong" only (:attr:`Dataset.trainable`): a right number gold does not list is scored and
+counted right in every figure, but it is no positive to learn, or the ranking forgets which of a
+paper's right numbers is its headline. Logistic regression on standardised features
 (:mod:`extractors.ranking`), then isotonic calibration fitted on paper-grouped out-of-fold
 probabilities, so the calibration never sees a paper scored by a model trained on it.
 
@@ -50,6 +53,11 @@ class Dataset:
     y: np.ndarray
     groups: list[str]
     hand: dict[int, bool]  # index of a hand-labelled candidate -> right
+    # Candidates a model may learn from (None: all). A number a hand label finds right but no
+    # gold row lists is right, yet it is no headline: learning it as a positive taught the
+    # model that an AP50 beside box AP is as good a pick as the box AP (the CV headline fell
+    # from 0.643 to 0.571), so it is scored and counted in every figure but not learned from.
+    trainable: np.ndarray | None = None
 
     def digest(self) -> str:
         """SHA-256 of the training data (papers, features, labels) as the model saw it."""
@@ -62,10 +70,17 @@ class Dataset:
     def take(self, indices: Sequence[int]) -> Dataset:
         """The candidates at ``indices`` (hand labels dropped: only figures read them)."""
         index = list(indices)
+        trainable = None if self.trainable is None else self.trainable[index]
         return Dataset(
             [self.facts[i] for i in index], self.x[index], self.y[index],
-            [self.groups[i] for i in index], {},
+            [self.groups[i] for i in index], {}, trainable,
         )  # fmt: skip
+
+    def learnable(self) -> Dataset:
+        """The candidates a model learns from (:attr:`trainable`)."""
+        if self.trainable is None or self.trainable.all():
+            return self
+        return self.take(np.flatnonzero(self.trainable).tolist())
 
 
 def dataset(
@@ -80,6 +95,7 @@ def dataset(
     hand: dict[int, bool] = {}
     rows: list[list[float]] = []
     targets: list[int] = []
+    trainable: list[bool] = []
     groups: list[str] = []
     kept: list[Fact] = []
     for pid in sorted(gold):
@@ -92,11 +108,13 @@ def dataset(
             if id(fact) in verdicts:
                 hand[len(rows)] = verdicts[id(fact)]
             rows.append(row)
-            targets.append(int(verdicts.get(id(fact), any(matches(i, fact) for i in items))))
+            in_gold = any(matches(i, fact) for i in items)
+            targets.append(int(verdicts.get(id(fact), in_gold)))
+            trainable.append(in_gold or not verdicts.get(id(fact), False))
             groups.append(pid)
             kept.append(fact)
     x = np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
-    return Dataset(kept, x, np.array(targets, dtype=int), groups, hand)
+    return Dataset(kept, x, np.array(targets, dtype=int), groups, hand, np.array(trainable))
 
 
 def corpus_labels(corpus: Path, directory: Path = HAND_LABELS_DIR) -> list[HandLabel]:
@@ -126,7 +144,9 @@ def paper_folds(groups: Sequence[str], folds: int) -> list[tuple[np.ndarray, np.
 
 def fit(data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES) -> Model:
     """Logistic regression on all of ``data`` (columns ``names``: the result features, or the
-    row model's), calibrated on its paper-grouped out-of-fold probabilities."""
+    row model's), calibrated on its paper-grouped out-of-fold probabilities; it learns from
+    the :meth:`Dataset.learnable` candidates only."""
+    data = data.learnable()
     if len(set(data.y.tolist())) < 2 or len(set(data.groups)) < 2:
         raise ValueError("training needs positive and negative candidates from two papers or more")
     oof = np.zeros(len(data.y))

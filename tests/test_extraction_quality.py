@@ -61,22 +61,24 @@ ROW_TARGETS = {
     "decisions": 3,  # median review decisions per gold row, below
 }
 # Measured levels for row targets not met yet (docs/extraction-quality.md says what limits them),
-# and the decisions median, met, held at its measured level. FLOPs (measured 40/44 = 0.909) is
-# held at its target.
+# and the decisions median, met, held at its measured level. Parameters (measured 45/49 = 0.918)
+# and FLOPs (40/44 = 0.909) are held at their targets.
 ROW_FLOORS = {
     "recovered_as_rows": 0.94,
-    "parameters": 0.88,  # measured 44/49 = 0.898
     "decisions": 2,  # measured median 2 (107 rows): below the target 3
 }
 
 
 # The learned confidence, paper-grouped cross-validated (``pipeline.confidence_model``): floors
-# at the measured figures less a small margin (docs/extraction-quality.md). The issue's targets
-# (headline 0.85, precision at >= 0.9 of 0.95) are far off.
+# at the measured figures less a small margin (docs/extraction-quality.md). Precision at >= 0.9
+# meets the issue's 0.95 with every confident fact hand-labelled; headline (0.85) is far off, and
+# its floor moved down once, deliberately: hand-labelled right numbers that are no headline
+# (an AP50 beside box AP) are no longer learned as positives, which cost 4 headline picks and
+# gave the precision and the zero-touch coverage below (docs/extraction-quality.md).
 LEARNED_FLOORS = {
-    "headline_accuracy": 0.61,  # measured 0.643 (54/84)
-    "precision_at_confident": 0.86,  # measured 0.927 (38 of 41 candidates at >= 0.9)
-    "low_bin_right": 0.05,  # candidates below 0.1 that are right: at most this fraction
+    "headline_accuracy": 0.58,  # measured 0.595 (50/84)
+    "precision_at_confident": 0.95,  # measured 0.969 (31 of 32 at >= 0.9, all hand-labelled)
+    "low_bin_right": 0.05,  # candidates below 0.1 that are right: at most (measured 0.046)
 }
 
 
@@ -84,9 +86,9 @@ LEARNED_FLOORS = {
 # zero-touch target (coverage >= 0.5 at 0.9, ImageNet FLOPs slope within 0.02 of the gold rows')
 # is not met; floors at the measured figures less a small margin (docs/extraction-quality.md).
 ROW_CONFIDENCE_FLOORS = {
-    "coverage_at_0.9": 0.06,  # measured 4/58 = 0.069 (a perfect confidence could reach 42/58)
-    "slope_difference_at_0.9": 0.05,  # measured 0.041 (-0.0764, N 4, vs gold -0.1171): at most
-    "top_bin_right": 0.75,  # rows at >= 0.9 right data points of a gold row: measured 4/4
+    "coverage_at_0.9": 0.18,  # measured 12/58 = 0.207 (a perfect confidence could reach 42/58)
+    "slope_difference_at_0.9": 0.02,  # the target; measured 0.001 (-0.1160, N 13, vs -0.1171)
+    "top_bin_right": 0.75,  # rows at >= 0.9 right data points of a gold row: measured 12/16
     "low_bin_right": 0.05,  # rows below 0.1 that are right: at most (measured 0.028)
 }
 Evaluations = tuple[
