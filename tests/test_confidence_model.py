@@ -92,13 +92,18 @@ def _hand_labels(tmp_path: Path, judged: list[tuple[dict[str, Any], str, str]]) 
 
 
 def test_hand_labels_override_gold(tmp_path: Path) -> None:
-    """A hand label "right" on a non-headline number makes it positive, "wrong" negative."""
+    """A hand label "right" on a non-headline number makes it right in every figure, "wrong"
+    negative; a model learns from gold and the "wrong" labels only."""
     gold, facts = _corpus()
     quoted, headline = facts["2001.00003"][1], facts["2001.00003"][0]
     labels = _hand_labels(tmp_path, [(quoted, "right", "ok"), (headline, "wrong", "wrong_model")])
     data = confidence_model.dataset(gold, facts, labels)
     assert data.y[data.facts.index(quoted)] == 1 and data.y[data.facts.index(headline)] == 0
     assert sorted(data.hand.values()) == [False, True]
+    # counted right, but no headline: not learned from; a wrong headline is a negative to learn
+    learned = data.learnable()
+    assert quoted not in learned.facts and headline in learned.facts
+    assert len(learned.facts) == len(data.facts) - 1
 
 
 def test_report_says_how_many_confident_facts_are_hand_labelled(tmp_path: Path) -> None:
