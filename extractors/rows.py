@@ -334,8 +334,9 @@ def _contained(fact: FactLike, stem: str, scored: list[Row]) -> list[tuple[Row, 
         or (len(stem) >= 4 and stem in aligned_name(row.model))
         or (len(aligned_name(row.model)) >= 4 and aligned_name(row.model) in stem)
     ]
-    main = [r for r in containing if r.main and r.own]
-    coded = [r for r in main if _family_and_code(aligned_name(r.model), stem)]
+    coded = [
+        r for r in containing if r.main and r.own and _family_and_code(aligned_name(r.model), stem)
+    ]
     chosen = _preferred(containing, (coded, [r for r in containing if r.own], containing))
     return [(chosen, "name contains")] if chosen else []
 

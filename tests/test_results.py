@@ -174,6 +174,12 @@ def test_results_stated_in_sentences() -> None:
     assert all(f.benchmark == "imagenet" and f.page == 3 for f in facts)
 
 
+def _sentence_facts(text: str) -> dict[str, ExtractedFact]:
+    """The sentence results of a paper whose text is ``text``, by value as printed."""
+    doc = doc_with([["Model", "Params"], ["A", "1M"], ["B", "2M"]], "Table 1: Sizes.", text=text)
+    return {f.value: f for f in extract_results(doc) if f.rule and f.rule.startswith("sentence")}
+
+
 def test_sentence_results_read_the_shared_sentences_and_skip_only_the_reference_list() -> None:
     text = (
         "As Fig. 3 shows, our model achieves a top-1 accuracy of 84.3% on ImageNet.\n"
@@ -182,8 +188,7 @@ def test_sentence_results_read_the_shared_sentences_and_skip_only_the_reference_
         "Appendix\n"
         "Our large model reaches a top-1 accuracy of 85.1% on ImageNet.\n"
     )
-    doc = doc_with([["Model", "Params"], ["A", "1M"], ["B", "2M"]], "Table 1: Sizes.", text=text)
-    facts = {f.value: f for f in extract_results(doc) if f.rule and f.rule.startswith("sentence")}
+    facts = _sentence_facts(text)
     assert set(facts) == {"84.3%", "85.1%"}  # the appendix is the paper's own text again
     # "Fig. 3" does not end the sentence, so the claim keeps its first person and benchmark
     assert facts["84.3%"].details == {"own_claim": True, "benchmark_named": True}
@@ -258,8 +263,7 @@ def test_a_sentence_names_its_model_when_the_model_is_the_verbs_subject() -> Non
         "Our detector with ResNet-101 achieves 79.1% top-1 accuracy on ImageNet.\n"
         "Our model achieves a top-1 accuracy of 84.3% on ImageNet.\n"
     )
-    doc = doc_with([["Model", "Params"], ["A", "1M"], ["B", "2M"]], "Table 1: Sizes.", text=text)
-    facts = {f.value: f for f in extract_results(doc) if f.rule and f.rule.startswith("sentence")}
+    facts = _sentence_facts(text)
     named = {value: f.model for value, f in facts.items() if value in ("87.94%", "82.7%", "86.5%")}
     assert named == {"87.94%": "Mixer-H/14", "82.7%": "Cait-S24", "86.5%": "TinyViT-21M"}
     # no name of their own (a colliding unnamed fact is told apart by its value)
