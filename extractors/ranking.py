@@ -9,6 +9,13 @@ as JSON in ``extractors/models/confidence.json``, turns them into a probability 
 gold number. The rule confidence stays in ``details["rule_confidence"]``: rows and the store's
 tie-breaks keep using it (:func:`extractors.kinds.rule_preference`).
 
+Gold lists a paper's headline rows, so that probability is also what ranks a headline. A second
+model of the same features (``extractors/models/confidence_right.json``) learns from every
+label, a hand label's "right" for a number gold does not list included: the probability that
+the number is right as stored, kept in ``details["right_probability"]``. A model row's score is
+judged by it (:mod:`extractors.row_confidence`): a paper's smaller variants and ablations are
+right data points, though no headline.
+
 Reading the model needs no scikit-learn: a dot product, a sigmoid and a piecewise-linear
 interpolation. A missing or unreadable model file leaves the rule confidences, with the reason
 logged once.
@@ -36,7 +43,9 @@ from extractors.vocabulary import vocabulary
 log = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "confidence.json"
+RIGHT_MODEL_PATH = MODEL_PATH.with_name("confidence_right.json")
 RULE_CONFIDENCE = "rule_confidence"
+RIGHT_PROBABILITY = "right_probability"
 SCORED_KINDS = ("result",)  # the kinds the model scores; others keep their rule confidence
 SCORE_TOLERANCE = 0.06  # two candidates "agree" when their scores are this close (points)
 _BRACKETED_HEADER = re.compile(r"\([^()]*\)\s*$")
@@ -70,6 +79,7 @@ FEATURES: tuple[str, ...] = (
     "best_undoubted_in_primary",
     "test_split",
     "stated_in_table_and_prose",
+    "label_repeated_in_column",
     "log_candidates_in_benchmark",
     *(f"cue_{name}" for name in CUE_FEATURES),
 )
@@ -101,6 +111,9 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
     rules = [rule_confidence(f) for f in facts]
     undoubted = [not any((get("details") or {}).get(c) for c in _DOUBTS) for get in gets]
     primary = [get("metric") == _primary_metric(get("benchmark")) for get in gets]
+    columns: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for i, get in enumerate(gets):
+        columns[_column_key(get)].append(i)
     rows = []
     for i, get in enumerate(gets):
         details = get("details") or {}
@@ -130,11 +143,33 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
             float(i in primary_peers and _is_best(scores, i, primary_peers)),
             float(details.get("split") in _TEST_SPLITS),
             float(echoed),
+            float(_label_repeated(gets, scores, i, columns[_column_key(get)])),
             math.log1p(len(peers)),
             *(float(bool(details.get(name))) for name in CUE_FEATURES),
         ]
         rows.append(row)
     return rows
+
+
+def _column_key(get: Getter) -> tuple[Any, ...]:
+    """A table column (page, metric, header) and a row label without its trailing bracketed
+    header text: two values under one label in one column are two rows the label cannot tell
+    apart (a family name filled down over its sub-rows, "ECA-Net (Ours)" under three
+    backbones), where the same label in two columns is one row's variants (val and test-dev)."""
+    details = get("details") or {}
+    label = str(get("model") or "").strip()
+    while _BRACKETED_HEADER.search(label):
+        label = _BRACKETED_HEADER.sub("", label).strip()
+    return get("page"), get("metric"), details.get("header"), " ".join(label.lower().split())
+
+
+def _label_repeated(
+    gets: Sequence[Getter], scores: Sequence[float | None], i: int, column: Sequence[int]
+) -> bool:
+    """Whether another candidate in ``i``'s column has its row label and another score."""
+    if not _column_key(gets[i])[3] or "header" not in (gets[i]("details") or {}):
+        return False
+    return any(j != i and scores[j] != scores[i] for j in column)
 
 
 def _primary_metric(benchmark: Any) -> str | None:
@@ -239,11 +274,13 @@ def load_model(path: Path = MODEL_PATH, expected: tuple[str, ...] = FEATURES) ->
     return None
 
 
-def rescore(facts: list[ExtractedFact], model: Model | None) -> None:
-    """Set each scored fact's confidence to the model's probability, keeping the rule's."""
-    if model is None:
-        return
+def rescore(facts: list[ExtractedFact], model: Model | None, right: Model | None = None) -> None:
+    """Set each scored fact's confidence to ``model``'s probability, keeping the rule's, and
+    record ``right``'s probability that it is right as stored (either model may be missing)."""
     scored = [f for f in facts if f.kind in SCORED_KINDS]
     for fact, row in zip(scored, features(scored), strict=True):
-        fact.details.setdefault(RULE_CONFIDENCE, fact.confidence)
-        fact.confidence = model.probability(row)
+        if right is not None:
+            fact.details[RIGHT_PROBABILITY] = right.probability(row)
+        if model is not None:
+            fact.details.setdefault(RULE_CONFIDENCE, fact.confidence)
+            fact.confidence = model.probability(row)

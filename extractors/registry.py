@@ -76,13 +76,13 @@ def signature() -> str:
 
 
 def data_digest() -> str:
-    """SHA-256 over the rule files, vocabulary files and the confidence model as they are on
-    disk now (a retrained model re-extracts)."""
+    """SHA-256 over the rule files, vocabulary files and the result models as they are on disk
+    now (a retrained model re-extracts)."""
     digest = hashlib.sha256()
     paths = [
         *sorted(RULES_DIR.glob("*.jsonl")),
         *(vocabulary.DATA_DIR / n for n in vocabulary.FILES),
-        *([ranking.MODEL_PATH] if ranking.MODEL_PATH.is_file() else []),
+        *(path for path in (ranking.MODEL_PATH, ranking.RIGHT_MODEL_PATH) if path.is_file()),
     ]
     for path in paths:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -99,5 +99,7 @@ def run_extractors(doc: Document) -> tuple[list[ExtractedFact], list[str]]:
             facts.extend(spec.fn(doc))
         except Exception as exc:  # an extractor bug must not lose the other extractors' facts
             failures.append(f"{spec.name}@{spec.version}: {type(exc).__name__}: {exc}")
-    ranking.rescore(facts, ranking.load_model(ranking.MODEL_PATH))
+    ranking.rescore(
+        facts, ranking.load_model(ranking.MODEL_PATH), ranking.load_model(ranking.RIGHT_MODEL_PATH)
+    )
     return facts, failures

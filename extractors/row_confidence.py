@@ -5,7 +5,8 @@ training time). The row is a right data point only when both are right, and the 
 apart (often from different tables, or a paper-level sentence), so the score fact's probability
 alone says too little and the rules' confidences of compute facts were never calibrated. Here
 each row with a score and a compute measure is described by features computed only from what
-extraction knows: its proposed cells' learned and rule confidences, how each compute cell was
+extraction knows: its proposed cells' learned and rule confidences (of a score: the probability
+that it is a headline and that it is right as stored), how each compute cell was
 linked (:data:`extractors.rows.LINK_RANK`), whether the score and the FLOPs sit in one table,
 whether the row is the paper's own and its best score on the benchmark, how many rows the paper
 has and how many share the FLOPs count. A logistic regression with isotonic calibration (the
@@ -23,15 +24,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from extractors.kinds import rule_confidence
-from extractors.ranking import Model, load_model
+from extractors.ranking import RIGHT_PROBABILITY, Model, load_model
 from extractors.rows import name_distance
 
 ROW_MODEL_PATH = Path(__file__).resolve().parent / "models" / "row_confidence.json"
 FLOPS, HARDWARE, TIME = "ops_forward_pass", "hardware", "training_time_sec"
 ALTERNATIVE = 0.1  # two FLOPs counts further apart than this (relative) are two readings
 SCORE_PROBABILITY = "score_probability"
+SCORE_RIGHT_PROBABILITY = "score_right_probability"
 ROW_FEATURES: tuple[str, ...] = (
-    SCORE_PROBABILITY,  # the score fact's learned probability (extractors.ranking)
+    SCORE_PROBABILITY,  # the score fact's learned probability of being a headline
+    SCORE_RIGHT_PROBABILITY,  # ... and of being right as stored (extractors.ranking)
     "score_rule_confidence",
     "score_in_table",
     "has_flops",
@@ -102,6 +105,7 @@ def row_features(entries: Sequence[Entry]) -> list[list[float] | None]:
         vectors.append(
             [
                 float(score.confidence),
+                right_probability(score),
                 rule_confidence(score),
                 float(_in_table(score)),
                 float(flops is not None),
@@ -136,6 +140,12 @@ def data_point(cells: Mapping[str, CellLike]) -> bool:
     """Whether the proposed cells give a fit a data point: a score with FLOPs, or with hardware
     and a training time (a hardware burden; hardware alone measures nothing)."""
     return "score" in cells and (FLOPS in cells or (HARDWARE in cells and TIME in cells))
+
+
+def right_probability(fact: FactLike) -> float:
+    """The learned probability that a score fact is right as stored; its confidence when no
+    model recorded one (the confidence is the stricter of the two: a headline is right)."""
+    return float((fact.details or {}).get(RIGHT_PROBABILITY, fact.confidence))
 
 
 def _in_table(fact: FactLike) -> bool:

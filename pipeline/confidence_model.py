@@ -76,6 +76,11 @@ class Dataset:
             [self.groups[i] for i in index], {}, trainable,
         )  # fmt: skip
 
+    def every_label(self) -> Dataset:
+        """The candidates with every label learnable: a right number no gold row lists is a
+        positive too (the right-as-stored model, :data:`extractors.ranking.RIGHT_MODEL_PATH`)."""
+        return Dataset(self.facts, self.x, self.y, self.groups, self.hand, None)
+
     def learnable(self) -> Dataset:
         """The candidates a model learns from (:attr:`trainable`)."""
         if self.trainable is None or self.trainable.all():
@@ -293,7 +298,10 @@ class ConfidenceReport:
     cross_validated: Figures
     rules: Figures
     data: Dataset  # the candidates scored, and each column's scores of them
-    scores: dict[str, list[float]]  # "rules", "in_sample", "cross_validated"
+    # "rules", "in_sample", "cross_validated" and "right_cross_validated" (the right-as-stored
+    # probability, extractors.ranking.RIGHT_MODEL_PATH, of a model that never saw the paper)
+    scores: dict[str, list[float]]
+    right: Figures  # the right-as-stored probability's figures (cross-validated)
 
     def unlabelled(self, threshold: float) -> list[dict[str, Any]]:
         """Candidates at >= ``threshold`` in any column that no hand label judges, each with its
@@ -314,6 +322,7 @@ class ConfidenceReport:
             "in_sample": ins.to_dict(),
             "cross_validated": cv.to_dict(),
             "rules": self.rules.to_dict(),
+            "right_as_stored_cross_validated": self.right.to_dict(),
             "gap": {
                 "headline_accuracy": gap(ins.headline_accuracy, cv.headline_accuracy),
                 f"precision_at_{CONFIDENT}": gap(
@@ -344,6 +353,7 @@ def report(
         "rules": data.x[:, FEATURES.index("rule_confidence")].tolist(),
         "in_sample": stored,
         "cross_validated": cross_validated(data),
+        "right_cross_validated": cross_validated(data.every_label()),
     }
     return ConfidenceReport(
         in_sample=figures(gold, facts, data, scores["in_sample"]),
@@ -351,4 +361,5 @@ def report(
         rules=figures(gold, facts, data, scores["rules"]),
         data=data,
         scores=scores,
+        right=figures(gold, facts, data, scores["right_cross_validated"]),
     )

@@ -20,6 +20,12 @@ candidate cell of every row of its paper, and it can be right for the ImageNet c
 wrong for the COCO detector of the same paper, so such a label judges the cell, not the fact.
 The simulated perfect curator of ``pipeline.evaluate_rows`` reads them
 (:meth:`CellLabels.verdict`); the precision figures here are about facts and leave them out.
+
+FLOPs labels may name a ``row`` too, as the extractor names it (``ModelRow.model``): a FLOPs count
+right for its own label can still be wrong for a row it was linked to (a classifier's FLOPs in
+the row of a detector built on it), so such a label says whether the row's FLOPs cell is right.
+The row confidence (``pipeline.row_model``) reads them: a row gold does not list is a right data
+point when its score's label and its FLOPs cell's label both say right.
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ WRONG_REASONS = frozenset(
 )
 REASONS = RIGHT_REASONS | WRONG_REASONS
 # Kinds whose labels may judge one row's cell (see the module docstring).
-CELL_KINDS = ("epochs", "training_set")
+CELL_KINDS = ("epochs", "training_set", "flops")
 REQUIRED_FIELDS = (
     "arxiv_id",
     "page",
@@ -111,7 +117,9 @@ class HandLabel:
     quote: str
     note: str
     source: str  # file stem: the corpus the label belongs to (dev, dev2)
-    row: str | None = None  # a cell label: the gold model of the row it was proposed for
+    # a cell label: the model of the row it judges (gold's name for epochs and training-set
+    # cells, the extracted row's for FLOPs cells)
+    row: str | None = None
     row_benchmark: str | None = None  # ... and that gold row's benchmark
 
     @property
@@ -307,8 +315,8 @@ class CellLabels:
     def verdict(
         self, fact: Record, row: str | None = None, benchmark: str | None = None
     ) -> bool | None:
-        """Whether ``fact`` (as exported) is right as the cell of the gold row of model ``row``
-        on ``benchmark``; with ``row`` None, as a fact: right when it is right for some row.
+        """Whether ``fact`` (as exported) is right as the cell of the row of model ``row`` on
+        ``benchmark``; with ``row`` None, as a fact: right when it is right for some row.
         None when no label judges it. Models are compared as :func:`match_labels` does: equal
         once normalised, else the one label model that is a prefix of the fact's (or the
         reverse). A label without ``row_benchmark`` holds for the model's rows on any benchmark."""
@@ -316,7 +324,11 @@ class CellLabels:
         pool = [
             label
             for label in self._by_key.get(fact_key(fact), [])
-            if row is None or (label.row == row and label.row_benchmark in (None, benchmark))
+            if row is None
+            or (
+                normalise_model(label.row) == normalise_model(row)
+                and label.row_benchmark in (None, benchmark)
+            )
         ]
         same = [label for label in pool if normalise_model(label.model) == model]
         if not same:

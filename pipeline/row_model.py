@@ -4,8 +4,9 @@ Samples are the assembled rows of a gold corpus that have a score and a compute 
 :func:`pipeline.zerotouch.row_confidences` scores), read from the evaluation's database before
 any review, with their proposal (``pipeline.review_rows.proposal``). A row is positive when its
 proposed cells give a right data point (:func:`pipeline.evaluate_rows.right_data_point`: a gold
-row's score with that gold row's FLOPs or hardware burden). Gold lists headline rows, so a right
-row gold does not list is a negative: the precision figures are lower bounds.
+row's score with that gold row's FLOPs or hardware burden), or when the hand labels say its
+score and its FLOPs cell are right (:class:`PageVerdicts`: gold lists headline rows only). A
+right row that neither judges is a negative: the precision figures are lower bounds.
 
 The row features include the score fact's learned probability. At run time that probability
 comes from a result model that never saw the paper, so the committed row model is trained on
@@ -25,31 +26,44 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from db.models import RowCell
 from db.session import session_scope
 from extractors.ranking import Model
-from extractors.row_confidence import ROW_FEATURES, SCORE_PROBABILITY, row_features
+from extractors.row_confidence import (
+    FLOPS,
+    ROW_FEATURES,
+    SCORE_PROBABILITY,
+    SCORE_RIGHT_PROBABILITY,
+    row_features,
+)
 from pipeline import confidence_model
 from pipeline.confidence_model import FOLDS, Dataset, paper_folds, reliability
 from pipeline.evaluate import Fact
 from pipeline.evaluate_rows import ZeroTouch, right_data_point, zero_touch_sweep
-from pipeline.hand_labels import HandLabel
+from pipeline.export import fact_to_dict
+from pipeline.hand_labels import CellLabels, HandLabel, match_labels
 from pipeline.review_rows import proposal
 from pipeline.zerotouch import open_rows
 
 Key = tuple[str, int]  # (arXiv id, fact id) of a result fact
-_SCORE_COLUMN = ROW_FEATURES.index(SCORE_PROBABILITY)
+_SCORE_COLUMNS = tuple(ROW_FEATURES.index(n) for n in (SCORE_PROBABILITY, SCORE_RIGHT_PROBABILITY))
 
 
-def row_dataset(session: Session, gold: Mapping[str, Mapping[str, Any]]) -> Dataset:
+def row_dataset(
+    session: Session, gold: Mapping[str, Mapping[str, Any]], labels: Sequence[HandLabel] = ()
+) -> Dataset:
     """Features and labels of the rows with a score and a compute measure of the gold papers,
-    by paper then row id; each sample's ``facts`` entry names its row and its score fact."""
+    by paper then row id; each sample's ``facts`` entry names its row and its score fact. A row
+    is right when gold says so (:func:`right_data_point`) or the hand labels do
+    (:class:`PageVerdicts`)."""
     by_paper: dict[str, list[Any]] = {}
     for row in open_rows(session):
         if row.paper.arxiv_id in gold:
             by_paper.setdefault(row.paper.arxiv_id, []).append(row)
+    page = PageVerdicts(labels, [r for rows in by_paper.values() for r in rows])
     samples: list[Fact] = []
     vectors: list[list[float]] = []
-    labels: list[int] = []
+    targets: list[int] = []
     for pid in sorted(by_paper):
         entries = [(row, proposal(row)) for row in by_paper[pid]]
         gold_rows = list(gold[pid].get("rows", []))
@@ -58,10 +72,35 @@ def row_dataset(session: Session, gold: Mapping[str, Mapping[str, Any]]) -> Data
                 continue
             samples.append({"arxiv_id": pid, "row_id": row.id, "score": cells["score"].fact_id})
             vectors.append(vector)
-            labels.append(int(right_data_point(gold_rows, cells)))
+            targets.append(int(right_data_point(gold_rows, cells) or page.right(row, cells)))
     x = np.array(vectors, dtype=float).reshape(len(vectors), len(ROW_FEATURES))
     groups = [s["arxiv_id"] for s in samples]
-    return Dataset(samples, x, np.array(labels, dtype=int), groups, {})
+    return Dataset(samples, x, np.array(targets, dtype=int), groups, {})
+
+
+class PageVerdicts:
+    """Whether a row gold does not list is a right data point by the hand labels: its score
+    fact's label says right, and so does the label of its FLOPs cell as this row's cell (a
+    FLOPs label naming the row, :class:`pipeline.hand_labels.CellLabels`). Gold lists headline
+    rows only, so without this every right non-headline row (a paper's smaller variants, its
+    ablations with their FLOPs) would be a negative that looks like the positives. A row
+    measured by hardware burden alone is judged by gold only (no labels judge those cells)."""
+
+    def __init__(self, labels: Sequence[HandLabel], rows: Sequence[Any]) -> None:
+        self._cells = CellLabels(labels)
+        scores = [fact_to_dict(cell.fact) for row in rows for cell in row.cells
+                  if cell.field == "score"]  # fmt: skip
+        self._scores = {
+            (m.fact["arxiv_id"], m.fact["id"]): m.label.right
+            for m in match_labels([label for label in labels if not label.is_cell], scores)
+        }
+
+    def right(self, row: Any, cells: Mapping[str, RowCell]) -> bool:
+        score, flops = cells["score"].fact, cells.get(FLOPS)
+        if flops is None or not self._scores.get((row.paper.arxiv_id, score.id)):
+            return False
+        verdict = self._cells.verdict(fact_to_dict(flops.fact), row.model, score.benchmark)
+        return bool(verdict)
 
 
 def concatenate(parts: Sequence[Dataset]) -> Dataset:
@@ -79,18 +118,27 @@ def _keys(results: Dataset) -> list[Key]:
     return [(g, int(f.get("id") or 0)) for g, f in zip(results.groups, results.facts, strict=True)]
 
 
-def _with_scores(rows: Dataset, probabilities: Mapping[Key, float]) -> Dataset:
-    """``rows`` with each score fact's probability replaced by ``probabilities`` (when known)."""
+Probabilities = tuple[Mapping[Key, float], Mapping[Key, float]]  # headline, right as stored
+
+
+def _with_scores(rows: Dataset, probabilities: Probabilities) -> Dataset:
+    """``rows`` with each score fact's two probabilities replaced by ``probabilities`` (when
+    known)."""
     x = rows.x.copy()
-    for i, sample in enumerate(rows.facts):
-        key = (sample["arxiv_id"], int(sample["score"]))
-        if key in probabilities:
-            x[i, _SCORE_COLUMN] = probabilities[key]
+    for column, known in zip(_SCORE_COLUMNS, probabilities, strict=True):
+        for i, sample in enumerate(rows.facts):
+            key = (sample["arxiv_id"], int(sample["score"]))
+            if key in known:
+                x[i, column] = known[key]
     return Dataset(rows.facts, x, rows.y, rows.groups, {})
 
 
-def _out_of_fold(results: Dataset) -> dict[Key, float]:
-    return dict(zip(_keys(results), confidence_model.cross_validated(results), strict=True))
+def _out_of_fold(results: Dataset) -> Probabilities:
+    keys = _keys(results)
+    return (
+        dict(zip(keys, confidence_model.cross_validated(results), strict=True)),
+        dict(zip(keys, confidence_model.cross_validated(results.every_label()), strict=True)),
+    )
 
 
 def fit(results: Dataset, rows: Dataset, folds: int = FOLDS) -> Model:
@@ -101,7 +149,7 @@ def fit(results: Dataset, rows: Dataset, folds: int = FOLDS) -> Model:
 
 
 def cross_validated(results: Dataset, rows: Dataset, folds: int = FOLDS) -> list[float]:
-    """Each row's confidence from a result model and a row model (:func:`fit`) that never saw
+    """Each row's confidence from result models and a row model (:func:`fit`) that never saw
     its paper."""
     scores = [0.0] * len(rows.y)
     keys = _keys(results)
@@ -110,15 +158,19 @@ def cross_validated(results: Dataset, rows: Dataset, folds: int = FOLDS) -> list
         kept = [i for i, g in enumerate(results.groups) if g not in held_out]
         part = results.take(kept)
         try:
-            result_model = confidence_model.fit(part, folds)
+            result_models = (confidence_model.fit(part, folds),
+                             confidence_model.fit(part.every_label(), folds))  # fmt: skip
             row_model = fit(part, rows.take(train), folds)
         except ValueError:  # a fold without both labels: the base rate
             for i in test:
                 scores[i] = float(rows.y[train].mean())
             continue
         unseen = [i for i, g in enumerate(results.groups) if g in held_out]
-        probabilities = {keys[i]: result_model.probability(results.x[i].tolist()) for i in unseen}
-        tested = _with_scores(rows.take(test), probabilities)
+        headline, right = (
+            {keys[i]: model.probability(results.x[i].tolist()) for i in unseen}
+            for model in result_models
+        )
+        tested = _with_scores(rows.take(test), (headline, right))
         for i, vector in zip(test, tested.x.tolist(), strict=True):
             scores[i] = row_model.probability(vector)
     return scores
@@ -156,7 +208,7 @@ def report(
     accepts rows); None when the corpus has too few papers or labels to cross-validate."""
     results = confidence_model.dataset(gold, facts, labels)
     with session_scope(database_url) as session:
-        rows = row_dataset(session, gold)
+        rows = row_dataset(session, gold, labels)
     if len(set(rows.y.tolist())) < 2 or len(set(rows.groups)) < FOLDS:
         return None
     cv = cross_validated(results, rows)

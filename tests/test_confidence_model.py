@@ -122,7 +122,8 @@ def test_report_says_how_many_confident_facts_are_hand_labelled(tmp_path: Path) 
         assert sum(b["n"] for b in column.hand_reliability) == 1
     todo = report.unlabelled(0.0)
     assert len(todo) == len(report.data.facts) - 1
-    assert all(set(f["scores"]) == {"rules", "in_sample", "cross_validated"} for f in todo)
+    columns = {"rules", "in_sample", "cross_validated", "right_cross_validated"}
+    assert all(set(f["scores"]) == columns for f in todo)
     assert all(f["id"] != headline["id"] for f in todo)
 
 
@@ -196,6 +197,22 @@ def test_rescoring_keeps_the_rule_confidence_for_rows() -> None:
     assert fact.confidence == model.probability(ranking.features([fact])[0])
 
 
+def test_rescoring_records_the_right_as_stored_probability() -> None:
+    """The headline model sets the confidence; the every-label model's probability is kept for
+    the row confidence, and without it the details say nothing."""
+    gold, facts = _corpus()
+    data = confidence_model.dataset(gold, facts)
+    headline, right = confidence_model.fit(data), confidence_model.fit(data.every_label())
+    fact = _extracted(0.65)
+    ranking.rescore([fact], headline, right)
+    row = ranking.features([fact])[0]
+    assert fact.confidence == headline.probability(row)
+    assert fact.details[ranking.RIGHT_PROBABILITY] == right.probability(row)
+    alone = _extracted(0.65)
+    ranking.rescore([alone], headline)
+    assert ranking.RIGHT_PROBABILITY not in alone.details
+
+
 def test_too_little_data_is_a_clear_error() -> None:
     gold, facts = _corpus(papers=1)
     with pytest.raises(ValueError, match="two papers"):
@@ -261,3 +278,23 @@ def test_a_doubted_primary_score_is_not_the_best_primary_score() -> None:
     headline = _candidate("SSD512*", "COCO test-dev2015 trainval35k 0.5:0.95", 28.8)
     rows = ranking.features([misread, headline])
     assert _feature(rows, "best_undoubted_in_primary") == [0.0, 1.0]
+
+
+def test_a_label_over_several_rows_of_one_column_is_a_feature() -> None:
+    """CSPNet's ablation (1911.11929, Table 1) fills "CSPPeleeNet" down over its gamma 0.75,
+    0.5 and 0.25 rows (70.4, 70.9, 71.5 top-1), once with the column header read into the label;
+    NER tables stack "Our model" rows per dataset block in one F1 column (2005.07150). The same
+    label in two columns is one row's variants (1611.04361's "CoNLL03 DEV" and "TEST")."""
+    filled = [
+        _candidate("CSPPeleeNet", "Top-1", 70.4),
+        _candidate("CSPPeleeNet", "Top-1", 70.9),
+        _candidate("CSPPeleeNet (Top-1)", "Top-1", 71.5),
+        _candidate("PeleeNet [37]", "Top-1", 70.7),
+    ]
+    assert _feature(ranking.features(filled), "label_repeated_in_column") == [1.0, 1.0, 1.0, 0.0]
+    stacked = [_candidate("Our model", "F1", 91.3), _candidate("Our model", "F1", 93.5)]
+    assert _feature(ranking.features(stacked), "label_repeated_in_column") == [1.0, 1.0]
+    variants = [_candidate("Char attention", "CoNLL03 DEV", 89.91),
+                _candidate("Char attention", "CoNLL03 TEST", 84.09)]  # fmt: skip
+    assert _feature(ranking.features(variants), "label_repeated_in_column") == [0.0, 0.0]
+

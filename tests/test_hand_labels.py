@@ -239,9 +239,14 @@ def test_cell_labels_are_left_out_of_precision(
     assert "all | 1.000 (1/1)" in capsys.readouterr().out
 
 
-def test_only_epochs_and_training_set_labels_name_a_row(tmp_path: Path) -> None:
+def test_only_epochs_training_set_and_flops_labels_name_a_row(tmp_path: Path) -> None:
     with pytest.raises(HandLabelError, match="row names a model"):
         _labels(tmp_path, _label(row="ResNet-152"))
+    flops = _cell("ShuffleNet 1 × ( g = 3 )", kind="flops", value="140M", unit=None)
+    cells = CellLabels(_labels(tmp_path, flops))
+    fact = _fact(kind="flops", benchmark=None, metric=None, model=None, value="140M")
+    assert cells.verdict(fact, "ShuffleNet 1 x (g = 3)") is None  # another row name
+    assert cells.verdict(fact, "shufflenet 1 × (g = 3)") is True  # spacing and case aside
 
 
 @pytest.mark.parametrize("corpus", ["dev", "dev2"])

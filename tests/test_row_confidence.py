@@ -21,6 +21,7 @@ from extractors.row_confidence import ROW_FEATURES, row_features
 from pipeline import confidence_model, row_model
 from pipeline.confidence_model import Dataset
 from pipeline.evaluate_rows import right_data_point
+from pipeline.hand_labels import HandLabel
 from pipeline.review_rows import proposal
 from pipeline.rows import refresh_rows
 from pipeline.zerotouch import auto_accept_rows, row_confidences
@@ -152,6 +153,9 @@ def test_the_row_model_learns_round_trips_and_keeps_its_training_data_hash(tmp_p
     results, rows = _corpus()
     model = row_model.fit(results, rows)
     right, wrong = rows.x[0].tolist(), rows.x[1].tolist()
+    for vector, probability in ((right, 0.9), (wrong, 0.1)):  # as the result models score them
+        for name in ("score_probability", "score_right_probability"):
+            vector[ROW_FEATURES.index(name)] = probability
     assert model.probability(right) >= 0.7 > 0.3 >= model.probability(wrong)
     assert model.features == ROW_FEATURES and len(model.meta["training_data_sha256"]) == 64
     flipped = Dataset(rows.facts, rows.x, 1 - rows.y, rows.groups, {})
@@ -184,6 +188,45 @@ def test_cross_validation_scores_each_paper_with_models_that_never_saw_it() -> N
         Dataset(rows.facts, rows.x, y, rows.groups, {}),
     )
     assert [relabelled[i] for i in mine] == [before[i] for i in mine]
+
+
+def _page_label(fact: Any, label: str, row: str | None = None) -> HandLabel:
+    """A hand label of a stored fact (a FLOPs cell label when ``row`` names a row)."""
+    return HandLabel(
+        arxiv_id="1512.03385", page=fact.page, kind=fact.kind, benchmark=fact.benchmark,
+        metric=fact.metric, model=fact.model, value=fact.value, confidence=fact.confidence,
+        label=label, reason="ok" if label == "right" else "wrong_model", quote=fact.value,
+        note="", source="dev", row=row, row_benchmark="imagenet" if row else None,
+    )  # fmt: skip
+
+
+def test_a_row_gold_does_not_list_is_right_by_its_score_and_flops_cell_labels(
+    session: Session,
+) -> None:
+    """MobileNet's width table: gold lists the 1.0 row, the 0.75 row is a right data point by
+    the page; a classifier's FLOPs in its detector's row is a wrong one whatever the fact's own
+    label says; a row nobody read stays unjudged (a negative)."""
+    p = paper(session)
+    facts = stored(session, p, [
+        result(model="0.75 MobileNet-224", value="68.4"),
+        flops(model="0.75 MobileNet-224", value="0.65"),
+        result(model="ShuffleNet 1x", value="67.4"),
+        flops(model="ShuffleNet 1x", value="0.14"),
+        result(model="SqueezeNet", value="57.5"),
+        flops(model="SqueezeNet", value="3.4"),
+    ])  # fmt: skip
+    refresh_rows(session, p)
+    rows = {row.model: row for row in session.scalars(select(ModelRow))}
+    labels = [
+        _page_label(facts[0], "right"), _page_label(facts[1], "right", "0.75 MobileNet-224"),
+        _page_label(facts[2], "right"), _page_label(facts[3], "wrong", "ShuffleNet 1x"),
+    ]  # fmt: skip
+    verdicts = row_model.PageVerdicts(labels, list(rows.values()))
+    judged = {name: verdicts.right(row, proposal(row)) for name, row in rows.items()}
+    assert judged == {"0.75 MobileNet-224": True, "ShuffleNet 1x": False, "SqueezeNet": False}
+    data = row_model.row_dataset(session, {"1512.03385": {"rows": []}}, labels)
+    assert data.y.tolist() == [1, 0, 0]
+    assert row_model.row_dataset(session, {"1512.03385": {"rows": []}}).y.tolist() == [0, 0, 0]
 
 
 def test_zero_touch_reads_the_committed_row_model(

@@ -54,7 +54,8 @@ def eval_command(
         Path | None,
         typer.Option(
             help="Write the result facts that no hand label judges and that are at >= "
-            "--unlabelled-at in any confidence column (rules, in-sample, CV) to this JSONL: "
+            "--unlabelled-at in any confidence column (rules, in-sample, CV, right-as-stored CV) "
+            "to this JSONL: "
             "what to label next (tests/data/hand-labels/README.md).",
             dir_okay=False,
         ),
@@ -109,14 +110,19 @@ def train_confidence_command(
     output: Annotated[
         Path, typer.Option(help="Where to write the result model JSON.", dir_okay=False)
     ] = ranking.MODEL_PATH,
+    right_output: Annotated[
+        Path,
+        typer.Option(help="Where to write the right-as-stored result model JSON.", dir_okay=False),
+    ] = ranking.RIGHT_MODEL_PATH,
     rows_output: Annotated[
         Path, typer.Option(help="Where to write the row model JSON.", dir_okay=False)
     ] = row_confidence.ROW_MODEL_PATH,
 ) -> None:
     """Extract the gold corpora, label their result candidates against gold and the corpus's
     hand labels (tests/data/hand-labels/<corpus name>.jsonl) and their model rows against the
-    gold rows, and write the two calibrated models: result facts' (extraction reads it:
-    re-extract afterwards) and rows' (zero-touch reads it)."""
+    gold rows and the labels, and write the three calibrated models: result facts' headline
+    and right-as-stored probabilities (extraction reads them: re-extract afterwards) and
+    rows' (zero-touch reads it)."""
     corpora = corpus or [Path("../shared/corpus/dev")]
     gold: dict[str, Any] = {}
     facts: dict[str, list[Fact]] = {}
@@ -126,19 +132,23 @@ def train_confidence_command(
         for path in corpora:
             corpus_gold = load_gold(path)
             gold.update(corpus_gold)
-            labels += confidence_model.corpus_labels(path)
+            corpus_labels = confidence_model.corpus_labels(path)
+            labels += corpus_labels
             with tempfile.TemporaryDirectory(prefix="ctrends-train-") as tmp:
                 url = f"sqlite:///{Path(tmp) / 't.db'}"
                 found, _failures = extract_into_database(path, url)
                 with session_scope(url) as session:
-                    rows.append(row_model.row_dataset(session, corpus_gold))
+                    rows.append(row_model.row_dataset(session, corpus_gold, corpus_labels))
             facts.update(found)
         results = confidence_model.dataset(gold, facts, labels)
         model = confidence_model.fit(results)
+        right = confidence_model.fit(results.every_label())
         rows_model = row_model.fit(results, row_model.concatenate(rows))
     except (GoldError, ValueError) as exc:
         raise UserError(str(exc)) from exc
-    for path, trained, what in ((output, model, "candidates"), (rows_output, rows_model, "rows")):
+    written = ((output, model, "candidates"), (right_output, right, "candidates"),
+               (rows_output, rows_model, "rows"))  # fmt: skip
+    for path, trained, what in written:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(trained.to_json(), indent=1, sort_keys=True) + "\n")
         meta = trained.meta
@@ -287,6 +297,14 @@ def _print_confidence(learned: confidence_model.ConfidenceReport) -> None:
         "Reliability of the hand-labelled candidates alone (right by their label)",
         learned, lambda f: f.hand_reliability,
     )  # fmt: skip
+    right = learned.right
+    bins = " ".join(_pct(b["right"]) for b in right.reliability)
+    console.print(
+        f"right-as-stored probability (cross-validated; model rows read it): hand-labelled at "
+        f">= {confidence_model.CONFIDENT} {right.hand_confident_right}/{right.hand_confident} "
+        f"of {right.confident}; reliability by bin {bins}",
+        highlight=False,
+    )
 
 
 def _print_reliability(
