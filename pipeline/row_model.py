@@ -8,13 +8,13 @@ row's score with that gold row's FLOPs or hardware burden), or when the hand lab
 score and its FLOPs cell are right (:class:`PageVerdicts`: gold lists headline rows only). A
 right row that neither judges is a negative: the precision figures are lower bounds.
 
-The row features include the score fact's learned probability. At run time that probability
-comes from a result model that never saw the paper, so the committed row model is trained on
-paper-grouped out-of-fold result probabilities, and its cross-validation repeats the whole
-procedure per fold: a result model and a row model trained without the fold's papers score
-them (the row model's own training rows carrying out-of-fold probabilities of the training
-papers alone). The model reuses :mod:`pipeline.confidence_model`'s logistic regression and
-isotonic calibration.
+The row features include the score fact's two learned probabilities (headline, right as
+stored). At run time they come from result models that never saw the paper, so the committed
+row model is trained on paper-grouped out-of-fold result probabilities, and its
+cross-validation repeats the whole procedure per fold: result models and a row model trained
+without the fold's papers score them (the row model's own training rows carrying out-of-fold
+probabilities of the training papers alone). The model reuses
+:mod:`pipeline.confidence_model`'s logistic regression and isotonic calibration.
 """
 
 from __future__ import annotations
