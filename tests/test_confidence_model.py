@@ -297,4 +297,3 @@ def test_a_label_over_several_rows_of_one_column_is_a_feature() -> None:
     variants = [_candidate("Char attention", "CoNLL03 DEV", 89.91),
                 _candidate("Char attention", "CoNLL03 TEST", 84.09)]  # fmt: skip
     assert _feature(ranking.features(variants), "label_repeated_in_column") == [0.0, 0.0]
-
