@@ -111,9 +111,10 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
     rules = [rule_confidence(f) for f in facts]
     undoubted = [not any((get("details") or {}).get(c) for c in _DOUBTS) for get in gets]
     primary = [get("metric") == _primary_metric(get("benchmark")) for get in gets]
+    keys = [_column_key(get) for get in gets]
     columns: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    for i, get in enumerate(gets):
-        columns[_column_key(get)].append(i)
+    for i, key in enumerate(keys):
+        columns[key].append(i)
     rows = []
     for i, get in enumerate(gets):
         details = get("details") or {}
@@ -143,7 +144,7 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
             float(i in primary_peers and _is_best(scores, i, primary_peers)),
             float(details.get("split") in _TEST_SPLITS),
             float(echoed),
-            float(_label_repeated(gets, scores, i, columns[_column_key(get)])),
+            float(_label_repeated(keys[i], details, scores, i, columns[keys[i]])),
             math.log1p(len(peers)),
             *(float(bool(details.get(name))) for name in CUE_FEATURES),
         ]
@@ -164,10 +165,15 @@ def _column_key(get: Getter) -> tuple[Any, ...]:
 
 
 def _label_repeated(
-    gets: Sequence[Getter], scores: Sequence[float | None], i: int, column: Sequence[int]
+    key: tuple[Any, ...],
+    details: Mapping[str, Any],
+    scores: Sequence[float | None],
+    i: int,
+    column: Sequence[int],
 ) -> bool:
-    """Whether another candidate in ``i``'s column has its row label and another score."""
-    if not _column_key(gets[i])[3] or "header" not in (gets[i]("details") or {}):
+    """Whether another candidate in table cell ``i``'s column (``key``, :func:`_column_key`)
+    has its row label and another score."""
+    if not key[3] or "header" not in details:
         return False
     return any(j != i and scores[j] != scores[i] for j in column)
 
