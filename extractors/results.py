@@ -41,7 +41,7 @@ from extractors.result_sentences import sentence_results
 from extractors.vocabulary import vocabulary
 
 NAME = "results"
-VERSION = "8"
+VERSION = "9"
 
 _CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet\s+al\b|\(\s*[A-Z][a-z]+.*\d{4}\s*\)")
 _OWN = re.compile(r"\bours?\b|\bproposed\b|\bthis\s+(?:work|paper)\b", re.I)

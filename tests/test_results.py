@@ -138,6 +138,20 @@ def test_conll_sections_and_other_datasets() -> None:
     assert {f.benchmark for f in facts} == {"conll03"}
 
 
+def test_first_block_heading_in_the_header_region_names_its_dataset() -> None:
+    """2005.07150 Table 3: "ONTONOTES" heads the first block from inside the header region."""
+    rows = [
+        ["Model", "P", "R", "F1"],
+        ["ONTONOTES", "ONTONOTES", "", ""],
+        ["Our model", "91.1", "91.5", "91.3"],
+        ["CONLL 2003 English", "", "", ""],
+        ["Our model", "93.7", "93.3", "93.5"],
+    ]
+    caption = "Table 3: State of the art comparison on CONLL 2002, CONLL 2003, ONTONOTES."
+    facts = extract_results(doc_with(rows, caption, header_rows=2))
+    assert [(f.model, f.value, f.benchmark) for f in facts] == [("Our model", "93.5", "conll03")]
+
+
 def test_tables_about_other_datasets_give_nothing() -> None:
     rows = [["Method", "error (%)"], ["ResNet-110", "6.43"], ["ResNet-56", "6.97"]]
     assert extract_results(doc_with(rows, "Table 6: Classification error on CIFAR-10.")) == []

@@ -156,6 +156,33 @@ def test_section_rows_name_the_rows_below() -> None:
     assert view.rows[0].label == "Ours"
 
 
+@pytest.mark.parametrize(
+    ("rows", "section"),
+    [
+        # 2005.07150 Table 3: the first block's heading spans two cells of the header region
+        (
+            [["Model", "P", "R", "F1"], ["ONTONOTES", "ONTONOTES", "", ""]],
+            "ONTONOTES",
+        ),
+        # 2005.07150 Table 2 (no header over the labels), 1708.02002 and 1804.02767 Table 2/3
+        ([["", "P", "R", "F1"], ["ACE 2004", "", "", ""]], "ACE 2004"),
+        (
+            [["", "backbone", "AP", "AP 50"], ["Two-stage methods", "", "", ""]],
+            "Two-stage methods",
+        ),
+        # 1510.00149 Table 1: "Compress / Rate" wraps in a value column, no heading
+        ([["Network", "Top-1 Error", "Compress"], ["", "", "Rate"]], ""),
+    ],
+)
+def test_first_block_heading_caught_in_the_header_is_its_section(
+    rows: list[list[str]], section: str
+) -> None:
+    body = [["Our model", "91.1", "91.5", "91.3"][: len(rows[0])]]
+    table = Table(bbox=(0, 0, 100, 100), rows=[*rows, *body], header_rows=2)
+    (view,) = table_views(table)
+    assert view.rows[0].section == section
+
+
 def test_full_width_table_on_a_two_column_page_is_one_table(tmp_path: Path) -> None:
     left = [f"Left column prose line {i} here." for i in range(30)]
     right = [f"Right column prose line {i} here." for i in range(30)]

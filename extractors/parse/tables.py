@@ -444,7 +444,7 @@ class TableView:
         body = table.rows[table.header_rows :]
         self.label_columns = _label_columns(body, self.columns)
         self.rows: list[BodyRow] = []
-        previous = section = ""
+        previous, section = "", self._leading_section()
         for offset, cells in enumerate(body):
             index = table.header_rows + offset
             label = " ".join(cells[c] for c in self.label_columns if c < len(cells) and cells[c])
@@ -455,6 +455,23 @@ class TableView:
             box = table.row_boxes[index] if index < len(table.row_boxes) else None
             self.rows.append(BodyRow(index, label or previous, list(cells), box, section))
             previous = label or previous
+
+    def _leading_section(self) -> str:
+        """The heading of the first block when it sits in the header region: a last header row
+        with one text only, starting in a label column ("ONTONOTES", "ACE 2004", set once or
+        spanning two cells), under a row that heads the value columns. Later blocks' headings
+        are body rows; this one is caught by the header's line grouping, and without it the
+        first block has no section."""
+        if self.table.header_rows < 2:
+            return ""
+        above, last = self.table.rows[self.table.header_rows - 2 : self.table.header_rows]
+        filled = [c for c in self.columns if c < len(last) and last[c]]
+        texts = {last[c] for c in filled}
+        heads_values = any(c < len(above) and above[c] for c in self.value_columns)
+        if len(texts) != 1 or not heads_values or filled[0] not in self.label_columns:
+            return ""  # a header's wrapped second line ("Rate" under "Compress") is no heading
+        text = last[filled[0]]
+        return "" if is_numeric_cell(text) else text
 
     @property
     def header_top(self) -> float | None:
