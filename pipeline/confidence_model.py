@@ -9,7 +9,8 @@ labels' "wrong" only (:attr:`Dataset.trainable`): a right number gold does not l
 counted right in every figure, but it is no positive to learn, or the ranking forgets which of a
 paper's right numbers is its headline. Logistic regression on standardised features
 (:mod:`extractors.ranking`), then isotonic calibration fitted on paper-grouped out-of-fold
-probabilities, so the calibration never sees a paper scored by a model trained on it.
+probabilities (averaged over bootstrap resamples, :func:`_calibration`), so the calibration
+never sees a paper scored by a model trained on it.
 
 Every figure for the learned component is reported twice: in-sample (the committed model on
 the papers it was trained on) and cross-validated (GroupKFold by arXiv id: each paper scored by
@@ -40,6 +41,7 @@ FOLDS = 5
 # The repository's hand labels, one file per corpus, named after the corpus directory.
 HAND_LABELS_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "hand-labels"
 REGULARISATION = 1.0  # sklearn's C; the default, not tuned on these papers
+CALIBRATION_RESAMPLES = 50  # bootstrap resamples averaged by the calibration (_calibration)
 BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)  # reliability-table edges
 CONFIDENT = 0.9
 
@@ -161,7 +163,7 @@ def fit(data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES) ->
             continue
         mean, scale, lr = _logistic(data.x[train], data.y[train])
         oof[test] = _raw(mean, scale, lr, data.x[test])
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(oof, data.y)
+    knots_x, knots_y = _calibration(oof, data.y)
     mean, scale, lr = _logistic(data.x, data.y)
     return Model(
         features=names,
@@ -169,8 +171,8 @@ def fit(data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES) ->
         scale=tuple(float(v) for v in scale),
         coef=tuple(float(v) for v in lr.coef_[0]),
         intercept=float(lr.intercept_[0]),
-        knots_x=tuple(round(float(v), 6) for v in iso.X_thresholds_),
-        knots_y=tuple(round(float(v), 6) for v in iso.y_thresholds_),
+        knots_x=tuple(round(float(v), 6) for v in knots_x),
+        knots_y=tuple(round(float(v), 6) for v in knots_y),
         meta={
             "sklearn_version": sklearn.__version__,
             "training_data_sha256": data.digest(),
@@ -178,8 +180,27 @@ def fit(data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES) ->
             "candidates": len(data.y),
             "positives": int(data.y.sum()),
             "folds": folds,
+            "calibration": f"isotonic, mean of {CALIBRATION_RESAMPLES} bootstrap resamples",
         },
     )
+
+
+def _calibration(oof: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The knots of the map from out-of-fold probability to calibrated probability: isotonic
+    fits on bootstrap resamples of the candidates (seeded), averaged (bagging). One isotonic
+    fit is a step function whose top steps rest on a handful of candidates: four new dev
+    labels once moved the rows at >= 0.9 from 67 to 41. The average is the same monotone kind
+    of map, piecewise linear between many more knots. Measured on the row model: zero-touch at
+    0.9 covers 22 of dev's 58 gold rows cross-validated (one fit: 18), and 18 of dev2's 46
+    with dev's model (one fit: 16)."""
+    rng = np.random.default_rng(0)
+    fits = []
+    for _ in range(CALIBRATION_RESAMPLES):
+        sample = rng.integers(0, len(y), len(y))
+        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+        fits.append(iso.fit(oof[sample], y[sample]))
+    knots = np.unique(np.concatenate([iso.X_thresholds_ for iso in fits]))
+    return knots, np.mean([iso.predict(knots) for iso in fits], axis=0)
 
 
 def cross_validated(
