@@ -77,9 +77,11 @@ FEATURES: tuple[str, ...] = (
     "best_score_in_metric",
     "best_undoubted_in_metric",
     "best_undoubted_in_primary",
+    "recorded_metric",
     "test_split",
     "stated_in_table_and_prose",
     "label_repeated_in_column",
+    "label_qualified",
     "log_candidates_in_benchmark",
     *(f"cue_{name}" for name in CUE_FEATURES),
 )
@@ -102,7 +104,8 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
     The benchmark's primary metric (benchmarks.toml) is what a headline is ranked by: COCO
     papers print AP50 and AP75 beside box AP (SSD, YOLOv3, Cascade R-CNN), and the best AP50 is
     the best of its own metric, so the model also sees whether a fact is the best undoubted
-    score of the primary metric."""
+    score of the primary metric, and whether its metric is one the leaderboards record (top-1
+    and top-5 for ImageNet, box AP alone for COCO)."""
     gets = [_getter(f) for f in facts]
     by_benchmark: dict[Any, list[int]] = defaultdict(list)
     for i, get in enumerate(gets):
@@ -142,9 +145,11 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
             float(_is_best(scores, i, same_metric)),
             float(undoubted[i] and _is_best(scores, i, [j for j in same_metric if undoubted[j]])),
             float(i in primary_peers and _is_best(scores, i, primary_peers)),
+            float(get("metric") in _recorded_metrics(get("benchmark"))),
             float(details.get("split") in _TEST_SPLITS),
             float(echoed),
             float(_label_repeated(keys[i], details, scores, i, columns[keys[i]])),
+            float(_label_qualified(get, details)),
             math.log1p(len(peers)),
             *(float(bool(details.get(name))) for name in CUE_FEATURES),
         ]
@@ -182,6 +187,21 @@ def _primary_metric(benchmark: Any) -> str | None:
     """The metric ``benchmark`` is ranked by, None for a benchmark the vocabulary lacks."""
     entry = vocabulary().benchmarks.get(str(benchmark))
     return entry.primary_metric if entry else None
+
+
+def _label_qualified(get: Getter, details: Mapping[str, Any]) -> bool:
+    """Whether the row label ends in its column's split or header, or its value: what
+    extraction appends when one row has two values of one metric on one page
+    (``extractors.results``), so the label alone does not say which setting it is."""
+    label = str(get("model") or "").strip()
+    qualifiers = (details.get("split"), details.get("header"), get("value"))
+    return any(q and label.endswith(f"({q})") for q in qualifiers)
+
+
+def _recorded_metrics(benchmark: Any) -> tuple[str, ...]:
+    """The metrics leaderboards record for ``benchmark`` (benchmarks.toml)."""
+    entry = vocabulary().benchmarks.get(str(benchmark))
+    return entry.recorded_metrics if entry else ()
 
 
 def _is_best(scores: Sequence[float | None], i: int, among: Sequence[int]) -> bool:

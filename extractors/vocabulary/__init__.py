@@ -95,6 +95,7 @@ class Benchmark:
     metrics: tuple[str, ...]
     default_metric: str | None
     primary_metric: str
+    recorded_metrics: tuple[str, ...]  # what leaderboards record: a headline is one of these
     validation_reports: bool
     family: str | None
     arxiv_query: str | None
@@ -344,7 +345,8 @@ def _family(fid: str, entry: Any, where: str) -> Family:
 
 
 _BENCHMARK_KEYS = {"id", "name", "words", "patterns", "task_hints", "excluded_tasks", "metrics",
-                   "default_metric", "primary_metric", "validation_reports", "family",
+                   "default_metric", "primary_metric", "recorded_metrics", "validation_reports",
+                   "family",
                    "arxiv_query", "reference_model", "futuretech", "epoch"}  # fmt: skip
 
 
@@ -359,6 +361,11 @@ def _benchmark(
             raise VocabularyError(f"{where}: unknown metric {metric!r}")
     if e["primary_metric"] not in e["metrics"]:
         raise VocabularyError(f"{where}: primary_metric is not one of its metrics")
+    recorded = e.get("recorded_metrics", [e["primary_metric"]])
+    if e["primary_metric"] not in recorded or not set(recorded) <= set(e["metrics"]):
+        raise VocabularyError(
+            f"{where}: recorded_metrics must hold primary_metric and only its metrics"
+        )
     if e.get("family") is not None and e["family"] not in families:
         raise VocabularyError(f"{where}: unknown family {e['family']!r}")
     board = e.get("futuretech")
@@ -377,6 +384,7 @@ def _benchmark(
         metrics=tuple(e["metrics"]),
         default_metric=e.get("default_metric"),
         primary_metric=e["primary_metric"],
+        recorded_metrics=tuple(recorded),
         validation_reports=bool(e.get("validation_reports", False)),
         family=e.get("family"),
         arxiv_query=e.get("arxiv_query"),
