@@ -297,3 +297,25 @@ def test_a_label_over_several_rows_of_one_column_is_a_feature() -> None:
     variants = [_candidate("Char attention", "CoNLL03 DEV", 89.91),
                 _candidate("Char attention", "CoNLL03 TEST", 84.09)]  # fmt: skip
     assert _feature(ranking.features(variants), "label_repeated_in_column") == [0.0, 0.0]
+
+
+def test_a_metric_the_leaderboards_do_not_record_is_a_feature() -> None:
+    """YOLOv3 (1804.02767) and Cascade R-CNN (1712.00726) print AP50 beside box AP, and the AP50
+    is the larger; the authors' COCO leaderboard records box AP alone, their ImageNet one top-1
+    and top-5 (benchmarks.toml recorded_metrics)."""
+    box = _candidate("YOLOv3 608 × 608 Darknet-53", "AP", 33.0)
+    ap50 = {**_candidate("YOLOv3 608 × 608 Darknet-53", "AP 50", 57.9), "metric": "ap50"}
+    top5 = {**_candidate("ResNet-152", "top-5 err.", 94.29), "benchmark": "imagenet",
+            "metric": "top5"}  # fmt: skip
+    assert _feature(ranking.features([box, ap50, top5]), "recorded_metric") == [1.0, 0.0, 1.0]
+
+
+def test_a_label_qualified_by_its_column_is_a_feature() -> None:
+    """Two values of one metric in one row get the column's split or header appended to the
+    label (ShuffleNet's "mAP [.5, .95] (600 × image)" beside its 300 × image column, 1707.01083);
+    a name that merely ends in brackets is not qualified."""
+    qualified = _candidate("ShuffleNet 2× (g = 3) (600 × image)", "600 × image", 25.0)
+    by_split = _candidate("Char attention (test)", "F1", 84.09, split="test")
+    named = _candidate("ShuffleNet 2× (g = 3)", "300 × image", 18.7)
+    rows = ranking.features([qualified, by_split, named])
+    assert _feature(rows, "label_qualified") == [1.0, 1.0, 0.0]

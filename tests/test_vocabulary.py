@@ -121,6 +121,18 @@ def test_a_benchmark_also_listed_as_another_dataset_is_refused(tmp_path: Path) -
         ("accelerators.toml", 'kind = "gpu"', 'kind = "npu"', "unknown kind"),
         ("metrics.toml", "higher_is_better = true", "higher_is_better = false", "higher-is"),
         ("benchmarks.toml", "'(?i)squad'", "'(?i)squad('", "bad regex"),
+        (
+            "benchmarks.toml",
+            'recorded_metrics = ["top1", "top5"]',
+            'recorded_metrics = ["top5"]',
+            "recorded_metrics must hold primary_metric",
+        ),
+        (
+            "benchmarks.toml",
+            'recorded_metrics = ["top1", "top5"]',
+            'recorded_metrics = ["top1", "box_ap"]',
+            "only its metrics",
+        ),
     ],
 )
 def test_malformed_vocabulary_names_file_and_entry(
