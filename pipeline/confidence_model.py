@@ -188,11 +188,10 @@ def fit(data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES) ->
 def _calibration(oof: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The knots of the map from out-of-fold probability to calibrated probability: isotonic
     fits on bootstrap resamples of the candidates (seeded), averaged (bagging). One isotonic
-    fit is a step function whose top steps rest on a handful of candidates: four new dev
-    labels once moved the rows at >= 0.9 from 67 to 41. The average is the same monotone kind
-    of map, piecewise linear between many more knots. Measured on the row model: zero-touch at
-    0.9 covers 22 of dev's 58 gold rows cross-validated (one fit: 18), and 18 of dev2's 46
-    with dev's model (one fit: 16)."""
+    fit is a step function whose top steps rest on a handful of candidates, so a few labels
+    move whole blocks of rows across 0.9; the average is the same monotone kind of map,
+    piecewise linear between many more knots (measured: docs/extraction-quality.md,
+    "Zero-touch")."""
     rng = np.random.default_rng(0)
     fits = []
     for _ in range(CALIBRATION_RESAMPLES):

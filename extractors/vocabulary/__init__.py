@@ -346,8 +346,7 @@ def _family(fid: str, entry: Any, where: str) -> Family:
 
 _BENCHMARK_KEYS = {"id", "name", "words", "patterns", "task_hints", "excluded_tasks", "metrics",
                    "default_metric", "primary_metric", "recorded_metrics", "validation_reports",
-                   "family",
-                   "arxiv_query", "reference_model", "futuretech", "epoch"}  # fmt: skip
+                   "family", "arxiv_query", "reference_model", "futuretech", "epoch"}  # fmt: skip
 
 
 def _benchmark(
