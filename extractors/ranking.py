@@ -113,7 +113,10 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
     scores = [_score(get) for get in gets]
     rules = [rule_confidence(f) for f in facts]
     undoubted = [not any((get("details") or {}).get(c) for c in _DOUBTS) for get in gets]
-    primary = [get("metric") == _primary_metric(get("benchmark")) for get in gets]
+    benchmarks = vocabulary().benchmarks
+    entries = [(benchmarks.get(str(get("benchmark"))), get("metric")) for get in gets]
+    primary = [bool(e) and metric == e.primary_metric for e, metric in entries]
+    recorded = [bool(e) and metric in e.recorded_metrics for e, metric in entries]
     keys = [_column_key(get) for get in gets]
     columns: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for i, key in enumerate(keys):
@@ -145,7 +148,7 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
             float(_is_best(scores, i, same_metric)),
             float(undoubted[i] and _is_best(scores, i, [j for j in same_metric if undoubted[j]])),
             float(i in primary_peers and _is_best(scores, i, primary_peers)),
-            float(get("metric") in _recorded_metrics(get("benchmark"))),
+            float(recorded[i]),
             float(details.get("split") in _TEST_SPLITS),
             float(echoed),
             float(_label_repeated(keys[i], details, scores, i, columns[keys[i]])),
@@ -183,12 +186,6 @@ def _label_repeated(
     return any(j != i and scores[j] != scores[i] for j in column)
 
 
-def _primary_metric(benchmark: Any) -> str | None:
-    """The metric ``benchmark`` is ranked by, None for a benchmark the vocabulary lacks."""
-    entry = vocabulary().benchmarks.get(str(benchmark))
-    return entry.primary_metric if entry else None
-
-
 def _label_qualified(get: Getter, details: Mapping[str, Any]) -> bool:
     """Whether the row label ends in its column's split or header, or its value: what
     extraction appends when one row has two values of one metric on one page
@@ -196,12 +193,6 @@ def _label_qualified(get: Getter, details: Mapping[str, Any]) -> bool:
     label = str(get("model") or "").strip()
     qualifiers = (details.get("split"), details.get("header"), get("value"))
     return any(q and label.endswith(f"({q})") for q in qualifiers)
-
-
-def _recorded_metrics(benchmark: Any) -> tuple[str, ...]:
-    """The metrics leaderboards record for ``benchmark`` (benchmarks.toml)."""
-    entry = vocabulary().benchmarks.get(str(benchmark))
-    return entry.recorded_metrics if entry else ()
 
 
 def _is_best(scores: Sequence[float | None], i: int, among: Sequence[int]) -> bool:
