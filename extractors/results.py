@@ -41,9 +41,13 @@ from extractors.result_sentences import sentence_results
 from extractors.vocabulary import vocabulary
 
 NAME = "results"
-VERSION = "9"
+VERSION = "10"
 
 _CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet\s+al\b|\(\s*[A-Z][a-z]+.*\d{4}\s*\)")
+_EXTENSION = re.compile(r"\s*(?:\+|w/|with\b)")  # what follows a cited model a row builds on
+_VARIANT = re.compile(r"\s*\((?!\s*\d{4}[a-z]?\s*\))[^()]*\)")
+_ADDED = re.compile(r"\s*(?:with\b|w/|\+)")  # a parenthesis opening on an added part
+_ADDS = re.compile(r"(?:\+|\bwith\b|w/)\s*[\w-]+\s*$")  # ... or one that explains it
 _OWN = re.compile(r"\bours?\b|\bproposed\b|\bthis\s+(?:work|paper)\b", re.I)
 _ENSEMBLE = re.compile(r"\bensembles?\b|\bcombination\b|\d+\s+models\b", re.I)
 # Headers of columns that are sizes or costs, never scores.
@@ -422,10 +426,31 @@ def _table_fact(
 
 def quoted(model: str) -> bool:
     """A row naming another paper ("ResNet-50 [14]", "Lample et al. (2016)") quotes its
-    result; one that builds on it ("ResNet-50 [14] + SE", "BERT [7] w/ adapters") is new."""
+    result; one that builds on it ("ResNet-50 [14] + SE", "BERT [7] w/ adapters", with the cited
+    model's variant between: "ResNeXt101 [7] (32x4d) + CBAM") is new, and so is one whose only
+    citations name a component it adds ("ShuffleNet 2× (with SE [13], g = 3)", "ResNet50 +
+    channel (SE [28])")."""
     citations = list(_CITATION.finditer(model))
-    extends = any(re.match(r"\s*(?:\+|w/|with\b)", model[c.end() :]) for c in citations)
-    return bool(citations) and not extends
+    extends = any(_EXTENSION.match(model, _past_variants(model, c.end())) for c in citations)
+    components = all(_cites_component(model, c.start()) for c in citations)
+    return bool(citations) and not extends and not components
+
+
+def _past_variants(model: str, at: int) -> int:
+    """Where the text after a citation goes on once past its parenthesised variants ("(32x4d)",
+    "(widen=1.5)"; a year is part of the citation, not a variant)."""
+    while match := _VARIANT.match(model, at):
+        at = match.end()
+    return at
+
+
+def _cites_component(model: str, at: int) -> bool:
+    """Whether the citation at ``at`` sits in a parenthesis that opens on an added part ("(with
+    SE [13]") or explains one ("+ channel (SE [28])")."""
+    opened = model.rfind("(", 0, at)
+    if opened < 0 or ")" in model[opened:at]:
+        return False
+    return bool(_ADDED.match(model, opened + 1) or _ADDS.search(model, 0, opened))
 
 
 def _named(model: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extractors.facts import ExtractedFact
-from extractors.results import extract_results, header_metrics
+from extractors.results import extract_results, header_metrics, quoted
 from tests.fixtures.documents import doc_with
 
 
@@ -32,6 +32,26 @@ def test_error_columns_become_error_rates_with_evidence() -> None:
     assert fact.bbox == (50, 124, 300, 134)
     assert fact.details["marks"] == "*"
     assert by_model(facts, "top5")["Ours-L"].error == pytest.approx(0.052)
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("ResNet-50 [13] (val)", True),  # SENet (1709.01507) quoting its baselines
+        ("Collobert et al. (2011) with gazetteers", True),  # a year is the citation's
+        ("Faster R-CNN w FPN [20] ResNet-101-FPN", True),
+        ("CondenseNet (G=C=4) (Huang et al. 2018) manual", True),  # MnasNet (1807.11626)
+        ("ResNet101 [5] + CBAM", False),  # CBAM (1807.06521) building on a cited model
+        ("ResNeXt101 [7] (32x4d) + CBAM", False),  # ... past the cited model's variant
+        ("WideResNet18 [6] (widen=1.5) + SE [28]", False),
+        ("ResNet50 + channel (SE [28])", False),  # ... explaining the part it adds
+        ("ShuffleNet 2 × (with SE [13], g = 3 )", False),  # ShuffleNet (1707.01083)
+    ],
+)
+def test_a_row_quotes_another_paper_unless_it_builds_on_what_it_cites(
+    model: str, expected: bool
+) -> None:
+    assert quoted(model) is expected
 
 
 def test_confidence_ranks_own_single_models_over_quoted_rows_and_ensembles() -> None:
