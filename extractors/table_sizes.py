@@ -26,7 +26,7 @@ from extractors.parse.tables import (
 from extractors.registry import register
 
 NAME = "table_sizes"
-VERSION = "5"
+VERSION = "6"
 
 _PARAMS = re.compile(r"param|#\s?P\b|\bweights\b", re.I)
 _MULTIPLY_ADDS = re.compile(
@@ -44,6 +44,7 @@ _HEADER_SCALE = re.compile(
     re.I,
 )
 _BRACKETED = re.compile(r"\([^()]*\)")  # "7.93 (-22%)": the share is the change's
+_MULTIPLE = ("x", "×")  # a cell's mark saying it is a ratio to another model's size
 _SCALE_LETTERS = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 
 
@@ -133,13 +134,20 @@ def _transposed_sizes(view: TableView, page: Page) -> list[ExtractedFact]:
             continue  # a cell that is no number ("1.8 x 10" with its exponent apart): misread
         names = _column_names(view, row, list(values))
         for column, number in values.items() if names else ():
-            if "%" in row.cells[column]:
+            if not _a_count(row.cells[column], number):
                 continue  # a share of the parameters ("Trained params/task 52.9%")
             fact = _size_fact(view, page, row, column, spec, number, row.label, names[column])
             if fact is not None:
                 fact.details["transposed"] = True
                 facts.append(fact)
     return facts
+
+
+def _a_count(text: str, number: CellNumber) -> bool:
+    """Whether a size cell is a count: not a share ("52.9%"; a change in brackets, "7.93
+    (-22%)", is) and not a multiple of another model's size ("0.67x" in a "#FLOPs ratio"
+    column, "6.6x")."""
+    return "%" not in _BRACKETED.sub("", text) and number.marks not in _MULTIPLE
 
 
 def _column_names(view: TableView, size_row: BodyRow, columns: list[int]) -> dict[int, str] | None:
@@ -225,8 +233,8 @@ def _view_sizes(view: TableView, page: Page) -> list[ExtractedFact]:
         for row in view.rows:
             text = row.cells[column] if column < len(row.cells) else ""
             number = cell_number(text)
-            if number is None or not row.label or "%" in _BRACKETED.sub("", text):
-                continue  # a share of the parameters or FLOPs is not a count (a change is)
+            if number is None or not row.label or not _a_count(text, number):
+                continue
             fact = _size_fact(view, page, row, column, spec, number, header, row.label)
             if fact is not None:
                 facts.append(fact)

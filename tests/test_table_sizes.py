@@ -192,3 +192,14 @@ def test_a_size_row_with_a_misread_cell_is_not_read() -> None:
         ["FLOPs", "1.8 × 10", "9", "3.6 × 10", "9"],
     ]
     assert extract_table_sizes(doc_with(rows, "Table 1. Architectures.", header_rows=1)) == []
+
+
+def test_a_multiple_of_another_models_size_is_no_count() -> None:
+    # EfficientDet (1911.09070) Table 5: the feature networks' sizes relative to the first row.
+    rows = [
+        ["Model", "AP", "#Params ratio", "#FLOPs ratio"],
+        ["Repeated top-down FPN", "42.29", "1.0x", "1.0x"],
+        ["BiFPN (w/o weighted)", "43.94", "0.88x", "0.67x"],
+        ["BiFPN (w/ weighted)", "44.39", "0.88x", "0.68x"],
+    ]
+    assert extract_table_sizes(doc_with(rows, "Table 5: Comparison of feature networks.")) == []
