@@ -20,7 +20,7 @@ probabilities of the training papers alone). The model reuses
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -53,9 +53,10 @@ def row_dataset(
     session: Session, gold: Mapping[str, Mapping[str, Any]], labels: Sequence[HandLabel] = ()
 ) -> Dataset:
     """Features and labels of the rows with a score and a compute measure of the gold papers,
-    by paper then row id; each sample's ``facts`` entry names its row and its score fact. A row
-    is right when gold says so (:func:`right_data_point`) or the hand labels do
-    (:class:`PageVerdicts`)."""
+    by paper then row id; each sample's ``facts`` entry names its row and its score fact, and
+    for a row nothing judges what to read (``to_label``). A row is right when gold says so
+    (:func:`right_data_point`) or the hand labels do (:class:`PageVerdicts`); ``hand`` holds
+    the rows either judges."""
     by_paper: dict[str, list[Any]] = {}
     for row in open_rows(session):
         if row.paper.arxiv_id in gold:
@@ -64,18 +65,25 @@ def row_dataset(
     samples: list[Fact] = []
     vectors: list[list[float]] = []
     targets: list[int] = []
+    judged: dict[int, bool] = {}
     for pid in sorted(by_paper):
         entries = [(row, proposal(row)) for row in by_paper[pid]]
         gold_rows = list(gold[pid].get("rows", []))
         for (row, cells), vector in zip(entries, row_features(entries), strict=True):
             if vector is None:
                 continue
-            samples.append({"arxiv_id": pid, "row_id": row.id, "score": cells["score"].fact_id})
+            right, verdict = right_data_point(gold_rows, cells), page.verdict(row, cells)
+            if right or verdict is not None:
+                judged[len(samples)] = right or bool(verdict)
+            samples.append(
+                {"arxiv_id": pid, "row_id": row.id, "score": cells["score"].fact_id,
+                 "to_label": [] if len(samples) in judged else page.to_label(row, cells)}
+            )  # fmt: skip
             vectors.append(vector)
-            targets.append(int(right_data_point(gold_rows, cells) or page.right(row, cells)))
+            targets.append(int(right or bool(verdict)))
     x = np.array(vectors, dtype=float).reshape(len(vectors), len(ROW_FEATURES))
     groups = [s["arxiv_id"] for s in samples]
-    return Dataset(samples, x, np.array(targets, dtype=int), groups, {})
+    return Dataset(samples, x, np.array(targets, dtype=int), groups, judged)
 
 
 class PageVerdicts:
@@ -84,7 +92,9 @@ class PageVerdicts:
     FLOPs label naming the row, :class:`pipeline.hand_labels.CellLabels`). Gold lists headline
     rows only, so without this every right non-headline row (a paper's smaller variants, its
     ablations with their FLOPs) would be a negative that looks like the positives. A row
-    measured by hardware burden alone is judged by gold only (no labels judge those cells)."""
+    measured by hardware burden alone is judged by gold only (no labels judge those cells).
+    A row gold does not list and the labels leave open (:meth:`verdict` None) is a negative that
+    may be right: :meth:`to_label` says what to read (``ctrends eval --unlabelled-rows``)."""
 
     def __init__(self, labels: Sequence[HandLabel], rows: Sequence[Any]) -> None:
         self._cells = CellLabels(labels)
@@ -95,12 +105,30 @@ class PageVerdicts:
             for m in match_labels([label for label in labels if not label.is_cell], scores)
         }
 
-    def right(self, row: Any, cells: Mapping[str, RowCell]) -> bool:
+    def verdict(self, row: Any, cells: Mapping[str, RowCell]) -> bool | None:
+        """Right when the score's label and the FLOPs cell's say right, wrong when either says
+        wrong, None when the labels leave it open (or the row has no FLOPs cell)."""
         score, flops = cells["score"].fact, cells.get(FLOPS)
-        if flops is None or not self._scores.get((row.paper.arxiv_id, score.id)):
+        if flops is None:
+            return None
+        cell = self._cells.verdict(fact_to_dict(flops.fact), row.model, score.benchmark)
+        verdicts = (self._scores.get((row.paper.arxiv_id, score.id)), cell)
+        if False in verdicts:
             return False
-        verdict = self._cells.verdict(fact_to_dict(flops.fact), row.model, score.benchmark)
-        return bool(verdict)
+        return None if None in verdicts else True
+
+    def to_label(self, row: Any, cells: Mapping[str, RowCell]) -> list[dict[str, Any]]:
+        """What a person has to read to judge an open row with a FLOPs cell: its score fact
+        when no label judges it, and its FLOPs fact as this row's cell (``row``,
+        ``row_benchmark``) when no cell label does; each exported, ready to be labelled."""
+        score, flops = cells["score"].fact, cells.get(FLOPS)
+        if flops is None:
+            return []
+        todo = [] if (row.paper.arxiv_id, score.id) in self._scores else [fact_to_dict(score)]
+        cell = fact_to_dict(flops.fact)
+        if self._cells.verdict(cell, row.model, score.benchmark) is None:
+            todo.append({**cell, "row": row.model, "row_benchmark": score.benchmark})
+        return todo
 
 
 def concatenate(parts: Sequence[Dataset]) -> Dataset:
@@ -186,6 +214,23 @@ class RowConfidenceReport:
     in_sample: list[dict[str, Any]] | None  # reliability; None without a committed row model
     cross_validated: list[dict[str, Any]]
     zero_touch: list[ZeroTouch]
+    data: Dataset | None = None  # the samples, for :meth:`unlabelled`
+    scores: dict[str, list[float]] = field(default_factory=dict)  # column -> score per sample
+
+    def unlabelled(self, threshold: float) -> list[dict[str, Any]]:
+        """The rows at >= ``threshold`` in some column (in-sample, cross-validated) that neither
+        gold nor the hand labels judge, each with its scores and the facts to label
+        (:meth:`PageVerdicts.to_label`): what to read next for honest row labels."""
+        if self.data is None:
+            return []
+        return [
+            {"arxiv_id": sample["arxiv_id"], "row_id": sample["row_id"],
+             "scores": {name: round(s[i], 4) for name, s in self.scores.items()},
+             "to_label": sample["to_label"]}
+            for i, sample in enumerate(self.data.facts)
+            if i not in self.data.hand and sample["to_label"]
+            and any(s[i] >= threshold for s in self.scores.values())
+        ]  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -221,4 +266,6 @@ def report(
         in_sample=reliability(labels_, stored) if stored else None,
         cross_validated=reliability(labels_, cv),
         zero_touch=zero_touch_sweep(gold, database_url, confidences),
+        data=rows,
+        scores={"cross_validated": cv, **({"in_sample": stored} if stored else {})},
     )

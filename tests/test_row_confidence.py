@@ -205,7 +205,7 @@ def test_a_row_gold_does_not_list_is_right_by_its_score_and_flops_cell_labels(
 ) -> None:
     """MobileNet's width table: gold lists the 1.0 row, the 0.75 row is a right data point by
     the page; a classifier's FLOPs in its detector's row is a wrong one whatever the fact's own
-    label says; a row nobody read stays unjudged (a negative)."""
+    label says; a row nobody read stays open (a negative), and what to read for it is listed."""
     p = paper(session)
     facts = stored(session, p, [
         result(model="0.75 MobileNet-224", value="68.4"),
@@ -222,11 +222,23 @@ def test_a_row_gold_does_not_list_is_right_by_its_score_and_flops_cell_labels(
         _page_label(facts[2], "right"), _page_label(facts[3], "wrong", "ShuffleNet 1x"),
     ]  # fmt: skip
     verdicts = row_model.PageVerdicts(labels, list(rows.values()))
-    judged = {name: verdicts.right(row, proposal(row)) for name, row in rows.items()}
-    assert judged == {"0.75 MobileNet-224": True, "ShuffleNet 1x": False, "SqueezeNet": False}
+    judged = {name: verdicts.verdict(row, proposal(row)) for name, row in rows.items()}
+    assert judged == {"0.75 MobileNet-224": True, "ShuffleNet 1x": False, "SqueezeNet": None}
     data = row_model.row_dataset(session, {"1512.03385": {"rows": []}}, labels)
     assert data.y.tolist() == [1, 0, 0]
-    assert row_model.row_dataset(session, {"1512.03385": {"rows": []}}).y.tolist() == [0, 0, 0]
+    assert data.hand == {0: True, 1: False}  # SqueezeNet is open
+    todo = data.facts[2]["to_label"]
+    assert [(t["kind"], t["model"], t.get("row")) for t in todo] == [
+        ("result", "SqueezeNet", None), ("flops", "SqueezeNet", "SqueezeNet")
+    ]  # fmt: skip
+    assert data.facts[0]["to_label"] == data.facts[1]["to_label"] == []
+    report = row_model.RowConfidenceReport(
+        3, 1, None, [], [], data, {"cross_validated": [0.9, 0.9, 0.6], "in_sample": [0, 0, 0.2]}
+    )
+    assert [r["to_label"] for r in report.unlabelled(0.5)] == [todo]
+    assert report.unlabelled(0.7) == []  # below the threshold in every column
+    unread = row_model.row_dataset(session, {"1512.03385": {"rows": []}})
+    assert unread.y.tolist() == [0, 0, 0] and unread.hand == {}
 
 
 def test_zero_touch_reads_the_committed_row_model(

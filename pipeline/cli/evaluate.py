@@ -60,8 +60,19 @@ def eval_command(
             dir_okay=False,
         ),
     ] = None,
+    unlabelled_rows: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the model rows with a FLOPs cell that neither gold nor a hand label "
+            "judges and that are at >= --unlabelled-at in the row model's in-sample or CV "
+            "column to this JSONL, each with the score and FLOPs facts to label "
+            "(tests/data/hand-labels/README.md).",
+            dir_okay=False,
+        ),
+    ] = None,
     unlabelled_at: Annotated[
-        float, typer.Option(help="The confidence from which --unlabelled lists facts.")
+        float,
+        typer.Option(help="The confidence from which --unlabelled (-rows) lists facts (rows)."),
     ] = 0.7,
 ) -> None:
     """Ingest and extract CORPUS into a throw-away database and score the facts against gold,
@@ -86,6 +97,10 @@ def eval_command(
     if unlabelled and learned:
         lines = (json.dumps(f, ensure_ascii=False) for f in learned.unlabelled(unlabelled_at))
         unlabelled.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    if unlabelled_rows:
+        todo = row_report.unlabelled(unlabelled_at) if row_report else []
+        lines = (json.dumps(r, ensure_ascii=False) for r in todo)
+        unlabelled_rows.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     if as_json:
         report = {**result.to_dict(), "rows": rows.to_dict(), "failures": failures}
         report["confidence"] = learned.to_dict() if learned else None
