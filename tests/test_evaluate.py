@@ -193,10 +193,16 @@ def test_eval_reports_no_learned_figures_for_a_corpus_too_small_to_cross_validat
     tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CTRENDS_DATA_DIR", str(tmp_path / "data"))
-    result = CliRunner().invoke(app, ["eval", "--corpus", str(tiny_corpus), "--json"])
+    todo = tmp_path / "rows-to-label.jsonl"
+    result = CliRunner().invoke(
+        app, ["eval", "--corpus", str(tiny_corpus), "--json", "--unlabelled-rows", str(todo)]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["confidence"] is None and report["row_confidence"] is None
+    assert (
+        todo.read_text(encoding="utf-8") == ""
+    )  # too few papers to cross-validate rows: none listed
 
 
 def test_train_confidence_on_too_little_data_is_a_one_line_error_and_writes_nothing(

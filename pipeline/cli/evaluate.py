@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -95,12 +95,9 @@ def eval_command(
     model = ranking.load_model(ranking.MODEL_PATH)
     learned = confidence_model.report(gold, facts, model, labels)
     if unlabelled and learned:
-        lines = (json.dumps(f, ensure_ascii=False) for f in learned.unlabelled(unlabelled_at))
-        unlabelled.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        _write_jsonl(unlabelled, learned.unlabelled(unlabelled_at))
     if unlabelled_rows:
-        todo = row_report.unlabelled(unlabelled_at) if row_report else []
-        lines = (json.dumps(r, ensure_ascii=False) for r in todo)
-        unlabelled_rows.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        _write_jsonl(unlabelled_rows, row_report.unlabelled(unlabelled_at) if row_report else [])
     if as_json:
         report = {**result.to_dict(), "rows": rows.to_dict(), "failures": failures}
         report["confidence"] = learned.to_dict() if learned else None
@@ -173,6 +170,12 @@ def train_confidence_command(
             highlight=False,
         )
     ranking.load_model.cache_clear()
+
+
+def _write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
+    path.write_text(
+        "".join(f"{json.dumps(r, ensure_ascii=False)}\n" for r in records), encoding="utf-8"
+    )
 
 
 def _pct(value: float | None) -> str:
