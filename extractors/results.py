@@ -46,8 +46,7 @@ VERSION = "10"
 _CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet\s+al\b|\(\s*[A-Z][a-z]+.*\d{4}\s*\)")
 _EXTENSION = re.compile(r"\s*(?:\+|w/|with\b)")  # what follows a cited model a row builds on
 _VARIANT = re.compile(r"\s*\((?!\s*\d{4}[a-z]?\s*\))[^()]*\)")
-_ADDED = re.compile(r"\s*(?:with\b|w/|\+)")  # a parenthesis opening on an added part
-_ADDS = re.compile(r"(?:\+|\bwith\b|w/)\s*[\w-]+\s*$")  # ... or one that explains it
+_ADDS = re.compile(r"(?:\+|\bwith\b|w/)\s*[\w-]+\s*$")  # an added part a parenthesis explains
 _OWN = re.compile(r"\bours?\b|\bproposed\b|\bthis\s+(?:work|paper)\b", re.I)
 _ENSEMBLE = re.compile(r"\bensembles?\b|\bcombination\b|\d+\s+models\b", re.I)
 # Headers of columns that are sizes or costs, never scores.
@@ -450,7 +449,7 @@ def _cites_component(model: str, at: int) -> bool:
     opened = model.rfind("(", 0, at)
     if opened < 0 or ")" in model[opened:at]:
         return False
-    return bool(_ADDED.match(model, opened + 1) or _ADDS.search(model, 0, opened))
+    return bool(_EXTENSION.match(model, opened + 1) or _ADDS.search(model, 0, opened))
 
 
 def _named(model: str) -> bool:

@@ -72,12 +72,13 @@ def row_dataset(
         for (row, cells), vector in zip(entries, row_features(entries), strict=True):
             if vector is None:
                 continue
-            right, verdict = right_data_point(gold_rows, cells), page.verdict(row, cells)
+            right = right_data_point(gold_rows, cells)
+            verdict, to_label = page.judge(row, cells)
             if right or verdict is not None:
                 judged[len(samples)] = right or bool(verdict)
             samples.append(
                 {"arxiv_id": pid, "row_id": row.id, "score": cells["score"].fact_id,
-                 "to_label": [] if len(samples) in judged else page.to_label(row, cells)}
+                 "to_label": [] if len(samples) in judged else to_label}
             )  # fmt: skip
             vectors.append(vector)
             targets.append(int(right or bool(verdict)))
@@ -93,8 +94,8 @@ class PageVerdicts:
     rows only, so without this every right non-headline row (a paper's smaller variants, its
     ablations with their FLOPs) would be a negative that looks like the positives. A row
     measured by hardware burden alone is judged by gold only (no labels judge those cells).
-    A row gold does not list and the labels leave open (:meth:`verdict` None) is a negative that
-    may be right: :meth:`to_label` says what to read (``ctrends eval --unlabelled-rows``)."""
+    A row gold does not list and the labels leave open (:meth:`judge` None) is a negative that
+    may be right: :meth:`judge` also says what to read (``ctrends eval --unlabelled-rows``)."""
 
     def __init__(self, labels: Sequence[HandLabel], rows: Sequence[Any]) -> None:
         self._cells = CellLabels(labels)
@@ -105,30 +106,28 @@ class PageVerdicts:
             for m in match_labels([label for label in labels if not label.is_cell], scores)
         }
 
-    def verdict(self, row: Any, cells: Mapping[str, RowCell]) -> bool | None:
-        """Right when the score's label and the FLOPs cell's say right, wrong when either says
-        wrong, None when the labels leave it open (or the row has no FLOPs cell)."""
+    def judge(
+        self, row: Any, cells: Mapping[str, RowCell]
+    ) -> tuple[bool | None, list[dict[str, Any]]]:
+        """The verdict (right when the score's label and the FLOPs cell's say right, wrong when
+        either says wrong, None when the labels leave it open or the row has no FLOPs cell) and
+        what a person has to read to settle an open one: the score fact when no label judges
+        it, the FLOPs fact as this row's cell (``row``, ``row_benchmark``) when no cell label
+        does, each exported, ready to be labelled."""
         score, flops = cells["score"].fact, cells.get(FLOPS)
         if flops is None:
-            return None
-        cell = self._cells.verdict(fact_to_dict(flops.fact), row.model, score.benchmark)
-        verdicts = (self._scores.get((row.paper.arxiv_id, score.id)), cell)
-        if False in verdicts:
-            return False
-        return None if None in verdicts else True
-
-    def to_label(self, row: Any, cells: Mapping[str, RowCell]) -> list[dict[str, Any]]:
-        """What a person has to read to judge an open row with a FLOPs cell: its score fact
-        when no label judges it, and its FLOPs fact as this row's cell (``row``,
-        ``row_benchmark``) when no cell label does; each exported, ready to be labelled."""
-        score, flops = cells["score"].fact, cells.get(FLOPS)
-        if flops is None:
-            return []
-        todo = [] if (row.paper.arxiv_id, score.id) in self._scores else [fact_to_dict(score)]
+            return None, []
         cell = fact_to_dict(flops.fact)
-        if self._cells.verdict(cell, row.model, score.benchmark) is None:
+        verdicts = (self._scores.get((row.paper.arxiv_id, score.id)),
+                    self._cells.verdict(cell, row.model, score.benchmark))  # fmt: skip
+        if False in verdicts:
+            return False, []
+        if None not in verdicts:
+            return True, []
+        todo = [fact_to_dict(score)] if verdicts[0] is None else []
+        if verdicts[1] is None:
             todo.append({**cell, "row": row.model, "row_benchmark": score.benchmark})
-        return todo
+        return None, todo
 
 
 def concatenate(parts: Sequence[Dataset]) -> Dataset:
@@ -220,7 +219,7 @@ class RowConfidenceReport:
     def unlabelled(self, threshold: float) -> list[dict[str, Any]]:
         """The rows at >= ``threshold`` in some column (in-sample, cross-validated) that neither
         gold nor the hand labels judge, each with its scores and the facts to label
-        (:meth:`PageVerdicts.to_label`): what to read next for honest row labels."""
+        (:meth:`PageVerdicts.judge`): what to read next for honest row labels."""
         if self.data is None:
             return []
         return [

@@ -222,7 +222,7 @@ def test_a_row_gold_does_not_list_is_right_by_its_score_and_flops_cell_labels(
         _page_label(facts[2], "right"), _page_label(facts[3], "wrong", "ShuffleNet 1x"),
     ]  # fmt: skip
     verdicts = row_model.PageVerdicts(labels, list(rows.values()))
-    judged = {name: verdicts.verdict(row, proposal(row)) for name, row in rows.items()}
+    judged = {name: verdicts.judge(row, proposal(row))[0] for name, row in rows.items()}
     assert judged == {"0.75 MobileNet-224": True, "ShuffleNet 1x": False, "SqueezeNet": None}
     data = row_model.row_dataset(session, {"1512.03385": {"rows": []}}, labels)
     assert data.y.tolist() == [1, 0, 0]
