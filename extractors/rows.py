@@ -67,6 +67,10 @@ _NAME_IN_BRACKETS = (
 _BRACKETED = re.compile(r"\((?!" + _NAME_IN_BRACKETS + r")[^()]*\)|\[[^\[\]]*\]", re.I)
 _PLURAL_FAMILY = re.compile(r"(?=[\w-]*[A-Z])[A-Za-z][\w-]+[A-Za-z]s")
 _TIMES = re.compile(r"(?<=\d)\s*[×x]\s*(?=\d)|×")
+# DeiT's alembic mark names the distilled model ("DeiT-B⚗", "TinyViT-21M⚗ (ours)"): another model
+# than the unmarked one beside it, with the same FLOPs and another score. Unlike a footnote mark
+# it is a word of the name.
+_DISTILLED = re.compile("⚗")
 # Size words and the letters model families abbreviate them to ("ViT-Huge" is "ViT-H").
 _SIZE_WORDS = {"huge": "h", "large": "l", "base": "b", "small": "s", "tiny": "t", "giant": "g"}
 _SIZE = re.compile(r"\b(" + "|".join(_SIZE_WORDS) + r")\b", re.I)
@@ -127,7 +131,7 @@ def row_key(name: str | None) -> str:
     (fine-tuned at 384 px, with other FLOPs and often another score)."""
     if not name:
         return ""
-    text = _TIMES.sub("x", name.replace("_", " "))
+    text = _spelled(name)
     for pattern in (_CITATION, _OURS, _SPLITS, *vocabulary().pretraining):
         text = pattern.sub(" ", text)
     return _squash(text)
@@ -140,11 +144,17 @@ def aligned_name(name: str | None) -> str:
     'ResNeXt-101 (32x4d)' give 'resnext10132x4d'; 'CycleMLP-B4 (71.5M)' gives 'cyclemlpb4'."""
     if not name:
         return ""
-    text = _TIMES.sub("x", name.replace("_", " "))
+    text = _spelled(name)
     for pattern in (_CITATION, _OURS, _SPLITS, *vocabulary().pretraining, _RESOLUTION):
         text = pattern.sub(" ", text)
     unbracketed = _unbracketed(text)
     return _squash(unbracketed if _squash(unbracketed) else text)
+
+
+def _spelled(name: str) -> str:
+    """The name with its marks spelled as the keys compare them: a multiplication sign as
+    ``x``, the distillation mark as a word."""
+    return _TIMES.sub("x", _DISTILLED.sub(" distilled ", name.replace("_", " ")))
 
 
 def _unbracketed(text: str) -> str:
@@ -165,7 +175,7 @@ def _squash(text: str) -> str:
 @lru_cache(maxsize=4096)
 def _words(name: str | None) -> str:
     """Word-order-free key: 'Transformer (big)' ~ 'big Transformer'."""
-    text = _DEPTH.sub(r"\2 \1", _TIMES.sub("x", name or "")).lower()
+    text = _DEPTH.sub(r"\2 \1", _spelled(name or "")).lower()
     return " ".join(sorted(re.findall(r"[a-z]+|\d+(?:\.\d+)?", text)))
 
 

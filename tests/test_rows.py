@@ -107,6 +107,36 @@ def test_different_models_stay_apart() -> None:
     assert aligned_name("Transformer (big)") != aligned_name("Transformer (base model)")
 
 
+@pytest.mark.parametrize(
+    ("distilled", "plain"),
+    [  # DeiT's alembic mark, as DeiT and TinyViT print it (dev corpus, two papers)
+        ("DeiT-B ⚗", "DeiT-B"),
+        ("DeiT-B⚗ ↑384", "DeiT-B ↑384"),
+        ("TinyViT-5M⚗ (ours)", "TinyViT-5M (ours)"),
+        ("TinyViT-21M ⚗ ( ours )", "TinyViT-21M ( ours )"),
+    ],
+)
+def test_the_distillation_mark_names_another_model(distilled: str, plain: str) -> None:
+    # the same FLOPs, another score: a footnote mark ("†", "‡") would say the same model
+    assert row_key(distilled) != row_key(plain)
+    assert aligned_name(distilled) != aligned_name(plain)
+    assert row_key(distilled) == row_key(distilled.replace("⚗", " ⚗ "))
+    assert row_key(plain.replace(" (", "‡ (")) == row_key(plain)
+
+
+def test_a_distilled_model_and_its_plain_twin_are_two_rows_with_their_own_flops() -> None:
+    plain, distilled = "TinyViT-5M ( ours )", "TinyViT-5M ⚗ ( ours )"
+    facts = [  # TinyViT's Table 4: "TinyViT-5M (ours) 79.1 ... 1.3" over "TinyViT-5M⚗ (ours) 80.7"
+        F(1, "result", plain, "imagenet", "top1", page=13, bbox=(60, 300, 90, 308)),
+        F(2, "result", distilled, "imagenet", "top1", page=13, bbox=(60, 310, 90, 318)),
+        F(3, "flops", plain, page=13, bbox=(60, 300, 150, 308)),
+        F(4, "flops", distilled, page=13, bbox=(60, 310, 150, 318)),
+    ]
+    rows = assemble(facts)
+    assert set(cells(rows, plain)) == {1, 3}
+    assert set(cells(rows, distilled)) == {2, 4}
+
+
 @dataclass
 class F:
     id: int
