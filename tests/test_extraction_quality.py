@@ -88,7 +88,7 @@ LEARNED_FLOORS = {
 # zero-touch target (coverage >= 0.5 at 0.9, ImageNet FLOPs slope within 0.02 of the gold rows')
 # is met, so both floors are the target (docs/extraction-quality.md).
 ROW_CONFIDENCE_FLOORS = {
-    # the target; measured 31/58 = 0.534 (a perfect confidence could reach 45/58). Right rows
+    # the target; measured 31/58 = 0.534 (a perfect confidence could reach 44/58). Right rows
     # crowd the 0.9 cut, so a label or a feature moves it by a few rows: read the rows
     # `ctrends eval --unlabelled-rows` lists before blaming a change
     "coverage_at_0.9": 0.50,
