@@ -70,7 +70,7 @@ _TIMES = re.compile(r"(?<=\d)\s*[×x]\s*(?=\d)|×")
 # DeiT's alembic mark names the distilled model ("DeiT-B⚗", "TinyViT-21M⚗ (ours)"): another model
 # than the unmarked one beside it, with the same FLOPs and another score. Unlike a footnote mark
 # it is a word of the name.
-_DISTILLED = re.compile("⚗")
+_DISTILLED = "⚗"
 # Size words and the letters model families abbreviate them to ("ViT-Huge" is "ViT-H").
 _SIZE_WORDS = {"huge": "h", "large": "l", "base": "b", "small": "s", "tiny": "t", "giant": "g"}
 _SIZE = re.compile(r"\b(" + "|".join(_SIZE_WORDS) + r")\b", re.I)
@@ -154,7 +154,7 @@ def aligned_name(name: str | None) -> str:
 def _spelled(name: str) -> str:
     """The name with its marks spelled as the keys compare them: a multiplication sign as
     ``x``, the distillation mark as a word."""
-    return _TIMES.sub("x", _DISTILLED.sub(" distilled ", name.replace("_", " ")))
+    return _TIMES.sub("x", name.replace("_", " ").replace(_DISTILLED, " distilled "))
 
 
 def _unbracketed(text: str) -> str:
