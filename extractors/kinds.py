@@ -222,14 +222,22 @@ def rule_confidence(fact: Any) -> float:
     return float(details.get("rule_confidence", get("confidence") or 0.0))
 
 
-def preference(fact: Any) -> tuple[float, float]:
+# A result's learned score before calibration (``details``; :func:`extractors.ranking.rescore`):
+# isotonic calibration is flat over stretches and clipped beyond its knots, so several of a
+# paper's candidates can share one calibrated confidence; the scores it maps still order them.
+MODEL_SCORE = "model_score"
+
+
+def preference(fact: Any) -> tuple[float, float, float]:
     """The one tie-break between facts competing for one identity or one row cell: the more
-    confident, then the larger (the full-scale setting is the headline one). Works on
-    extracted facts, stored facts and export-contract mappings alike; callers pass candidates
-    in a stable order (first seen, or by id) so equal keys keep the first."""
+    confident, then the higher learned score before calibration (:data:`MODEL_SCORE`), then the
+    larger (the full-scale setting is the headline one). Works on extracted facts, stored facts
+    and export-contract mappings alike; callers pass candidates in a stable order (first seen,
+    or by id) so equal keys keep the first."""
     get = fact.get if isinstance(fact, dict) else lambda name: getattr(fact, name, None)
     size = value_of(fact) if get("kind") != "result" else None
-    return float(get("confidence") or 0.0), float(size or 0.0)
+    score = (get("details") or {}).get(MODEL_SCORE)
+    return float(get("confidence") or 0.0), float(score or 0.0), float(size or 0.0)
 
 
 def rule_preference(fact: Any) -> tuple[float, float]:

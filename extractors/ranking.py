@@ -37,7 +37,7 @@ from typing import Any
 
 from extractors.confidence import COLUMN_DOUBTS
 from extractors.facts import ExtractedFact
-from extractors.kinds import rule_confidence
+from extractors.kinds import MODEL_SCORE, rule_confidence
 from extractors.vocabulary import vocabulary
 
 log = logging.getLogger(__name__)
@@ -82,14 +82,22 @@ FEATURES: tuple[str, ...] = (
     "stated_in_table_and_prose",
     "label_repeated_in_column",
     "label_qualified",
+    "below_in_row",
+    "dev_beside_test",
     "log_candidates_in_benchmark",
     *(f"cue_{name}" for name in CUE_FEATURES),
 )
+# Features that say which of a row's readings is its headline, not whether a reading is right
+# as stored: a model's 300 px setting beside its 600 px one, a dev score beside the test score,
+# are right data points. The right-as-stored model does not learn from them
+# (:meth:`pipeline.confidence_model.Dataset.every_label`).
+HEADLINE_ONLY = ("below_in_row", "dev_beside_test")
 # What makes a table value's reading doubtful: its column's meaning was guessed, or its row has
 # no name. The paper's best undoubted score is a better headline guess than its best score,
 # which a misread column (another dataset's mAP filed as COCO AP) often holds.
 _DOUBTS = (*COLUMN_DOUBTS, "unnamed_row")
 _TEST_SPLITS = ("test", "test-dev")
+_DEV_SPLITS = ("dev", "val")
 
 
 def features(facts: Sequence[Any]) -> list[list[float]]:
@@ -121,6 +129,11 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
     columns: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for i, key in enumerate(keys):
         columns[key].append(i)
+    table_rows: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for i, get in enumerate(gets):
+        key = _row_key(get)
+        if key[-1] and "header" in (get("details") or {}):  # a named table cell
+            table_rows[key].append(i)
     rows = []
     for i, get in enumerate(gets):
         details = get("details") or {}
@@ -153,6 +166,8 @@ def features(facts: Sequence[Any]) -> list[list[float]]:
             float(echoed),
             float(_label_repeated(keys[i], details, scores, i, columns[keys[i]])),
             float(_label_qualified(get, details)),
+            float(_below_in_row(scores, i, table_rows.get(_row_key(get), ()))),
+            float(_dev_beside_test(gets, i, table_rows.get(_row_key(get), ()))),
             math.log1p(len(peers)),
             *(float(bool(details.get(name))) for name in CUE_FEATURES),
         ]
@@ -193,6 +208,38 @@ def _label_qualified(get: Getter, details: Mapping[str, Any]) -> bool:
     label = str(get("model") or "").strip()
     qualifiers = (details.get("split"), details.get("header"), get("value"))
     return any(q and label.endswith(f"({q})") for q in qualifiers)
+
+
+def _row_key(get: Getter) -> tuple[Any, ...]:
+    """A table row's readings of one metric on one page: its label without the qualifier
+    extraction appends when the row has two values of the metric (:func:`_label_qualified`)."""
+    details = get("details") or {}
+    label = str(get("model") or "").strip()
+    for qualifier in (details.get("split"), details.get("header"), get("value")):
+        if qualifier and label.endswith(f"({qualifier})"):
+            label = label[: -len(f"({qualifier})")].strip()
+            break
+    return get("page"), get("benchmark"), get("metric"), " ".join(label.lower().split())
+
+
+def _below_in_row(scores: Sequence[float | None], i: int, row: Sequence[int]) -> bool:
+    """Whether another reading of the same table row and metric scores higher: one model in
+    two settings side by side (300 and 600 px input, ShuffleNet 1707.01083; ViT-B and ViT-L
+    backbones, MAE 2111.06377; 224 and 320 px crops, SENet 1709.01507), of which a paper's
+    headline is the better one."""
+    return scores[i] is not None and any(
+        scores[j] is not None and scores[j] > scores[i] + 1e-9 for j in row if j != i
+    )
+
+
+def _dev_beside_test(gets: Sequence[Getter], i: int, row: Sequence[int]) -> bool:
+    """Whether a dev or validation reading has a test reading in the same table row and
+    metric: "CoNLL03 DEV | CoNLL03 TEST" (1611.04361), "BLEU dev | BLEU test" (1406.1078),
+    "COCO val | test-dev" (1512.03385): the paper's final figure is the test one."""
+    details = gets[i]("details") or {}
+    return details.get("split") in _DEV_SPLITS and any(
+        (gets[j]("details") or {}).get("split") in _TEST_SPLITS for j in row if j != i
+    )
 
 
 def _is_best(scores: Sequence[float | None], i: int, among: Sequence[int]) -> bool:
@@ -293,7 +340,8 @@ def load_model(path: Path = MODEL_PATH, expected: tuple[str, ...] = FEATURES) ->
 
 def rescore(facts: list[ExtractedFact], model: Model | None, right: Model | None = None) -> None:
     """Set each scored fact's confidence to ``model``'s probability, keeping the rule's, and
-    record ``right``'s probability that it is right as stored (either model may be missing)."""
+    record ``right``'s probability that it is right as stored and ``model``'s uncalibrated
+    score, the tie-break between equal confidences (either model may be missing)."""
     scored = [f for f in facts if f.kind in SCORED_KINDS]
     for fact, row in zip(scored, features(scored), strict=True):
         if right is not None:
@@ -301,3 +349,4 @@ def rescore(facts: list[ExtractedFact], model: Model | None, right: Model | None
         if model is not None:
             fact.details.setdefault(RULE_CONFIDENCE, fact.confidence)
             fact.confidence = model.probability(row)
+            fact.details[MODEL_SCORE] = round(model.raw(row), 6)

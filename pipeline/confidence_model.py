@@ -33,7 +33,8 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from extractors.ranking import FEATURES, SCORED_KINDS, Model, features
+from extractors.kinds import MODEL_SCORE
+from extractors.ranking import FEATURES, HEADLINE_ONLY, SCORED_KINDS, Model, features
 from pipeline.evaluate import Fact, evaluate, gold_items, matches
 from pipeline.hand_labels import HandLabel, load_labels, match_labels
 
@@ -80,8 +81,12 @@ class Dataset:
 
     def every_label(self) -> Dataset:
         """The candidates with every label learnable: a right number no gold row lists is a
-        positive too (the right-as-stored model, :data:`extractors.ranking.RIGHT_MODEL_PATH`)."""
-        return Dataset(self.facts, self.x, self.y, self.groups, self.hand, None)
+        positive too (the right-as-stored model, :data:`extractors.ranking.RIGHT_MODEL_PATH`).
+        Its :data:`extractors.ranking.HEADLINE_ONLY` columns are zero, so the model's weights
+        on them are zero too (a constant column gives a regularised fit nothing to learn)."""
+        x = self.x.copy()
+        x[:, [FEATURES.index(name) for name in HEADLINE_ONLY]] = 0.0
+        return Dataset(self.facts, x, self.y, self.groups, self.hand, None)
 
     def learnable(self) -> Dataset:
         """The candidates a model learns from (:attr:`trainable`)."""
@@ -207,17 +212,27 @@ def cross_validated(
 ) -> list[float]:
     """Each candidate's probability from a model (trained and calibrated by :func:`fit`) that
     never saw its paper."""
+    return cross_validated_scores(data, folds, names)[0]
+
+
+def cross_validated_scores(
+    data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES
+) -> tuple[list[float], list[float]]:
+    """:func:`cross_validated`'s probabilities and the same models' scores before calibration
+    (the tie-break between equal probabilities, :data:`extractors.kinds.MODEL_SCORE`)."""
     scores = [0.0] * len(data.y)
+    raws = [0.0] * len(data.y)
     for train, test in paper_folds(data.groups, folds):
         try:
             model = fit(data.take(train), folds, names)
         except ValueError:  # a fold without both labels: the base rate
             for i in test:
-                scores[i] = float(data.y[train].mean())
+                scores[i] = raws[i] = float(data.y[train].mean())
             continue
         for i in test:
-            scores[i] = model.probability(data.x[i].tolist())
-    return scores
+            row = data.x[i].tolist()
+            scores[i], raws[i] = model.probability(row), model.raw(row)
+    return scores, raws
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -271,15 +286,26 @@ def figures(
     facts: Mapping[str, list[Fact]],
     data: Dataset,
     scores: Sequence[float],
+    ranks: Sequence[float] | None = None,
 ) -> Figures:
-    """The figures when each candidate in ``data`` has confidence ``scores[i]`` (precision and
-    reliability count a candidate right by its label: its hand label, else whether it matches
-    gold, a lower bound as gold lists only the headline rows; the hand-label precision counts
-    hand-labelled candidates alone)."""
-    rescored = {id(f): s for f, s in zip(data.facts, scores, strict=True)}
+    """The figures when each candidate in ``data`` has confidence ``scores[i]``, ties broken by
+    ``ranks[i]`` (the model's score before calibration; by default none but the order of the
+    facts). Precision and reliability count a candidate right by its label: its hand label,
+    else whether it matches gold, a lower bound as gold lists only the headline rows; the
+    hand-label precision counts hand-labelled candidates alone."""
+    ties = ranks if ranks is not None else [0.0] * len(scores)
+    rescored = {id(f): (s, t) for f, s, t in zip(data.facts, scores, ties, strict=True)}
+
+    def rescore(fact: Fact) -> Fact:
+        score, tie = rescored[id(fact)]
+        return {
+            **fact,
+            "confidence": score,
+            "details": {**(fact.get("details") or {}), MODEL_SCORE: tie},
+        }
+
     replaced = {
-        pid: [{**f, "confidence": rescored[id(f)]} if id(f) in rescored else f for f in paper]
-        for pid, paper in facts.items()
+        pid: [rescore(f) if id(f) in rescored else f for f in paper] for pid, paper in facts.items()
     }
     headline = evaluate(gold, replaced).headline
     labels = data.y.tolist()
@@ -364,20 +390,22 @@ def report(
     if len(set(data.y.tolist())) < 2 or len(set(data.groups)) < FOLDS:
         return None
     rows = data.x.tolist()
-    stored = (
-        [model.probability(r) for r in rows]
-        if model
-        else [float(f["confidence"]) for f in data.facts]
-    )
+    if model:
+        stored = [model.probability(r) for r in rows]
+        stored_ranks = [model.raw(r) for r in rows]
+    else:
+        stored = [float(f["confidence"]) for f in data.facts]
+        stored_ranks = [float((f.get("details") or {}).get(MODEL_SCORE) or 0.0) for f in data.facts]
+    cv, cv_ranks = cross_validated_scores(data)
     scores = {
         "rules": data.x[:, FEATURES.index("rule_confidence")].tolist(),
         "in_sample": stored,
-        "cross_validated": cross_validated(data),
+        "cross_validated": cv,
         "right_cross_validated": cross_validated(data.every_label()),
     }
     return ConfidenceReport(
-        in_sample=figures(gold, facts, data, scores["in_sample"]),
-        cross_validated=figures(gold, facts, data, scores["cross_validated"]),
+        in_sample=figures(gold, facts, data, scores["in_sample"], stored_ranks),
+        cross_validated=figures(gold, facts, data, scores["cross_validated"], cv_ranks),
         rules=figures(gold, facts, data, scores["rules"]),
         data=data,
         scores=scores,

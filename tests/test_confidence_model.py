@@ -12,7 +12,7 @@ import pytest
 
 from extractors import ranking
 from extractors.facts import ExtractedFact
-from extractors.kinds import rule_confidence, rule_preference
+from extractors.kinds import MODEL_SCORE, preference, rule_confidence, rule_preference
 from pipeline import confidence_model
 from pipeline.hand_labels import HandLabel
 
@@ -319,3 +319,60 @@ def test_a_label_qualified_by_its_column_is_a_feature() -> None:
     named = _candidate("ShuffleNet 2× (g = 3)", "300 × image", 18.7)
     rows = ranking.features([qualified, by_split, named])
     assert _feature(rows, "label_qualified") == [1.0, 1.0, 0.0]
+
+
+def test_a_reading_below_another_of_its_row_is_a_feature() -> None:
+    """One model in two settings side by side: ShuffleNet's 300 and 600 px columns (1707.01083),
+    MAE's ViT-B and ViT-L columns (2111.06377). Extraction appends the second column's header
+    to the label; both readings are one row, and the lower is the other setting. A row alone,
+    an unnamed cell and another row are untouched."""
+    low = _candidate("ShuffleNet 2× (g = 3)", "300 × image", 18.7)
+    high = _candidate("ShuffleNet 2× (g = 3) (600 × image)", "600 × image", 25.0)
+    other = _candidate("1.0 MobileNet-224", "300 × image", 14.9)
+    unnamed = [_candidate("", "300 × image", 10.0), _candidate("", "600 × image", 12.0)]
+    rows = ranking.features([low, high, other, *unnamed])
+    assert _feature(rows, "below_in_row") == [1.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def test_a_dev_reading_beside_a_test_one_is_a_feature() -> None:
+    """ "CoNLL03 DEV | CoNLL03 TEST" (1611.04361) and "BLEU dev | BLEU test" (1406.1078): the dev
+    reading of a row that has a test reading is not the paper's final figure; a dev column with
+    no test beside it is not doubted."""
+    dev = _candidate("Char attention", "CoNLL03 DEV", 89.91, split="dev")
+    test = _candidate("Char attention (test)", "CoNLL03 TEST", 84.09, split="test")
+    alone = _candidate("Word-based", "CoNLL03 DEV", 86.89, split="dev")
+    rows = ranking.features([dev, test, alone])
+    assert _feature(rows, "dev_beside_test") == [1.0, 0.0, 0.0]
+
+
+def test_the_right_as_stored_model_does_not_learn_which_setting_is_the_headline() -> None:
+    """A 300 px reading beside a 600 px one is a right data point, though no headline: the
+    every-label model has no weight on the headline-only features."""
+    gold, facts = _corpus()
+    for paper in facts.values():
+        paper[1]["model"] = paper[0]["model"]  # the baseline becomes the headline's other setting
+    data = confidence_model.dataset(gold, facts)
+    assert data.x[:, ranking.FEATURES.index("below_in_row")].any()
+    right = confidence_model.fit(data.every_label())
+    for name in ranking.HEADLINE_ONLY:
+        assert right.coef[ranking.FEATURES.index(name)] == 0.0
+    headline = confidence_model.fit(data)
+    assert headline.coef[ranking.FEATURES.index("below_in_row")] < 0.0
+
+
+def test_equal_confidences_are_ordered_by_the_score_they_were_calibrated_from() -> None:
+    """Isotonic calibration is flat over stretches and beyond its knots: two candidates share
+    one probability, and the model's own score still says which it ranks first."""
+    n = len(ranking.FEATURES)
+    coef = [0.0] * n
+    coef[ranking.FEATURES.index("cue_bold")] = 1.0
+    flat = ranking.Model(
+        ranking.FEATURES, (0.0,) * n, (1.0,) * n, tuple(coef), 0.0, (0.9,), (0.8,), {}
+    )
+    bold, plain = _extracted(0.65), _extracted(0.65)
+    plain.details["bold"] = False
+    ranking.rescore([plain], flat)
+    ranking.rescore([bold], flat)
+    assert bold.confidence == plain.confidence == 0.8
+    assert bold.details[MODEL_SCORE] > plain.details[MODEL_SCORE]
+    assert max([plain, bold], key=preference) is bold
