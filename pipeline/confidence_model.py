@@ -13,8 +13,12 @@ probabilities (averaged over bootstrap resamples, :func:`_calibration`), so the 
 never sees a paper scored by a model trained on it.
 
 Every figure for the learned component is reported twice: in-sample (the committed model on
-the papers it was trained on) and cross-validated (GroupKFold by arXiv id: each paper scored by
-a model that never saw it). The gap between them is how much the model fits these papers.
+the papers it was trained on) and cross-validated (each paper scored by models that never saw
+it). The gap between them is how much the model fits these papers. Cross-validation is repeated
+over :data:`PARTITIONS` partitions of the papers into folds, and a candidate's cross-validated
+probability is the mean of its :data:`PARTITIONS` out-of-fold probabilities: with one partition,
+which papers happen to share a fold moved the figures by more than most changes do (measured:
+docs/extraction-quality.md, "Measuring with few papers").
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ import numpy as np
 import sklearn
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 
 from extractors.kinds import MODEL_SCORE
 from extractors.ranking import FEATURES, HEADLINE_ONLY, SCORED_KINDS, Model, features
@@ -39,6 +42,8 @@ from pipeline.evaluate import Fact, evaluate, gold_items, matches
 from pipeline.hand_labels import HandLabel, load_labels, match_labels
 
 FOLDS = 5
+# Partitions of the papers the cross-validated figures average over (:func:`paper_folds`).
+PARTITIONS = 5
 # The repository's hand labels, one file per corpus, named after the corpus directory.
 HAND_LABELS_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "hand-labels"
 REGULARISATION = 1.0  # sklearn's C; the default, not tuned on these papers
@@ -148,10 +153,20 @@ def _raw(mean: np.ndarray, scale: np.ndarray, lr: LogisticRegression, x: np.ndar
     return lr.predict_proba((x - mean) / scale)[:, 1]
 
 
-def paper_folds(groups: Sequence[str], folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """GroupKFold by paper: (train, test) indices, no paper on both sides."""
-    n = min(folds, len(set(groups)))
-    return list(GroupKFold(n_splits=n).split(np.zeros(len(groups)), groups=list(groups)))
+def paper_folds(
+    groups: Sequence[str], folds: int, partition: int = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) indices of ``folds`` folds by paper, no paper on both sides: the papers in
+    the order of a hash of ``partition`` and their arXiv id, dealt out in turn. A paper's fold
+    depends on the set of papers alone, not on how many candidates each has (GroupKFold's
+    balancing), so a change to extraction does not reshuffle the folds."""
+    papers = sorted(
+        set(groups), key=lambda g: hashlib.sha256(f"{partition}:{g}".encode()).hexdigest()
+    )
+    n = min(folds, len(papers))
+    fold_of = {paper: i % n for i, paper in enumerate(papers)}
+    fold = np.array([fold_of[g] for g in groups], dtype=int)
+    return [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(n)]
 
 
 def fit(data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES) -> Model:
@@ -208,21 +223,21 @@ def _calibration(oof: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def cross_validated(
-    data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES
+    data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES, partition: int = 0
 ) -> list[float]:
     """Each candidate's probability from a model (trained and calibrated by :func:`fit`) that
-    never saw its paper."""
-    return cross_validated_scores(data, folds, names)[0]
+    never saw its paper, the papers split into folds by ``partition`` (:func:`paper_folds`)."""
+    return cross_validated_scores(data, folds, names, partition)[0]
 
 
 def cross_validated_scores(
-    data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES
+    data: Dataset, folds: int = FOLDS, names: tuple[str, ...] = FEATURES, partition: int = 0
 ) -> tuple[list[float], list[float]]:
     """:func:`cross_validated`'s probabilities and the same models' scores before calibration
     (the tie-break between equal probabilities, :data:`extractors.kinds.MODEL_SCORE`)."""
     scores = [0.0] * len(data.y)
     raws = [0.0] * len(data.y)
-    for train, test in paper_folds(data.groups, folds):
+    for train, test in paper_folds(data.groups, folds, partition):
         try:
             model = fit(data.take(train), folds, names)
         except ValueError:  # a fold without both labels: the base rate
@@ -242,13 +257,13 @@ def cross_validated_scores(
 class Figures:
     """Headline accuracy, precision at >= 0.9 and a reliability table for one set of scores."""
 
-    headline_correct: int
-    headline_total: int
-    confident: int
-    confident_right: int
+    headline_correct: float  # counts: means over the partitions in pooled figures (pooled)
+    headline_total: float
+    confident: float
+    confident_right: float
     reliability: list[dict[str, Any]]
-    hand_confident: int  # hand-labelled candidates at >= CONFIDENT, and how many are right
-    hand_confident_right: int
+    hand_confident: float  # hand-labelled candidates at >= CONFIDENT, and how many are right
+    hand_confident_right: float
     hand_reliability: list[dict[str, Any]]  # the reliability table of hand-labelled ones alone
 
     @property
@@ -321,6 +336,36 @@ def figures(
     )  # fmt: skip
 
 
+def pooled(parts: Sequence[Figures]) -> Figures:
+    """The figures of several partitions' cross-validation as one: every count the mean over
+    the partitions, every fraction the pooled one (so a ratio is the mean count over the mean
+    total, and a bin's fraction right weighs each partition by its candidates there)."""
+
+    def mean(get: Any) -> float:
+        return float(np.mean([get(p) for p in parts]))
+
+    return Figures(
+        mean(lambda p: p.headline_correct), mean(lambda p: p.headline_total),
+        mean(lambda p: p.confident), mean(lambda p: p.confident_right),
+        pooled_reliability([p.reliability for p in parts]),
+        mean(lambda p: p.hand_confident), mean(lambda p: p.hand_confident_right),
+        pooled_reliability([p.hand_reliability for p in parts]),
+    )  # fmt: skip
+
+
+def pooled_reliability(tables: Sequence[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Reliability tables of the same bins as one: per bin the mean count and the pooled
+    fraction right."""
+    merged = []
+    for bins in zip(*tables, strict=True):
+        n = sum(b["n"] for b in bins)
+        right = sum(b["n"] * b["right"] for b in bins if b["n"])
+        merged.append(
+            {"bin": bins[0]["bin"], "n": n / len(bins), "right": right / n if n else None}
+        )
+    return merged
+
+
 def reliability(labels: Sequence[int], scores: Sequence[float]) -> list[dict[str, Any]]:
     """Per confidence bin (:data:`BINS`): how many candidates, and the fraction of them right."""
     table = []
@@ -348,6 +393,7 @@ class ConfidenceReport:
     # probability, extractors.ranking.RIGHT_MODEL_PATH, of a model that never saw the paper)
     scores: dict[str, list[float]]
     right: Figures  # the right-as-stored probability's figures (cross-validated)
+    by_partition: list[Figures]  # each partition's cross-validated figures (their spread)
 
     def unlabelled(self, threshold: float) -> list[dict[str, Any]]:
         """Candidates at >= ``threshold`` in any column that no hand label judges, each with its
@@ -369,6 +415,13 @@ class ConfidenceReport:
             "cross_validated": cv.to_dict(),
             "rules": self.rules.to_dict(),
             "right_as_stored_cross_validated": self.right.to_dict(),
+            "cross_validated_by_partition": [
+                {
+                    "headline": [f.headline_correct, f.headline_total],
+                    "confident": [f.confident_right, f.confident],
+                }
+                for f in self.by_partition
+            ],
             "gap": {
                 "headline_accuracy": gap(ins.headline_accuracy, cv.headline_accuracy),
                 f"precision_at_{CONFIDENT}": gap(
@@ -396,18 +449,22 @@ def report(
     else:
         stored = [float(f["confidence"]) for f in data.facts]
         stored_ranks = [float((f.get("details") or {}).get(MODEL_SCORE) or 0.0) for f in data.facts]
-    cv, cv_ranks = cross_validated_scores(data)
+    headline = [cross_validated_scores(data, partition=p) for p in range(PARTITIONS)]
+    right = [cross_validated(data.every_label(), partition=p) for p in range(PARTITIONS)]
     scores = {
         "rules": data.x[:, FEATURES.index("rule_confidence")].tolist(),
         "in_sample": stored,
-        "cross_validated": cv,
-        "right_cross_validated": cross_validated(data.every_label()),
+        # what --unlabelled lists: the mean over the partitions
+        "cross_validated": np.mean([cv for cv, _ in headline], axis=0).tolist(),
+        "right_cross_validated": np.mean(right, axis=0).tolist(),
     }
+    by_partition = [figures(gold, facts, data, cv, ranks) for cv, ranks in headline]
     return ConfidenceReport(
         in_sample=figures(gold, facts, data, scores["in_sample"], stored_ranks),
-        cross_validated=figures(gold, facts, data, scores["cross_validated"], cv_ranks),
+        cross_validated=pooled(by_partition),
         rules=figures(gold, facts, data, scores["rules"]),
         data=data,
         scores=scores,
-        right=figures(gold, facts, data, scores["right_cross_validated"]),
+        right=pooled([figures(gold, facts, data, cv) for cv in right]),
+        by_partition=by_partition,
     )

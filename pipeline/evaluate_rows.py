@@ -82,8 +82,8 @@ JUDGES = ("authors", "hand label", "neither (counted wrong)")
 
 @dataclass
 class Ratio:
-    found: int = 0
-    total: int = 0
+    found: float = 0  # counts; means over partitions in pooled figures (pooled_sweeps)
+    total: float = 0
 
     @property
     def ratio(self) -> float | None:
@@ -96,7 +96,7 @@ class Ratio:
 @dataclass
 class ZeroTouch:
     threshold: float
-    rows: int = 0  # observations with a score and a compute measure
+    rows: float = 0  # observations with a score and a compute measure
     coverage: Ratio = field(default_factory=Ratio)  # gold rows with compute: score + some compute
     correct: Ratio = field(default_factory=Ratio)  # ... with their own FLOPs or hardware burden
     fits: dict[str, Any] = field(default_factory=dict)  # "benchmark/flops" -> fit vs gold rows'
@@ -213,6 +213,37 @@ def zero_touch_sweep(
     committed model's: the evaluation passes cross-validated ones (``pipeline.row_model``)."""
     with session_scope(database_url) as session:
         return [_zero_touch(session, gold, t, confidences) for t in ZERO_TOUCH_THRESHOLDS]
+
+
+def pooled_sweeps(sweeps: Sequence[Sequence[ZeroTouch]]) -> list[ZeroTouch]:
+    """Several partitions' sweeps (same thresholds) as one: per threshold the mean counts, and
+    per fit the mean slope, N and difference (no difference when a partition has none)."""
+    pooled = []
+    for same in zip(*sweeps, strict=True):
+        zero = ZeroTouch(same[0].threshold, float(np.mean([z.rows for z in same])))
+        for name in ("coverage", "correct"):
+            ratios = [getattr(z, name) for z in same]
+            setattr(zero, name, Ratio(float(np.mean([r.found for r in ratios])),
+                                      float(np.mean([r.total for r in ratios]))))  # fmt: skip
+        zero.fits = {key: _mean_fit([z.fits[key] for z in same]) for key in same[0].fits}
+        pooled.append(zero)
+    return pooled
+
+
+def _mean_fit(fits: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    def mean_slope(side: str) -> dict[str, Any]:
+        slopes = [f[side]["slope"] for f in fits]
+        return {
+            "slope": None if None in slopes else round(float(np.mean(slopes)), 5),
+            "n": float(np.mean([f[side]["n"] for f in fits])),
+        }
+
+    differences = [f["difference"] for f in fits]
+    return {
+        "extracted": mean_slope("extracted"),
+        "gold": mean_slope("gold"),
+        "difference": None if None in differences else float(np.mean(differences)),
+    }
 
 
 def _zero_touch(

@@ -19,8 +19,10 @@ probabilities of the training papers alone). The model reuses
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,9 +39,16 @@ from extractors.row_confidence import (
     row_features,
 )
 from pipeline import confidence_model
-from pipeline.confidence_model import FOLDS, Dataset, paper_folds, reliability
-from pipeline.evaluate import Fact
-from pipeline.evaluate_rows import ZeroTouch, right_data_point, zero_touch_sweep
+from pipeline.confidence_model import (
+    FOLDS,
+    PARTITIONS,
+    Dataset,
+    paper_folds,
+    pooled_reliability,
+    reliability,
+)
+from pipeline.evaluate import Fact, copy_database
+from pipeline.evaluate_rows import ZeroTouch, pooled_sweeps, right_data_point, zero_touch_sweep
 from pipeline.export import fact_to_dict
 from pipeline.hand_labels import CellLabels, HandLabel, match_labels
 from pipeline.review_rows import proposal
@@ -175,38 +184,45 @@ def fit(results: Dataset, rows: Dataset, folds: int = FOLDS) -> Model:
     return model
 
 
-def cross_validated(results: Dataset, rows: Dataset, folds: int = FOLDS) -> list[float]:
+def cross_validated(
+    results: Dataset, rows: Dataset, folds: int = FOLDS, partition: int = 0
+) -> list[float]:
     """Each row's confidence from result models and a row model (:func:`fit`) that never saw
-    its paper."""
-    scores = [0.0] * len(rows.y)
+    its paper, the papers split into folds by ``partition`` (:func:`paper_folds`)."""
+    scores = np.zeros(len(rows.y))
+    for train, test in paper_folds(rows.groups, folds, partition):
+        scores[test] = _held_out_scores(results, rows, train, test, folds)
+    return scores.tolist()
+
+
+def _held_out_scores(
+    results: Dataset, rows: Dataset, train: np.ndarray, test: np.ndarray, folds: int
+) -> np.ndarray:
+    """The confidences of the rows ``test`` from models trained without their papers."""
+    held_out = {rows.groups[i] for i in test}
+    part = results.take([i for i, g in enumerate(results.groups) if g not in held_out])
+    try:
+        result_models = (confidence_model.fit(part, folds),
+                         confidence_model.fit(part.every_label(), folds))  # fmt: skip
+        row_model = fit(part, rows.take(train), folds)
+    except ValueError:  # a fold without both labels: the base rate
+        return np.full(len(test), rows.y[train].mean())
     keys = _keys(results)
-    for train, test in paper_folds(rows.groups, folds):
-        held_out = {rows.groups[i] for i in test}
-        kept = [i for i, g in enumerate(results.groups) if g not in held_out]
-        part = results.take(kept)
-        try:
-            result_models = (confidence_model.fit(part, folds),
-                             confidence_model.fit(part.every_label(), folds))  # fmt: skip
-            row_model = fit(part, rows.take(train), folds)
-        except ValueError:  # a fold without both labels: the base rate
-            for i in test:
-                scores[i] = float(rows.y[train].mean())
-            continue
-        unseen = [i for i, g in enumerate(results.groups) if g in held_out]
-        headline, right = (
-            {keys[i]: model.probability(results.x[i].tolist()) for i in unseen}
-            for model in result_models
-        )
-        tested = _with_scores(rows.take(test), (headline, right))
-        for i, vector in zip(test, tested.x.tolist(), strict=True):
-            scores[i] = row_model.probability(vector)
-    return scores
+    unseen = [i for i, g in enumerate(results.groups) if g in held_out]
+    headline, right = (
+        {keys[i]: model.probability(results.x[i].tolist()) for i in unseen}
+        for model in result_models
+    )
+    tested = _with_scores(rows.take(test), (headline, right))
+    return np.array([row_model.probability(vector) for vector in tested.x.tolist()])
 
 
 @dataclass
 class RowConfidenceReport:
     """The row confidence on one corpus: reliability and precision at the top, in-sample (the
-    committed models) and cross-validated, and the zero-touch sweep by cross-validated rows."""
+    committed models) and cross-validated, and the zero-touch sweep by cross-validated rows:
+    the cross-validated figures pooled over the partitions (means of counts,
+    :func:`confidence_model.pooled`), the top sweep of each partition beside them."""
 
     rows: int
     right: int
@@ -215,6 +231,7 @@ class RowConfidenceReport:
     zero_touch: list[ZeroTouch]
     data: Dataset | None = None  # the samples, for :meth:`unlabelled`
     scores: dict[str, list[float]] = field(default_factory=dict)  # column -> score per sample
+    by_partition: list[ZeroTouch] = field(default_factory=list)  # each partition's top sweep
 
     def unlabelled(self, threshold: float) -> list[dict[str, Any]]:
         """The rows at >= ``threshold`` in some column (in-sample, cross-validated) that neither
@@ -238,33 +255,45 @@ class RowConfidenceReport:
             "in_sample_reliability": self.in_sample,
             "cross_validated_reliability": self.cross_validated,
             "cross_validated_zero_touch": [z.to_dict() for z in self.zero_touch],
+            "cross_validated_zero_touch_by_partition": [z.to_dict() for z in self.by_partition],
         }
 
 
 def report(
     gold: Mapping[str, Mapping[str, Any]],
     facts: Mapping[str, list[Fact]],
-    database_url: str,
+    database: Path,
     model: Model | None,
     labels: Sequence[HandLabel] = (),
 ) -> RowConfidenceReport | None:
-    """Row-confidence figures on an unreviewed evaluation database (it is changed: the sweep
-    accepts rows); None when the corpus has too few papers or labels to cross-validate."""
+    """Row-confidence figures on an unreviewed evaluation database (a SQLite file, left as it
+    is: each partition's sweep accepts rows in a copy of its own); None when the corpus has too
+    few papers or labels to cross-validate."""
     results = confidence_model.dataset(gold, facts, labels)
-    with session_scope(database_url) as session:
+    with session_scope(f"sqlite:///{database}") as session:
         rows = row_dataset(session, gold, labels)
     if len(set(rows.y.tolist())) < 2 or len(set(rows.groups)) < FOLDS:
         return None
-    cv = cross_validated(results, rows)
+    by_partition = [cross_validated(results, rows, partition=p) for p in range(PARTITIONS)]
     labels_ = rows.y.tolist()
     stored = [model.probability(v) for v in rows.x.tolist()] if model else None
-    confidences = {int(s["row_id"]): p for s, p in zip(rows.facts, cv, strict=True)}
+    sweeps = []
+    with tempfile.TemporaryDirectory(prefix="ctrends-sweep-") as tmp:
+        for partition, cv in enumerate(by_partition):
+            copy = Path(tmp) / f"partition-{partition}.db"
+            copy_database(database, copy)
+            confidences = {int(s["row_id"]): p for s, p in zip(rows.facts, cv, strict=True)}
+            sweeps.append(zero_touch_sweep(gold, f"sqlite:///{copy}", confidences))
     return RowConfidenceReport(
         rows=len(labels_),
         right=sum(labels_),
         in_sample=reliability(labels_, stored) if stored else None,
-        cross_validated=reliability(labels_, cv),
-        zero_touch=zero_touch_sweep(gold, database_url, confidences),
+        cross_validated=pooled_reliability([reliability(labels_, cv) for cv in by_partition]),
+        zero_touch=pooled_sweeps(sweeps),
         data=rows,
-        scores={"cross_validated": cv, **({"in_sample": stored} if stored else {})},
+        scores={
+            "cross_validated": np.mean(by_partition, axis=0).tolist(),  # --unlabelled-rows
+            **({"in_sample": stored} if stored else {}),
+        },
+        by_partition=[sweep[0] for sweep in sweeps],
     )

@@ -376,3 +376,45 @@ def test_equal_confidences_are_ordered_by_the_score_they_were_calibrated_from() 
     assert bold.confidence == plain.confidence == 0.8
     assert bold.details[MODEL_SCORE] > plain.details[MODEL_SCORE]
     assert max([plain, bold], key=preference) is bold
+
+
+def test_paper_folds_depend_on_the_papers_alone_and_each_partition_differs() -> None:
+    """A paper's fold follows from its id and the partition, not from how many candidates it
+    has (an extraction change adds or drops some) nor from their order; every paper is held out
+    once per partition, the folds differ in size by one paper at most, and partitions differ."""
+    papers = [f"2001.{i:05d}" for i in range(23)]
+    groups = [p for i, p in enumerate(papers) for _ in range(1 + i % 4)]
+
+    def assignment(groups: list[str], partition: int) -> dict[str, int]:
+        folds = confidence_model.paper_folds(groups, 5, partition)
+        held = {}
+        for k, (train, test) in enumerate(folds):
+            tested = {groups[i] for i in test}
+            assert tested.isdisjoint(groups[i] for i in train)
+            held.update(dict.fromkeys(tested, k))
+        assert sorted(held) == sorted(set(groups))
+        sizes = [list(held.values()).count(k) for k in range(5)]
+        assert max(sizes) - min(sizes) <= 1
+        return held
+
+    first = assignment(groups, 0)
+    fewer = [g for i, g in enumerate(groups) if i % 3] + papers  # other counts, other order
+    assert assignment(list(reversed(fewer)), 0) == first
+    assert assignment(groups, 1) != first
+
+
+def test_pooled_figures_are_the_partitions_means_and_pooled_fractions() -> None:
+    def figures(
+        correct: int, confident: int, right: int, bins: list[tuple[int, float | None]]
+    ) -> confidence_model.Figures:
+        table = [{"bin": f"b{i}", "n": n, "right": r} for i, (n, r) in enumerate(bins)]
+        return confidence_model.Figures(correct, 84, confident, right, table, 0, 0, table)
+
+    one = figures(57, 40, 38, [(10, 0.1), (0, None), (4, 1.0)])
+    two = figures(60, 44, 43, [(30, 0.2), (2, 0.5), (0, None)])
+    pooled = confidence_model.pooled([one, two])
+    assert (pooled.headline_correct, pooled.headline_total) == (58.5, 84)
+    assert pooled.precision_at_confident == pytest.approx(81 / 84)
+    assert [(b["n"], b["right"]) for b in pooled.reliability] == [
+        (20, pytest.approx(7 / 40)), (1, 0.5), (2, 1.0),
+    ]  # fmt: skip

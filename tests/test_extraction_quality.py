@@ -123,9 +123,7 @@ def evaluations(
         gold = load_gold(dev_corpus)
         authors = authors_rows(shared_dir / "datasets" / "futuretech-2022", set(gold))
         rows = evaluate_rows(gold, url, authors, labels)
-        by_row = row_model.report(
-            gold, facts, f"sqlite:///{unreviewed}", row_confidence.load_row_model(), labels
-        )
+        by_row = row_model.report(gold, facts, unreviewed, row_confidence.load_row_model(), labels)
         for path in (database, unreviewed):
             path.unlink(missing_ok=True)
     learned = confidence_model.report(gold, facts, ranking.load_model(ranking.MODEL_PATH), labels)

@@ -18,7 +18,13 @@ from pipeline.analysis.fit import run_fits
 from pipeline.analysis.queries import latest_fits
 from pipeline.cli import app
 from pipeline.errors import UserError
-from pipeline.evaluate_rows import ZERO_TOUCH_THRESHOLDS, evaluate_rows
+from pipeline.evaluate_rows import (
+    ZERO_TOUCH_THRESHOLDS,
+    Ratio,
+    ZeroTouch,
+    evaluate_rows,
+    pooled_sweeps,
+)
 from pipeline.rows import refresh_rows
 from pipeline.store import SYSTEM_REVIEWER
 from pipeline.zerotouch import auto_accept_rows, row_confidences
@@ -224,3 +230,17 @@ def test_undo_row_takes_back_a_rows_automatic_acceptances_only(
     assert isinstance(again.exception, UserError) and "no row decision to undo" in str(
         again.exception
     )
+
+
+def test_partitions_sweeps_pool_into_mean_counts_and_mean_fits() -> None:
+    def sweep(found: int, slope: float | None) -> ZeroTouch:
+        fit = {"extracted": {"slope": slope, "n": 10}, "gold": {"slope": -0.12, "n": 33},
+               "difference": None if slope is None else abs(slope + 0.12)}  # fmt: skip
+        return ZeroTouch(0.9, 50, Ratio(found, 58), Ratio(found, 58), {"imagenet/flops": fit})
+
+    top = pooled_sweeps([[sweep(27, -0.10)], [sweep(30, -0.11)]])[0]
+    assert (top.rows, top.coverage.found, top.coverage.ratio) == (50, 28.5, 28.5 / 58)
+    assert top.fits["imagenet/flops"]["difference"] == pytest.approx(0.015)
+    # a partition with no fit leaves the pooled one without a difference: no gate passes on it
+    unfitted = pooled_sweeps([[sweep(27, -0.10)], [sweep(30, None)]])[0]
+    assert unfitted.fits["imagenet/flops"]["difference"] is None

@@ -87,7 +87,7 @@ def eval_command(
             copy_database(database, unreviewed)  # the cross-validated sweep starts afresh
             rows = evaluate_rows(gold, url, authors_rows(authors, set(gold)), labels)
             row_report = row_model.report(
-                gold, facts, f"sqlite:///{unreviewed}", row_confidence.load_row_model(), labels
+                gold, facts, unreviewed, row_confidence.load_row_model(), labels
             )
     except (GoldError, HandLabelError) as exc:
         raise UserError(str(exc)) from exc
@@ -178,6 +178,13 @@ def _write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
     )
 
 
+def _count(value: float | str) -> str:
+    """A count, or a mean of counts over partitions (one decimal when it is not whole)."""
+    if isinstance(value, str) or float(value).is_integer():
+        return str(value if isinstance(value, str) else int(value))
+    return f"{value:.1f}"
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
@@ -248,6 +255,12 @@ def _print_rows(rows: RowEvaluation, row_report: RowConfidenceReport | None) -> 
         for zero in sweep:
             _print_zero_touch(name, zero)
     if row_report:
+        console.print(
+            f"cross-validated zero-touch: means over {len(row_report.by_partition)} partitions "
+            "of the papers; at 0.9 by partition, gold rows covered "
+            + " ".join(_count(z.coverage.found) for z in row_report.by_partition),
+            highlight=False,
+        )
         _print_row_reliability(row_report)
 
 
@@ -259,9 +272,10 @@ def _print_zero_touch(name: str, zero: ZeroTouch) -> None:
         if fit["extracted"]["n"]
     )
     console.print(
-        f"zero-touch at {zero.threshold:g} ({name} row confidences): {zero.rows} rows with a "
-        f"score and compute; cover {zero.coverage.found}/{zero.coverage.total} gold rows with "
-        f"compute ({_pct(zero.coverage.ratio)}), {zero.correct.found} with their own compute"
+        f"zero-touch at {zero.threshold:g} ({name} row confidences): {_count(zero.rows)} rows "
+        f"with a score and compute; cover {_count(zero.coverage.found)}/"
+        f"{_count(zero.coverage.total)} gold rows with compute ({_pct(zero.coverage.ratio)}), "
+        f"{_count(zero.correct.found)} with their own compute"
         f"{'; ' + fits if fits else '; no FLOPs fit'}",
         highlight=False,
     )
@@ -277,7 +291,7 @@ def _print_row_reliability(report: RowConfidenceReport) -> None:
     ins = report.in_sample or [{"n": "-", "right": None}] * len(report.cross_validated)
     for mine, cv in zip(ins, report.cross_validated, strict=True):
         table.add_row(
-            cv["bin"], str(mine["n"]), _pct(mine["right"]), str(cv["n"]), _pct(cv["right"])
+            cv["bin"], _count(mine["n"]), _pct(mine["right"]), _count(cv["n"]), _pct(cv["right"])
         )
     console.print(table)
 
@@ -295,18 +309,32 @@ def _print_confidence(learned: confidence_model.ConfidenceReport) -> None:
         gap = None if ins is None or cv is None else ins - cv
         table.add_row(name, _pct(get(figures["rules"])), _pct(ins), _pct(cv), _pct(gap))
     for name, get in (
-        ("headline", lambda f: f"{f.headline_correct}/{f.headline_total}"),
+        ("headline", lambda f: f"{_count(f.headline_correct)}/{_count(f.headline_total)}"),
         (
             f"facts at >= {confidence_model.CONFIDENT}",
-            lambda f: f"{f.confident_right}/{f.confident}",
+            lambda f: f"{_count(f.confident_right)}/{_count(f.confident)}",
         ),
         (
             f"labelled at >= {confidence_model.CONFIDENT}: right/n of N",
-            lambda f: f"{f.hand_confident_right}/{f.hand_confident} of {f.confident}",
+            lambda f: (
+                f"{_count(f.hand_confident_right)}/{_count(f.hand_confident)} of "
+                f"{_count(f.confident)}"
+            ),
         ),
     ):
         table.add_row(name, get(figures["rules"]), get(figures["in"]), get(figures["cv"]), "")
     console.print(table)
+    console.print(
+        f"cross-validated: means over {len(learned.by_partition)} partitions of the papers; "
+        "by partition, headline "
+        + " ".join(_count(f.headline_correct) for f in learned.by_partition)
+        + f" of {_count(learned.cross_validated.headline_total)}, right at >= "
+        f"{confidence_model.CONFIDENT} "
+        + " ".join(
+            f"{_count(f.confident_right)}/{_count(f.confident)}" for f in learned.by_partition
+        ),
+        highlight=False,
+    )
     _print_reliability(
         "Reliability (fraction of the bin's candidates right: hand label, else gold)",
         learned, lambda f: f.reliability,
@@ -319,8 +347,8 @@ def _print_confidence(learned: confidence_model.ConfidenceReport) -> None:
     bins = " ".join(_pct(b["right"]) for b in right.reliability)
     console.print(
         f"right-as-stored probability (cross-validated; model rows read it): hand-labelled at "
-        f">= {confidence_model.CONFIDENT} {right.hand_confident_right}/{right.hand_confident} "
-        f"of {right.confident}; reliability by bin {bins}",
+        f">= {confidence_model.CONFIDENT} {_count(right.hand_confident_right)}/"
+        f"{_count(right.hand_confident)} of {_count(right.confident)}; reliability by bin {bins}",
         highlight=False,
     )
 
@@ -337,6 +365,6 @@ def _print_reliability(
         table.add_column(column, justify="left" if column == "confidence" else "right")
     columns = (learned.rules, learned.in_sample, learned.cross_validated)
     for rule, ins, cv in zip(*(table_of(f) for f in columns), strict=True):
-        cells = [str(x) for b in (rule, ins, cv) for x in (b["n"], _pct(b["right"]))]
+        cells = [x for b in (rule, ins, cv) for x in (_count(b["n"]), _pct(b["right"]))]
         table.add_row(rule["bin"], *cells)
     console.print(table)
