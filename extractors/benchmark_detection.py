@@ -37,6 +37,34 @@ def benchmarks_in(text: str) -> set[str]:
     return {b.id for b in vocabulary().benchmarks.values() if any(b.named_in(t) for t in texts)}
 
 
+# What lies between a score and the benchmark it is "on": "30.91 BLEU score on WMT14 ...".
+_ON_BENCHMARK = re.compile(r"^\D{0,30}\b(?:on|in|for)\b(?:(?!\d\.\d).){0,25}$", re.I)
+
+
+def benchmark_beside(text: str, span: tuple[int, int], among: Iterable[str]) -> str | None:
+    """Of the benchmarks ``among``, the one ``text`` names as the score's at ``span`` (None when
+    it names none of them): a sentence that states one score per benchmark puts each beside its
+    own, after it ("30.91 BLEU score on WMT14 English→German and 43.95 BLEU on WMT14
+    English→French") or before it ("WMT14 English→German (30.91 BLEU) and WMT14 English→French
+    translation (43.95 BLEU)"). A benchmark that follows is the score's when only its metric
+    and an "on" stand between them; else the last one named before the score is; else the
+    first one after it."""
+    benchmarks = vocabulary().benchmarks
+    spans = sorted(
+        (start, end, b)
+        for b in among
+        if b in benchmarks
+        for start, end in benchmarks[b].spans_in(text)
+    )
+    after = [(start, b) for start, _, b in spans if start >= span[1]]
+    if after and _ON_BENCHMARK.match(text[span[1] : after[0][0]]):
+        return after[0][1]
+    before = [b for _, end, b in spans if end <= span[0]]
+    if before:
+        return before[-1]
+    return after[0][1] if after else None
+
+
 def families_in(text: str) -> set[str]:
     """Families whose dataset ``text`` names ("WMT 2014", "newstest2014")."""
     return {f.id for f in vocabulary().families.values() if f.named_in(text)}

@@ -41,7 +41,7 @@ from extractors.result_sentences import sentence_results
 from extractors.vocabulary import vocabulary
 
 NAME = "results"
-VERSION = "10"
+VERSION = "11"
 
 _CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet\s+al\b|\(\s*[A-Z][a-z]+.*\d{4}\s*\)")
 _EXTENSION = re.compile(r"\s*(?:\+|w/|with\b)")  # what follows a cited model a row builds on
@@ -49,6 +49,7 @@ _VARIANT = re.compile(r"\s*\((?!\s*\d{4}[a-z]?\s*\))[^()]*\)")
 _ADDS = re.compile(r"(?:\+|\bwith\b|w/)\s*[\w-]+\s*$")  # an added part a parenthesis explains
 _OWN = re.compile(r"\bours?\b|\bproposed\b|\bthis\s+(?:work|paper)\b", re.I)
 _ENSEMBLE = re.compile(r"\bensembles?\b|\bcombination\b|\d+\s+models\b", re.I)
+_ENSEMBLE_TABLE = re.compile(r"(?<![-\w])ensembles?\b", re.I)
 # Headers of columns that are sizes or costs, never scores.
 _NOT_A_SCORE = re.compile(
     r"param|flop|mac|mult|add|time|speed|fps|latency|memory|layers|depth|width|epoch|batch|"
@@ -78,6 +79,16 @@ class _Context:
     mentions: dict[str, int]
     families: frozenset[str]  # benchmark families the paper names (see ``in_context``)
     title_words: frozenset[str]
+
+    @property
+    def ensembles(self) -> bool:
+        """Whether the caption says the table is of ensembles: its first sentence names them
+        ("Ensemble evaluation results comparing multi-model, multi-crop", "Error rates (%) of
+        ensembles", "Model ensemble results on WMT En→De"), not a compound ("MLP-ensemble
+        predictor", "non-ensemble models") or a later aside ("1 ∼ 3 indicates the ensemble
+        result")."""
+        first = _SENTENCE_END.split(_CAPTION_LABEL.sub("", self.caption), maxsplit=1)[0]
+        return bool(_ENSEMBLE_TABLE.search(first))
 
 
 @register(NAME, VERSION, kinds=("result",))
@@ -240,7 +251,7 @@ def _transposed_model(label: str, header: str) -> str:
 
 
 _CAPTION_LABEL = re.compile(r"^\s*Table\s+\w+\s*[.:]\s*", re.I)
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]])\.\s+(?=[A-Z])")
+_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]])\.\s+(?=[A-Z0-9])")
 
 
 def _other_dataset_table(caption: str, families: frozenset[str]) -> bool:
@@ -334,13 +345,17 @@ def _column_facts(
     """Facts for values that compete with each other (a column, or a row of a transposed
     table): the best of the paper's own single-model values ranks highest."""
     scored = _plausible(readings)
-    own_scores = [score for r, _, score in scored if _own_single_model(r.model)]
+    own_scores = [
+        score for r, _, score in scored if _own_single_model(r.model) and not context.ensembles
+    ]
     best = max(own_scores) if own_scores else None
     compares = any(quoted(r.model) for r in readings)  # a comparison with others
     facts = []
     for r, percent, score in scored:
         header = view.headers.get(r.column, "")
         cues = [*r.spec.reasons, *_row_cues(r.model, header, context.title_words)]
+        if context.ensembles and "ensemble" not in cues:
+            cues.append("ensemble")
         if best is not None and score >= best and not _NOT_HEADLINE & set(cues):
             cues += ["best_in_column", "compares_with_others"] if compares else ["best_in_column"]
         if view.is_bold(r.row, r.column) and "quoted_from_other_paper" not in cues:

@@ -302,3 +302,66 @@ def test_a_sentence_names_its_model_when_the_model_is_the_verbs_subject() -> Non
     assert named == {"87.94%": "Mixer-H/14", "82.7%": "Cait-S24", "86.5%": "TinyViT-21M"}
     # no name of their own (a colliding unnamed fact is told apart by its value)
     assert facts["79.1%"].model is None and facts["84.3%"].model in (None, "(84.3%)")
+
+
+def test_a_sentence_naming_two_benchmarks_gives_each_score_the_one_beside_it() -> None:
+    """Real sentences stating one score per benchmark: the benchmark that follows a score
+    behind an "on" (Transformer-style abstracts), or else the one named last before it; a
+    "respectively" pairs them by order instead, which is left to the paper's mentions."""
+    text = (
+        "We evaluate on the WMT 2014 English-German and English-French tasks.\n"
+        "Our model achieves 30.91 BLEU score on WMT14 English→German and 43.95 BLEU on WMT14 "
+        "English→French translation.\n"
+        "It reaches state of the art on WMT14 English→German (29.52 BLEU) and WMT14 "
+        "English→French translation (42.87 BLEU).\n"
+    )
+    facts = _sentence_facts(text)
+    assert {v: f.benchmark for v, f in facts.items()} == {
+        "30.91": "wmt14_en_de",
+        "43.95": "wmt14_en_fr",
+        "29.52": "wmt14_en_de",
+        "42.87": "wmt14_en_fr",
+    }
+
+
+def test_a_sentence_about_another_dataset_is_not_ours_because_a_neighbour_names_ours() -> None:
+    """R-Drop (2106.14448): a score for IWSLT14 beside sentences about WMT14 is IWSLT14's."""
+    text = (
+        "We evaluate on the WMT 2014 English-German translation task, reaching 30.91 BLEU.\n"
+        "For the well known IWSLT14 De→En translation, R-Drop obtains 37.25 BLEU score.\n"
+    )
+    assert set(_sentence_facts(text)) == {"30.91"}
+
+
+ENSEMBLE_ROWS = [
+    ["Network", "Top-1 err.", "Top-5 err."],
+    ["Inception-v3", "17.2", "3.58"],
+    ["Inception-v4", "16.5", "3.10"],
+]
+
+
+@pytest.mark.parametrize(
+    ("caption", "ensembles"),
+    [
+        # Inception-v3 (1512.00567), ResNet (1512.03385), GNMT (1609.08144)
+        (
+            "Table 5: Ensemble evaluation results comparing multi-model, multi-crop reported "
+            "results on ImageNet.",
+            True,
+        ),
+        ("Table 4. Error rates (%) of ensembles on ImageNet.", True),
+        ("Table 6: Model ensemble results on ImageNet.", True),
+        # a compound, a negation, an aside after the first sentence
+        ("Table 2: Results of the MLP-ensemble predictor on ImageNet.", False),
+        ("Table 3: Top-1 error of non-ensemble models on ImageNet.", False),
+        ("Table 1: Results on ImageNet val. 1 ∼ 3 indicates the ensemble result.", False),
+    ],
+)
+def test_a_caption_opening_on_ensembles_marks_every_row_an_ensemble(
+    caption: str, ensembles: bool
+) -> None:
+    facts = extract_results(doc_with(ENSEMBLE_ROWS, caption))
+    assert facts and all(bool(f.details.get("ensemble")) is ensembles for f in facts)
+    # an ensemble table's best row is no best of the paper's own single models
+    assert all(bool(f.details.get("best_in_column")) is not ensembles for f in facts
+               if f.model == "Inception-v4")  # fmt: skip

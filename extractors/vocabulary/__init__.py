@@ -106,6 +106,10 @@ class Benchmark:
     def named_in(self, text: str) -> bool:
         return any(p.search(text) for p in self.patterns)
 
+    def spans_in(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text`` names the benchmark: (start, end) of each mention."""
+        return [m.span() for p in self.patterns for m in p.finditer(text)]
+
     def hinted_in(self, text: str) -> bool:
         return any(p.search(text) for p in self.task_hints)
 
