@@ -162,3 +162,24 @@ def test_a_caption_naming_ours_first_is_still_read() -> None:
     caption = "Table 5: COCO test-dev2015 detection results. Models pre-trained on PASCAL VOC."
     coco = [["Method", "data", "mAP"], ["SSD512", "trainval35k", "26.8"]]
     assert {f.value for f in extract_results(doc_with(coco, caption))} == {"26.8"}
+
+
+TRIVIAQA = [
+    ["Model", "All", "All", "Verified", "Verified"],
+    ["", "EM", "F1", "EM", "F1"],
+    ["baseline (Joshi et al., 2017)", "40.74", "47.06", "49.54", "55.80"],
+    ["S-Norm (ours)", "66.37", "71.32", "79.97", "83.70"],
+]
+
+
+def test_a_reading_comprehension_table_of_another_dataset_is_not_squad() -> None:
+    """1710.10723 evaluates on SQuAD and on TriviaQA; its TriviaQA table (EM / F1 columns like
+    SQuAD's) was stored as SQuAD 1.1. TriviaQA, NewsQA, HotpotQA, Natural Questions and the
+    like are other datasets, so a caption opening on one is its table's."""
+    text = "We evaluate on SQuAD 1.1 and report EM and F1 on the SQuAD dev set.\n"
+    caption = "Table 3: Published TriviaQA results. We advance the state of the art by 15 points."
+    doc = doc_with(TRIVIAQA, caption, header_rows=2, text=text)
+    assert [f for f in extract_results(doc) if f.rule and f.rule.startswith("table")] == []
+    squad = doc_with(TRIVIAQA, "Table 4: Results on the standard SQuAD dataset.", header_rows=2,
+                     text=text)  # fmt: skip
+    assert {f.benchmark for f in extract_results(squad)} == {"squad11"}
