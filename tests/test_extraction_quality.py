@@ -69,33 +69,36 @@ ROW_FLOORS = {
 }
 
 
-# The learned confidence, paper-grouped cross-validated (``pipeline.confidence_model``): floors
-# at the measured figures less a small margin (docs/extraction-quality.md). Precision at >= 0.9
-# meets the issue's 0.95 with every confident fact hand-labelled, so its floor is the target;
-# headline (0.85) is far off. Its floor moved down once, deliberately (0.61 to 0.58: hand-labelled
-# right numbers that are no headline are not learned as positives), and up again with the
-# recorded_metric feature (an AP50 beside box AP is no headline), and again with the row-setting
-# features and the tie-break by the uncalibrated score (fifth stop).
+# The learned confidence, paper-grouped cross-validated (``pipeline.confidence_model``) over 5
+# partitions of the papers (means of counts, pooled fractions): floors at the measured figures
+# less a small margin (docs/extraction-quality.md). Precision at >= 0.9 meets the issue's 0.95
+# with every confident fact hand-labelled, so its floor is the target; headline (0.85) is far
+# off. Its floor moved down once, deliberately (0.61 to 0.58: hand-labelled right numbers that
+# are no headline are not learned as positives), and up with the recorded_metric feature, the
+# row-setting features and the tie-break (fifth stop), and the sixth stop's sentence, ensemble
+# and other-dataset rules. One partition alone (the fifth stop's measure) moves the headline by
+# +-2 and precision by +-0.05 (docs/extraction-quality.md, "Measuring on 66 papers").
 LEARNED_FLOORS = {
-    "headline_accuracy": 0.67,  # measured 0.679 (57/84)
-    "precision_at_confident": 0.95,  # the target; measured 0.980 (48 of 49, all hand-labelled)
+    "headline_accuracy": 0.70,  # measured 0.721 (60.6/84; partitions 59-62, before 57.8)
+    "precision_at_confident": 0.95,  # the target; measured 0.958 (50.8 of 53.0, all labelled)
     # candidates below 0.1 that are right: at most (measured 0.054; hand labels find right
     # numbers no gold row lists, which a headline probability puts low)
     "low_bin_right": 0.06,
 }
 
 
-# The learned row confidence, paper-grouped cross-validated (``pipeline.row_model``): issue 13's
-# zero-touch target (coverage >= 0.5 at 0.9, ImageNet FLOPs slope within 0.02 of the gold rows')
-# is met, so both floors are the target (docs/extraction-quality.md).
+# The learned row confidence, cross-validated as above (``pipeline.row_model``). Issue 13's
+# zero-touch coverage target (>= 0.5 at 0.9) is not met: the fifth stop's 29/58 was one
+# partition's; the same code over 5 partitions covers 24.0/58 (0.414), the sixth stop's 26.6
+# (0.459), partitions 22-29. The floor is the measured figure less a margin (above the fifth
+# stop's code, so it guards the gain); the slope target is met and is its floor.
 ROW_CONFIDENCE_FLOORS = {
-    # the target; measured 29/58 = 0.500 (a perfect confidence could reach 44/58). Right rows
-    # crowd the 0.9 cut, so a label or a feature moves it by a few rows: read the rows
-    # `ctrends eval --unlabelled-rows` lists before blaming a change
-    "coverage_at_0.9": 0.50,
-    "slope_difference_at_0.9": 0.02,  # the target; measured 0.008 (-0.1096, N 65, vs -0.1171)
-    "top_bin_right": 0.85,  # rows at >= 0.9 right data points (gold or hand labels): 0.940
-    "low_bin_right": 0.05,  # rows below 0.1 that are right: at most (measured 0.021)
+    # right rows crowd the 0.9 cut, so a label or a feature moves it by a few rows: read the
+    # rows `ctrends eval --unlabelled-rows` lists before blaming a change
+    "coverage_at_0.9": 0.44,
+    "slope_difference_at_0.9": 0.02,  # the target; measured 0.008 (-0.1167, N 63.4, vs -0.1171)
+    "top_bin_right": 0.85,  # rows at >= 0.9 right data points (gold or hand labels): 0.951
+    "low_bin_right": 0.05,  # rows below 0.1 that are right: at most (measured 0.023)
 }
 Evaluations = tuple[
     Evaluation,
