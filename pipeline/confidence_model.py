@@ -15,10 +15,10 @@ never sees a paper scored by a model trained on it.
 Every figure for the learned component is reported twice: in-sample (the committed model on
 the papers it was trained on) and cross-validated (each paper scored by models that never saw
 it). The gap between them is how much the model fits these papers. Cross-validation is repeated
-over :data:`PARTITIONS` partitions of the papers into folds, and a candidate's cross-validated
-probability is the mean of its :data:`PARTITIONS` out-of-fold probabilities: with one partition,
-which papers happen to share a fold moved the figures by more than most changes do (measured:
-docs/extraction-quality.md, "Measuring with few papers").
+over :data:`PARTITIONS` partitions of the papers into folds (:func:`paper_folds`) and its figures
+pooled (:func:`pooled`: counts the partitions' means): with one partition, which papers happen
+to share a fold moved the figures by more than most changes do (measured:
+docs/extraction-quality.md, "Measuring on 66 papers").
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from pipeline.evaluate import Fact, evaluate, gold_items, matches
 from pipeline.hand_labels import HandLabel, load_labels, match_labels
 
 FOLDS = 5
-# Partitions of the papers the cross-validated figures average over (:func:`paper_folds`).
+# Partitions of the papers the cross-validated figures are pooled over (:func:`paper_folds`).
 PARTITIONS = 5
 # The repository's hand labels, one file per corpus, named after the corpus directory.
 HAND_LABELS_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "hand-labels"
