@@ -14,6 +14,7 @@ from extractors import ranking
 from extractors.facts import ExtractedFact
 from extractors.kinds import MODEL_SCORE, preference, rule_confidence, rule_preference
 from pipeline import confidence_model
+from pipeline.cli.evaluate import _print_confidence
 from pipeline.hand_labels import HandLabel
 
 
@@ -418,3 +419,24 @@ def test_pooled_figures_are_the_partitions_means_and_pooled_fractions() -> None:
     assert [(b["n"], b["right"]) for b in pooled.reliability] == [
         (20, pytest.approx(7 / 40)), (1, 0.5), (2, 1.0),
     ]  # fmt: skip
+
+
+def test_the_report_pools_its_partitions_and_prints_each(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The cross-validated column is the partitions' mean, and `ctrends eval` prints each
+    partition's headline beside it."""
+    gold, facts = _corpus()
+    model = confidence_model.fit(confidence_model.dataset(gold, facts))
+    report = confidence_model.report(gold, facts, model)
+    assert report is not None and len(report.by_partition) == confidence_model.PARTITIONS
+    parts = report.by_partition
+    mean = sum(f.headline_correct for f in parts) / len(parts)
+    assert report.cross_validated.headline_correct == pytest.approx(mean)
+    assert report.to_dict()["cross_validated_by_partition"][0]["headline"][1] == 8
+    _print_confidence(report)
+    printed = " ".join(capsys.readouterr().out.split())  # rich wraps at the terminal's width
+    assert f"means over {confidence_model.PARTITIONS} partitions" in printed
+    assert (
+        "by partition, headline " + " ".join(str(int(f.headline_correct)) for f in parts) in printed
+    )
