@@ -305,9 +305,10 @@ def test_a_sentence_names_its_model_when_the_model_is_the_verbs_subject() -> Non
 
 
 def test_a_sentence_naming_two_benchmarks_gives_each_score_the_one_beside_it() -> None:
-    """Real sentences stating one score per benchmark: the benchmark that follows a score
-    behind an "on" (Transformer-style abstracts), or else the one named last before it; a
-    "respectively" pairs them by order instead, which is left to the paper's mentions."""
+    """Sentences stating one score per benchmark, in the two forms R-Drop (2106.14448) uses in
+    its introduction and abstract (the second here with other numbers): the benchmark that follows a
+    score behind an "on", or else the one named last before it. A "respectively" pairs them
+    by order instead, which is left to the paper's mentions."""
     text = (
         "We evaluate on the WMT 2014 English-German and English-French tasks.\n"
         "Our model achieves 30.91 BLEU score on WMT14 English→German and 43.95 BLEU on WMT14 "
