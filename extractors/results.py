@@ -87,8 +87,7 @@ class _Context:
         ensembles", "Model ensemble results on WMT En→De"), not a compound ("MLP-ensemble
         predictor", "non-ensemble models") or a later aside ("1 ∼ 3 indicates the ensemble
         result")."""
-        first = _SENTENCE_END.split(_CAPTION_LABEL.sub("", self.caption), maxsplit=1)[0]
-        return bool(_ENSEMBLE_TABLE.search(first))
+        return bool(_ENSEMBLE_TABLE.search(_first_sentence(self.caption)))
 
 
 @register(NAME, VERSION, kinds=("result",))
@@ -254,11 +253,16 @@ _CAPTION_LABEL = re.compile(r"^\s*Table\s+\w+\s*[.:]\s*", re.I)
 _SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9)\]])\.\s+(?=[A-Z0-9])")
 
 
+def _first_sentence(caption: str) -> str:
+    """The caption's first sentence, without its "Table 3:" label: what the table is of."""
+    return _SENTENCE_END.split(_CAPTION_LABEL.sub("", caption), maxsplit=1)[0]
+
+
 def _other_dataset_table(caption: str, families: frozenset[str]) -> bool:
     """A caption whose first sentence names only another dataset ("PASCAL VOC2007 test detection
     results.") is that dataset's table, though a later sentence names ours as training data
     ("07++12+COCO") or as an evaluation style ("COCO-style evaluation is used")."""
-    first = _SENTENCE_END.split(_CAPTION_LABEL.sub("", caption), maxsplit=1)[0]
+    first = _first_sentence(caption)
     return not _benchmarks(first, families) and mentions_other_dataset(first)
 
 
@@ -345,16 +349,15 @@ def _column_facts(
     """Facts for values that compete with each other (a column, or a row of a transposed
     table): the best of the paper's own single-model values ranks highest."""
     scored = _plausible(readings)
-    own_scores = [
-        score for r, _, score in scored if _own_single_model(r.model) and not context.ensembles
-    ]
+    ensembles = context.ensembles  # a table of ensembles has no own single model
+    own_scores = [] if ensembles else [s for r, _, s in scored if _own_single_model(r.model)]
     best = max(own_scores) if own_scores else None
     compares = any(quoted(r.model) for r in readings)  # a comparison with others
     facts = []
     for r, percent, score in scored:
         header = view.headers.get(r.column, "")
         cues = [*r.spec.reasons, *_row_cues(r.model, header, context.title_words)]
-        if context.ensembles and "ensemble" not in cues:
+        if ensembles and "ensemble" not in cues:
             cues.append("ensemble")
         if best is not None and score >= best and not _NOT_HEADLINE & set(cues):
             cues += ["best_in_column", "compares_with_others"] if compares else ["best_in_column"]

@@ -190,15 +190,22 @@ def cross_validated(
     """Each row's confidence from result models and a row model (:func:`fit`) that never saw
     its paper, the papers split into folds by ``partition`` (:func:`paper_folds`)."""
     scores = np.zeros(len(rows.y))
+    keys = _keys(results)
     for train, test in paper_folds(rows.groups, folds, partition):
-        scores[test] = _held_out_scores(results, rows, train, test, folds)
+        scores[test] = _held_out_scores(results, keys, rows, train, test, folds)
     return scores.tolist()
 
 
 def _held_out_scores(
-    results: Dataset, rows: Dataset, train: np.ndarray, test: np.ndarray, folds: int
+    results: Dataset,
+    keys: Sequence[Key],
+    rows: Dataset,
+    train: np.ndarray,
+    test: np.ndarray,
+    folds: int,
 ) -> np.ndarray:
-    """The confidences of the rows ``test`` from models trained without their papers."""
+    """The confidences of the rows ``test`` from models trained without their papers
+    (``keys``: the result candidates' keys, :func:`_keys`)."""
     held_out = {rows.groups[i] for i in test}
     part = results.take([i for i, g in enumerate(results.groups) if g not in held_out])
     try:
@@ -207,7 +214,6 @@ def _held_out_scores(
         row_model = fit(part, rows.take(train), folds)
     except ValueError:  # a fold without both labels: the base rate
         return np.full(len(test), rows.y[train].mean())
-    keys = _keys(results)
     unseen = [i for i, g in enumerate(results.groups) if g in held_out]
     headline, right = (
         {keys[i]: model.probability(results.x[i].tolist()) for i in unseen}

@@ -23,7 +23,6 @@ from pipeline.evaluate import (
     Evaluation,
     Fact,
     GoldError,
-    copy_database,
     evaluate,
     extract_into_database,
     load_gold,
@@ -81,14 +80,15 @@ def eval_command(
         gold = load_gold(corpus)
         labels = confidence_model.corpus_labels(corpus)
         with tempfile.TemporaryDirectory(prefix="ctrends-eval-") as tmp:
-            database, unreviewed = Path(tmp) / "eval.db", Path(tmp) / "cv.db"
+            database = Path(tmp) / "eval.db"
             url = f"sqlite:///{database}"
             facts, failures = extract_into_database(corpus, url)
-            copy_database(database, unreviewed)  # the cross-validated sweep starts afresh
-            rows = evaluate_rows(gold, url, authors_rows(authors, set(gold)), labels)
+            # first, on the unreviewed database (its sweeps run on copies); the perfect curator
+            # of evaluate_rows then reviews it
             row_report = row_model.report(
-                gold, facts, unreviewed, row_confidence.load_row_model(), labels
+                gold, facts, database, row_confidence.load_row_model(), labels
             )
+            rows = evaluate_rows(gold, url, authors_rows(authors, set(gold)), labels)
     except (GoldError, HandLabelError) as exc:
         raise UserError(str(exc)) from exc
     result = evaluate(gold, facts)
