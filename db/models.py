@@ -191,11 +191,13 @@ class ReviewEvent(Decision, Base):
 
 
 class ModelRow(Base):
-    """One model of one paper version, assembled from its facts (``extractors.rows``).
+    """One model of one paper version on one benchmark, assembled from its facts
+    (``extractors.rows``).
 
     ``row_key`` is the aligned model name (stable across re-extractions, so a curator's row
-    decision survives them); ``aliases`` are the other ways the paper prints the name; ``own`` is
-    false for rows quoted from other papers. ``status``: ``pending`` | ``accepted`` |
+    decision survives them; a model's further benchmarks add ``@<benchmark>``); ``aliases``
+    are the other ways the paper prints the name; ``own`` is false for rows quoted from other
+    papers. ``status``: ``pending`` | ``accepted`` |
     ``rejected`` (not this paper's model, or not a result) | ``merged`` (one model with the row
     ``merged_into_id``, which now holds its cells): rejected and merged rows feed no observation.
     """

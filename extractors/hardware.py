@@ -6,9 +6,9 @@ name tokens from the vocabulary) find the phrase; this module reads the count, t
 (canonical name from :mod:`extractors.accelerators`) and the counted unit (the accelerator
 kind's units in ``extractors/vocabulary/accelerators.toml``) out of it.
 
-Per paper, a statement repeated is reported once, and a GPU count without a name borrows the GPU
-the paper names elsewhere when it names exactly one (marked in ``details``), because papers say
-"NVIDIA V100 GPUs" once and "8 GPUs" later.
+Per paper and benchmark named, a statement repeated is reported once, and a GPU count without a
+name borrows the GPU the paper names elsewhere when it names exactly one (marked in
+``details``), because papers say "NVIDIA V100 GPUs" once and "8 GPUs" later.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from extractors.units import parse_number
 from extractors.vocabulary import vocabulary
 
 NAME = "hardware"
-VERSION = "2"
+VERSION = "3"
 
 # What a hardware phrase counts, when it ends in a noun rather than the accelerator's name.
 _NOUNS = {
@@ -190,12 +190,14 @@ def _consolidate(facts: list[ExtractedFact]) -> list[ExtractedFact]:
         if f.accelerator and f.count_unit == "gpu" and f.confidence > SECONDARY
     }
     named_gpu = next(iter(gpus)) if len(gpus) == 1 else None
-    best: dict[tuple[str | None, float | None, str | None], ExtractedFact] = {}
+    best: dict[tuple[str | None, float | None, str | None, str | None], ExtractedFact] = {}
     for fact in facts:
         if fact.accelerator is None and fact.count_unit == "gpu" and named_gpu:
             fact.accelerator = named_gpu
             fact.details["accelerator_from"] = "the only GPU the paper names"
-        key = (fact.accelerator, fact.count, fact.count_unit)
+        # the benchmark too: "eight GPUs" in a sentence about WMT En-Fr and "8 NVIDIA P100
+        # GPUs" in the training section are one statement for En-Fr, the other for every model
+        key = (fact.accelerator, fact.count, fact.count_unit, fact.benchmark)
         if key not in best or fact.confidence > best[key].confidence:
             best[key] = fact
     counted = {f.accelerator for f in best.values() if f.count is not None}

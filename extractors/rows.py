@@ -2,8 +2,9 @@
 
 The unit every curated dataset of this field keeps is one model of one paper with its score and
 its compute. Extraction finds loose facts; this module groups them. A row is a model as printed
-plus the aliases it appears under elsewhere (a size table, prose); each cell points at the fact it
-came from and says why it was linked:
+plus the aliases it appears under elsewhere (a size table, prose), on one benchmark (a model
+scored on two is two rows, :func:`_per_benchmark`); each cell points at the fact it came from and
+says why it was linked:
 
 - ``same table row``: the number sits in the row of the result (same page, same row box);
 - ``same name``: the model is printed the same way (up to case and spacing);
@@ -251,7 +252,66 @@ def assemble(facts: Iterable[FactLike]) -> list[Row]:
             key = row_key(fact.model) or _unnamed_key(fact)
             row = rows.setdefault(key, Row(key, fact.model.strip()))
             row.add(fact, "same name")
-    return list(rows.values())
+    by_id = {f.id: f for f in facts}
+    return [split for row in rows.values() for split in _per_benchmark(row, by_id)]
+
+
+def _per_benchmark(row: Row, facts: dict[int, FactLike]) -> list[Row]:
+    """A model scored on several benchmarks as one row per benchmark: each is its own data
+    point (ShuffleNet's ImageNet classifier and its COCO detector, the Transformer trained on
+    WMT En-De and on En-Fr), with another score and often another compute, and a row proposes
+    one score. The benchmark of the row's first result keeps the row's key (a curator's
+    decision on it survives); the others are keyed ``<key>@<benchmark>``."""
+    order = list(dict.fromkeys(facts[c.fact_id].benchmark for c in row.cells
+                               if c.field == "score" and facts[c.fact_id].benchmark))  # fmt: skip
+    if len(order) < 2:
+        return [row]
+    beside = _beside_benchmarks(row, facts)
+    splits = []
+    for benchmark in order:
+        key = row.key if benchmark == order[0] else f"{row.key}@{benchmark}"
+        split = Row(key, row.model, list(row.aliases), own=False)
+        for cell in row.cells:
+            fact = facts[cell.fact_id]
+            if not _belongs(cell, fact, benchmark, beside.get(cell.fact_id), order[0]):
+                continue
+            if cell.field == "score":
+                split.own = split.own or not _quoted(fact)
+                split.main = split.main or _main(fact)
+            split.add(fact, cell.link)
+        splits.append(split)
+    return splits
+
+
+def _belongs(
+    cell: Cell, fact: FactLike, benchmark: str, beside: set[str] | None, first: str
+) -> bool:
+    """Whether a cell of a model's row is a cell of its row on ``benchmark``: a score on it (a
+    score naming none: on the ``first``), a compute cell in the table row of a result on it,
+    a statement not naming another benchmark (:func:`_about_another_benchmark`), and a cell
+    linked by name to each."""
+    if cell.field == "score":
+        return (fact.benchmark or first) == benchmark
+    if cell.link == "same table row" and beside:
+        return benchmark in beside
+    if cell.link == "paper-level statement":
+        return not _about_another_benchmark(fact, {benchmark})
+    return True
+
+
+def _beside_benchmarks(row: Row, facts: dict[int, FactLike]) -> dict[int, set[str]]:
+    """Per cell of ``row`` in a result's table row: the benchmarks of the row's results on
+    that page and row box."""
+    at: dict[tuple[Any, ...], set[str]] = {}
+    for cell in row.cells:
+        fact = facts[cell.fact_id]
+        if cell.field == "score" and fact.bbox and fact.benchmark:
+            at.setdefault((fact.page, _y(fact.bbox)), set()).add(fact.benchmark)
+    return {
+        cell.fact_id: at.get((facts[cell.fact_id].page, _y(facts[cell.fact_id].bbox)), set())
+        for cell in row.cells
+        if cell.link == "same table row" and facts[cell.fact_id].bbox
+    }
 
 
 def _siblings(placed: list[tuple[Row, str]], rows: dict[str, Row]) -> list[tuple[Row, str]]:

@@ -44,6 +44,13 @@ class RowEntry:
     def reason(self) -> str:
         return ROW_TIERS[self.tier]
 
+    @property
+    def benchmark(self) -> str | None:
+        """The benchmark of the proposed score: a model scored on two is two rows
+        (``extractors.rows``), which the queue tells apart by it."""
+        score = self.proposal.get("score")
+        return score.fact.benchmark if score else None
+
 
 ROW_TIERS = {
     0: "a score with a compute measure: completes a fit",

@@ -231,3 +231,18 @@ def test_statements_name_their_benchmark() -> None:
 def test_repeated_statements_are_reported_once() -> None:
     facts = hardware("We train on 8 NVIDIA P100 GPUs.", "Again, training used 8 NVIDIA P100 GPUs.")
     assert len(facts) == 1
+
+
+def test_a_statement_for_one_benchmark_does_not_hide_the_general_one() -> None:
+    # Vaswani et al. 2017: the abstract's En-Fr sentence and section 5.2 state the same eight
+    # GPUs; kept once, the En-Fr statement alone would leave the En-De models without hardware
+    facts = hardware(
+        "On the WMT 2014 English-to-French translation task, our model establishes a new "
+        "single-model state-of-the-art BLEU score of 41.8 after training for 3.5 days on eight "
+        "GPUs.",
+        "We trained our models on one machine with 8 NVIDIA P100 GPUs.",
+    )
+    assert {(f.accelerator, f.count, f.benchmark) for f in facts} == {
+        ("P100", 8, "wmt14_en_fr"),
+        ("P100", 8, None),
+    }

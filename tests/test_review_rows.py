@@ -63,6 +63,29 @@ def test_rows_that_complete_a_fit_come_first_and_accept_as_cells(
     assert isinstance(again.exception, UserError) and "no pending cell" in str(again.exception)
 
 
+def test_a_model_on_two_benchmarks_is_two_rows_told_apart_by_benchmark(
+    session: Session, ctrends_env: dict[str, str]
+) -> None:
+    p = paper(session, title="ShuffleNet")
+    stored(
+        session,
+        p,
+        [
+            result(model="ShuffleNet 2x", value="73.7", confidence=0.9),
+            result(model="ShuffleNet 2x", value="25.0", benchmark="coco", metric="box_ap", page=7),
+        ],
+    )
+    refresh_rows(session, p)
+    session.commit()
+    listed = json.loads(runner.invoke(app, ["review", "rows", "--format", "json"]).stdout)
+    assert sorted((r["model"], r["benchmark"]) for r in listed) == [
+        ("ShuffleNet 2x", "coco"),
+        ("ShuffleNet 2x", "imagenet"),
+    ]
+    text = runner.invoke(app, ["review", "rows"]).stdout
+    assert "ShuffleNet 2x on coco" in text and "ShuffleNet 2x on imagenet" in text
+
+
 def test_several_ids_are_decided_together_or_not_at_all(
     session: Session, ctrends_env: dict[str, str]
 ) -> None:

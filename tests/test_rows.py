@@ -199,6 +199,44 @@ def test_a_statement_naming_a_benchmark_is_about_the_rows_scored_on_it() -> None
     assert set(cells(rows, "GNMT (En-Fr)")) == {4, 6, 7}
 
 
+def test_a_model_scored_on_two_benchmarks_is_a_row_per_benchmark() -> None:
+    """ShuffleNet (1707.01083) reports "ShuffleNet 2x (g = 3)" on ImageNet (Table 5, with its
+    MFLOPs) and as a COCO detector (Table 7); the Transformer (1706.03762) on WMT En-De and
+    En-Fr. Each is its own data point, with its own compute: one row would propose one score."""
+    imagenet, coco = (0, 100, 500, 110), (0, 300, 500, 310)
+    facts = [
+        F(1, "result", "ShuffleNet 2× (g = 3)", "imagenet", "top1", page=6, bbox=imagenet),
+        F(2, "flops", "ShuffleNet 2× (g = 3)", page=6, bbox=imagenet),
+        F(3, "result", "ShuffleNet 2× (g = 3)", "coco", "box_ap", page=7, bbox=coco),
+        F(4, "flops", "ShuffleNet 2× (g = 3)", page=7, bbox=coco),
+        F(5, "parameters", "ShuffleNet 2x (g=3)", page=3),
+        F(6, "hardware", None, "coco", page=5),
+        F(7, "hardware", None, None, page=5),
+    ]
+    rows = {row.key: row for row in assemble(facts)}
+    key = row_key("ShuffleNet 2× (g = 3)")
+    assert set(rows) == {key, f"{key}@coco"}  # the first benchmark keeps the model's key
+    by_key = {k: {c.fact_id: c.link for c in row.cells} for k, row in rows.items()}
+    assert by_key[key] == {
+        1: "same name", 2: "same table row", 5: "name alignment", 7: "paper-level statement"
+    }  # fmt: skip
+    assert by_key[f"{key}@coco"] == {
+        3: "same name", 4: "same table row", 5: "name alignment", 6: "paper-level statement",
+        7: "paper-level statement",
+    }  # fmt: skip
+    assert rows[key].benchmarks == {"imagenet"} and rows[f"{key}@coco"].benchmarks == {"coco"}
+
+
+def test_a_model_scored_on_one_benchmark_stays_one_row() -> None:
+    facts = [
+        F(1, "result", "ResNet-152", "imagenet", "top1"),
+        F(2, "result", "ResNet-152", "imagenet", "top5"),
+        F(3, "flops", "ResNet-152"),
+    ]
+    (row,) = assemble(facts)
+    assert row.key == row_key("ResNet-152") and {c.fact_id for c in row.cells} == {1, 2, 3}
+
+
 def test_a_size_cell_goes_with_the_result_under_its_own_spanning_header() -> None:
     # One table row, two model variants side by side: SENet (1709.01507) Table 2
     # "re-implementation | SENet" over "top-1 err. | GFLOPs"; Twins (2104.13840) Table 7
@@ -411,3 +449,26 @@ def test_a_variant_code_without_its_family_names_the_bare_main_row() -> None:
         F(4, "parameters", "H/14"),
     ]
     assert cells(assemble(facts), "Mixer-H/14")[4] == ("parameters", "name contains")
+
+
+def test_a_decided_two_benchmark_row_keeps_its_first_and_gives_up_the_other(
+    session: Session,
+) -> None:
+    """A database assembled before rows were split per benchmark: re-assembly keeps the decided
+    row for the first result's benchmark and moves the other's score to a row of its own, whose
+    accepted facts still give its observation."""
+    p = paper(session)
+    fact(session, p, "result", benchmark="imagenet", metric="top1", model="Net",
+         value="73.7", error=0.263, confidence=0.9)  # fmt: skip
+    refresh_rows(session, p)
+    row = session.scalars(select(ModelRow)).one()
+    row.status = "accepted"
+    fact(session, p, "result", benchmark="coco", metric="box_ap", model="Net",
+         value="25.0", error=0.75, confidence=0.9)  # fmt: skip
+    fact(session, p, "flops", model="Net", normalized=5.24e8)
+    refresh_rows(session, p)
+    rows = {r.row_key: r for r in session.scalars(select(ModelRow))}
+    assert set(rows) == {"net", "net@coco"} and rows["net"].status == "accepted"
+    rebuild_extracted(session)
+    observed = {(o.benchmark, o.ops_forward_pass) for o in session.scalars(select(Observation))}
+    assert observed == {("imagenet", 5.24e8), ("coco", 5.24e8)}

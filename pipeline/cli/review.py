@@ -153,7 +153,8 @@ def _print_rows(records: list[dict[str, Any]], fmt: TableFormat) -> None:
     for record in records:
         console.print(
             f"[bold]row {record['id']}[/] {escape(str(record['paper']))} "
-            f"{escape(str(record['model']))}{'' if record['own'] else ' (quoted)'} · "
+            f"{escape(str(record['model']))}{'' if record['own'] else ' (quoted)'}"
+            f"{' on ' + record['benchmark'] if record['benchmark'] else ''} · "
             f"{escape(str(record['reason']))}",
             highlight=False,
         )
@@ -357,6 +358,7 @@ def _row_record(entry: review_rows.RowEntry) -> dict[str, object]:
         "id": row.id,
         "paper": review.paper_label(row.paper),
         "model": row.model,
+        "benchmark": entry.benchmark,
         "aliases": row.aliases,
         "own": row.own,
         "reason": entry.reason,
