@@ -262,6 +262,8 @@ def main() -> None:
     if shutil.which("pdftotext") is None:
         raise SystemExit("pdftotext is missing: apt-get install poppler-utils")
     pdfs = sorted(args.corpus.glob("*.pdf"))[: args.limit]
+    if not pdfs:
+        raise SystemExit(f"no PDFs in {args.corpus}: --corpus is a directory of PDFs")
     results: dict[str, Any] = {"machine": machine()}
     print(json.dumps(results["machine"]), flush=True)
     with tempfile.TemporaryDirectory(prefix="ctrends-bench-") as tmp:
