@@ -52,6 +52,7 @@ def test_row_list_and_card_escape_and_show_every_cell_crop(
     assert listing.status_code == 200
     assert "<script>alert" not in listing.text and "&lt;script&gt;" in listing.text
     assert f'href="/rows/{rows["ResNet-152"]}"' in listing.text
+    assert 'ResNet-152 <span class="hint">imagenet</span>' in listing.text  # its benchmark
     card = client.get(f"/rows/{rows['ResNet-152']}")
     assert card.status_code == 200 and "<script>alert" not in card.text
     with session_scope() as s:
