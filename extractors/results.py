@@ -41,9 +41,15 @@ from extractors.result_sentences import sentence_results
 from extractors.vocabulary import vocabulary
 
 NAME = "results"
-VERSION = "11"
+VERSION = "12"
 
-_CITATION = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet\s+al\b|\(\s*[A-Z][a-z]+.*\d{4}\s*\)")
+# A citation in a row label: "[14]", "et al", "(Huang et al. 2018)", or a narrative one, the
+# author or two before the year ("Ma and Hovy (2016)", "Chiu and Nichols (2016) ∗ reported",
+# "Manning (2011)": NER tables of 1603.01354, 1705.00108, 1805.03838, 1808.09075, 2005.07150)
+_CITATION = re.compile(
+    r"\[\d+(?:\s*[,–-]\s*\d+)*\]|\bet\s+al\b|\(\s*[A-Z][a-z]+.*\d{4}\s*\)"
+    r"|\b[A-Z][\w-]+(?:\s+(?:and|&)\s+[A-Z][\w-]+)?(?=\s*\(\s*(?:19|20)\d{2}[a-z]?\s*\))"
+)
 _EXTENSION = re.compile(r"\s*(?:\+|w/|with\b)")  # what follows a cited model a row builds on
 _VARIANT = re.compile(r"\s*\((?!\s*\d{4}[a-z]?\s*\))[^()]*\)")
 _ADDS = re.compile(r"(?:\+|\bwith\b|w/)\s*[\w-]+\s*$")  # an added part a parenthesis explains

@@ -41,6 +41,13 @@ def test_error_columns_become_error_rates_with_evidence() -> None:
         ("Collobert et al. (2011) with gazetteers", True),  # a year is the citation's
         ("Faster R-CNN w FPN [20] ResNet-101-FPN", True),
         ("CondenseNet (G=C=4) (Huang et al. 2018) manual", True),  # MnasNet (1807.11626)
+        ("Ma and Hovy (2016)", True),  # narrative citations in NER tables (1808.09075)
+        ("Chiu and Nichols (2016) ∗ reported", True),  # 1805.03838
+        ("Søgaard and Goldberg (2016)", True),  # 1705.00108
+        ("Manning (2011)", True),  # 1603.01354
+        ("Chiu and Nichols (2016) with gazetteers", True),  # as "Collobert et al. (2011) ..."
+        ("BERT-Large (ours)", False),
+        ("ResNet (’15)", False),  # an ensemble's year, no author
         ("ResNet101 [5] + CBAM", False),  # CBAM (1807.06521) building on a cited model
         ("ResNeXt101 [7] (32x4d) + CBAM", False),  # ... past the cited model's variant
         ("WideResNet18 [6] (widen=1.5) + SE [28]", False),
