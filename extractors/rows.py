@@ -116,9 +116,11 @@ class Row:
             return
         self._fact_ids.add(fact.id)
         self.cells.append(Cell(fact.id, SPECS[fact.kind].row_field, link))
-        if fact.kind == "result":
+        if fact.kind == "result":  # a result not quoted from another paper makes the row own
             self.scored = True
             self.benchmarks.update([fact.benchmark] if fact.benchmark else [])
+            self.own = self.own or not _quoted(fact)
+            self.main = self.main or _main(fact)
         name = (fact.model or "").strip()
         if name and name != self.model and name not in self.aliases:
             self.aliases.append(name)
@@ -236,8 +238,6 @@ def assemble(facts: Iterable[FactLike]) -> list[Row]:
         key = row_key(fact.model) or _unnamed_key(fact)
         host = _size_host(fact.model, rows)  # before the key: "base" and "(B)" share one
         row = host or rows.setdefault(key, Row(key, (fact.model or "").strip() or key, own=False))
-        row.own = row.own or not _quoted(fact)
-        row.main = row.main or _main(fact)
         row.add(fact, "name contains" if host else "same name")
         if fact.bbox:  # indexed by page and row box, for "same table row"
             results.setdefault((fact.page, _y(fact.bbox)), []).append((fact, row))
@@ -273,12 +273,8 @@ def _per_benchmark(row: Row, facts: dict[int, FactLike]) -> list[Row]:
         split = Row(key, row.model, list(row.aliases), own=False)
         for cell in row.cells:
             fact = facts[cell.fact_id]
-            if not _belongs(cell, fact, benchmark, beside.get(cell.fact_id), order[0]):
-                continue
-            if cell.field == "score":
-                split.own = split.own or not _quoted(fact)
-                split.main = split.main or _main(fact)
-            split.add(fact, cell.link)
+            if _belongs(cell, fact, benchmark, beside.get(cell.fact_id), order[0]):
+                split.add(fact, cell.link)
         splits.append(split)
     return splits
 

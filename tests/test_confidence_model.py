@@ -433,7 +433,7 @@ def test_the_report_pools_its_partitions_and_prints_each(
     parts = report.by_partition
     mean = sum(f.headline_correct for f in parts) / len(parts)
     assert report.cross_validated.headline_correct == pytest.approx(mean)
-    assert report.to_dict()["cross_validated_by_partition"][0]["headline"][1] == 8
+    assert report.to_dict()["cross_validated_by_partition"][0]["headline"][1] == len(gold)
     _print_confidence(report)
     printed = " ".join(capsys.readouterr().out.split())  # rich wraps at the terminal's width
     assert f"means over {confidence_model.PARTITIONS} partitions" in printed

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import ModelRow, Observation
+from db.models import ModelRow, Observation, Paper
 from extractors.rows import aligned_name, assemble, row_key
 from pipeline.analysis.observations import rebuild_extracted
 from pipeline.rows import refresh_rows
@@ -318,13 +318,18 @@ def test_network_operations_and_six_n_d_with_their_methods(session: Session) -> 
     assert obs.details["six_n_d"] is None  # images are not tokens
 
 
-def test_a_rejected_row_feeds_no_observation_and_survives_re_assembly(session: Session) -> None:
+def _decided_net_row(session: Session, status: str) -> Paper:
+    """A paper whose one row, "Net" with an ImageNet score, a curator decided (``status``)."""
     p = paper(session)
     fact(session, p, "result", benchmark="imagenet", metric="top1", model="Net",
          value="80", error=0.2, confidence=0.9)  # fmt: skip
     refresh_rows(session, p)
-    row = session.scalars(select(ModelRow)).one()
-    row.status = "rejected"
+    session.scalars(select(ModelRow)).one().status = status
+    return p
+
+
+def test_a_rejected_row_feeds_no_observation_and_survives_re_assembly(session: Session) -> None:
+    p = _decided_net_row(session, "rejected")
     refresh_rows(session, p)
     assert session.scalars(select(ModelRow)).one().status == "rejected"
     rebuild_extracted(session)
@@ -457,12 +462,7 @@ def test_a_decided_two_benchmark_row_keeps_its_first_and_gives_up_the_other(
     """A database assembled before rows were split per benchmark: re-assembly keeps the decided
     row for the first result's benchmark and moves the other's score to a row of its own, whose
     accepted facts still give its observation."""
-    p = paper(session)
-    fact(session, p, "result", benchmark="imagenet", metric="top1", model="Net",
-         value="73.7", error=0.263, confidence=0.9)  # fmt: skip
-    refresh_rows(session, p)
-    row = session.scalars(select(ModelRow)).one()
-    row.status = "accepted"
+    p = _decided_net_row(session, "accepted")
     fact(session, p, "result", benchmark="coco", metric="box_ap", model="Net",
          value="25.0", error=0.75, confidence=0.9)  # fmt: skip
     fact(session, p, "flops", model="Net", normalized=5.24e8)
